@@ -1,0 +1,86 @@
+package org.grouptherapy.demo;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Meta;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.ApplicationArguments;
+import org.springframework.boot.ApplicationRunner;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.core.annotation.Order;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Loads the demo practice (demo/demo-practice.json, written by tools/demo) through the FHIR API on
+ * the first start of a database, and records that it did so in {@code gt.demo_data_load}. Every
+ * entry is a conditional create, so even a load interrupted before it was recorded never
+ * duplicates anything.
+ */
+@Component
+@Order(10)
+@ConditionalOnProperty(name = "app.demo.enabled", havingValue = "true", matchIfMissing = true)
+class DemoPracticeLoader implements ApplicationRunner {
+
+  static final String DATA_SET = "demo-practice";
+  static final int VERSION = 1;
+  private static final String BUNDLE = "demo/demo-practice.json";
+  private static final Logger log = LoggerFactory.getLogger(DemoPracticeLoader.class);
+
+  private final IFhirSystemDao<Bundle, Meta> systemDao;
+  private final FhirContext fhirContext;
+  private final JdbcTemplate jdbc;
+  private final Clock clock;
+
+  DemoPracticeLoader(
+      IFhirSystemDao<Bundle, Meta> systemDao,
+      FhirContext fhirContext,
+      JdbcTemplate jdbc,
+      Clock clock) {
+    this.systemDao = systemDao;
+    this.fhirContext = fhirContext;
+    this.jdbc = jdbc;
+    this.clock = clock;
+  }
+
+  @Override
+  public void run(ApplicationArguments args) throws IOException {
+    if (alreadyLoaded()) {
+      log.info("Demo practice already loaded; set app.demo.enabled=false to skip this check");
+      return;
+    }
+    Bundle transaction = readBundle();
+    DemoSessionCalendar.moveSessionsToWeekOf(transaction, clock.instant());
+    Bundle response = systemDao.transaction(new SystemRequestDetails(), transaction);
+    jdbc.update(
+        "INSERT INTO gt.demo_data_load (data_set, version, resources) VALUES (?, ?, ?)"
+            + " ON CONFLICT DO NOTHING",
+        DATA_SET,
+        VERSION,
+        response.getEntry().size());
+    log.info("Demo practice loaded: {} resources", response.getEntry().size());
+  }
+
+  private boolean alreadyLoaded() {
+    Integer count =
+        jdbc.queryForObject(
+            "SELECT count(*) FROM gt.demo_data_load WHERE data_set = ? AND version = ?",
+            Integer.class,
+            DATA_SET,
+            VERSION);
+    return count != null && count > 0;
+  }
+
+  private Bundle readBundle() throws IOException {
+    try (InputStream in = new ClassPathResource(BUNDLE).getInputStream()) {
+      return fhirContext.newJsonParser().parseResource(Bundle.class, in);
+    }
+  }
+}

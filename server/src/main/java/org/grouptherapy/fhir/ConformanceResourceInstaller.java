@@ -1,0 +1,145 @@
+package org.grouptherapy.fhir;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.support.IValidationSupport;
+import ca.uhn.fhir.context.support.ValidationSupportContext;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
+import ca.uhn.fhir.jpa.config.JpaConfig;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
+import java.util.Comparator;
+import java.util.List;
+import org.hl7.fhir.common.hapi.validation.support.PrePopulatedValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.MetadataResource;
+import org.hl7.fhir.r4.model.StructureDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.ApplicationArguments;
+import org.springframework.boot.ApplicationRunner;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
+
+/**
+ * Stores the project's conformance resources in the FHIR repository at start, under their fixed
+ * ids, so that they are served at {@code /fhir/StructureDefinition/...}, the search parameters are
+ * active, and the validator finds the profiles. An unchanged resource is not rewritten (HAPI skips
+ * updates with no change), so restarting changes nothing.
+ */
+@Component
+@Order(0)
+class ConformanceResourceInstaller implements ApplicationRunner {
+
+  private static final Logger log = LoggerFactory.getLogger(ConformanceResourceInstaller.class);
+
+  /** Code systems before the value sets that include them, extensions before the profiles. */
+  private static final List<String> INSTALL_ORDER =
+      List.of(
+          "CodeSystem",
+          "ValueSet",
+          "StructureDefinition",
+          "SearchParameter",
+          "OperationDefinition",
+          "Questionnaire");
+
+  private final ConformancePackage conformancePackage;
+  private final DaoRegistry daoRegistry;
+  private final FhirContext fhirContext;
+  private final IValidationSupport validationSupport;
+  private final ISearchParamRegistry searchParamRegistry;
+
+  ConformanceResourceInstaller(
+      ConformancePackage conformancePackage,
+      DaoRegistry daoRegistry,
+      FhirContext fhirContext,
+      @Qualifier(JpaConfig.JPA_VALIDATION_SUPPORT_CHAIN) IValidationSupport validationSupport,
+      ISearchParamRegistry searchParamRegistry) {
+    this.conformancePackage = conformancePackage;
+    this.daoRegistry = daoRegistry;
+    this.fhirContext = fhirContext;
+    this.validationSupport = validationSupport;
+    this.searchParamRegistry = searchParamRegistry;
+  }
+
+  @Override
+  public void run(ApplicationArguments args) {
+    ValidationSupportContext snapshotContext = snapshotContext();
+    List<MetadataResource> ordered =
+        conformancePackage.resources().stream()
+            .sorted(Comparator.comparingInt(ConformanceResourceInstaller::installRank))
+            .toList();
+    int written = 0;
+    for (MetadataResource resource : ordered) {
+      IFhirResourceDao<IBaseResource> dao = daoRegistry.getResourceDao(resource.fhirType());
+      if (isStoredUnchanged(dao, resource)) {
+        continue;
+      }
+      dao.update(withSnapshot(resource, snapshotContext), new SystemRequestDetails());
+      written++;
+    }
+    searchParamRegistry.forceRefresh();
+    log.info(
+        "FHIR package: {} conformance resources, {} written, the rest unchanged",
+        ordered.size(),
+        written);
+  }
+
+  /**
+   * Compares with what is stored, minus what the server adds (meta, generated snapshot), so that a
+   * restart neither regenerates snapshots nor writes new versions.
+   */
+  private boolean isStoredUnchanged(IFhirResourceDao<IBaseResource> dao, MetadataResource resource) {
+    MetadataResource stored;
+    try {
+      stored = (MetadataResource) dao.read(resource.getIdElement(), new SystemRequestDetails());
+    } catch (ResourceNotFoundException | ResourceGoneException e) {
+      return false;
+    }
+    MetadataResource comparable = stored.copy();
+    comparable.setMeta(null);
+    comparable.setIdElement(resource.getIdElement().toUnqualifiedVersionless());
+    if (comparable instanceof StructureDefinition sd
+        && !((StructureDefinition) resource).hasSnapshot()) {
+      sd.setSnapshot(null);
+    }
+    return comparable.equalsDeep(resource);
+  }
+
+  private static int installRank(MetadataResource resource) {
+    int rank = INSTALL_ORDER.indexOf(resource.fhirType());
+    if (resource instanceof StructureDefinition sd
+        && sd.getKind() == StructureDefinition.StructureDefinitionKind.RESOURCE) {
+      rank = rank * 10 + 1;
+    } else {
+      rank = rank * 10;
+    }
+    return rank < 0 ? Integer.MAX_VALUE : rank;
+  }
+
+  /** The package's own resources first, so a profile's snapshot can resolve its extensions. */
+  private ValidationSupportContext snapshotContext() {
+    PrePopulatedValidationSupport packageSupport = new PrePopulatedValidationSupport(fhirContext);
+    conformancePackage.resources().forEach(packageSupport::addResource);
+    return new ValidationSupportContext(
+        new ValidationSupportChain(packageSupport, validationSupport));
+  }
+
+  private IBaseResource withSnapshot(MetadataResource resource, ValidationSupportContext context) {
+    if (!(resource instanceof StructureDefinition sd) || sd.hasSnapshot()) {
+      return resource;
+    }
+    IBaseResource withSnapshot =
+        new SnapshotGeneratingValidationSupport(fhirContext)
+            .generateSnapshot(context, sd.copy(), sd.getUrl(), null, sd.getName());
+    if (withSnapshot == null) {
+      throw new IllegalStateException("Could not generate a snapshot for " + sd.getUrl());
+    }
+    return withSnapshot;
+  }
+}

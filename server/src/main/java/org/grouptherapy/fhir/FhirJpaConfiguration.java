@@ -1,0 +1,126 @@
+package org.grouptherapy.fhir;
+
+import ca.uhn.fhir.batch2.jobs.config.Batch2JobsConfig;
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
+import ca.uhn.fhir.jpa.api.config.ThreadPoolFactoryConfig;
+import ca.uhn.fhir.jpa.batch2.JpaBatch2Config;
+import ca.uhn.fhir.jpa.binstore.DatabaseBinaryContentStorageSvcImpl;
+import ca.uhn.fhir.jpa.config.HapiJpaConfig;
+import ca.uhn.fhir.jpa.config.HibernatePropertiesProvider;
+import ca.uhn.fhir.jpa.config.r4.JpaR4Config;
+import ca.uhn.fhir.jpa.config.util.HapiEntityManagerFactoryUtil;
+import ca.uhn.fhir.jpa.model.config.PartitionSettings;
+import ca.uhn.fhir.jpa.model.config.SubscriptionSettings;
+import ca.uhn.fhir.jpa.model.dialect.HapiFhirPostgresDialect;
+import ca.uhn.fhir.jpa.model.entity.StorageSettings;
+import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
+import jakarta.persistence.EntityManagerFactory;
+import javax.sql.DataSource;
+import org.grouptherapy.system.AppProperties;
+import org.hibernate.dialect.Dialect;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.autoconfigure.orm.jpa.JpaProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Primary;
+import org.springframework.orm.jpa.JpaTransactionManager;
+import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
+
+/** HAPI FHIR JPA (R4) storage on the application's PostgreSQL. */
+@Configuration(proxyBeanMethods = false)
+@Import({
+  JpaR4Config.class,
+  HapiJpaConfig.class,
+  ThreadPoolFactoryConfig.class,
+  SubscriptionChannelConfig.class,
+  JpaBatch2Config.class,
+  Batch2JobsConfig.class
+})
+class FhirJpaConfiguration {
+
+  @Bean
+  JpaStorageSettings storageSettings(AppProperties properties) {
+    JpaStorageSettings settings = new JpaStorageSettings();
+    settings.setAllowExternalReferences(false);
+    settings.setEnforceReferentialIntegrityOnWrite(true);
+    settings.setDeleteExpungeEnabled(false);
+    settings.setExpungeEnabled(false);
+    // Pre-expansion runs on Hibernate Search, which this server does not use (PostgreSQL only);
+    // value sets are expanded in memory when needed.
+    settings.setPreExpandValueSets(false);
+    settings.setEnableTaskPreExpandValueSets(false);
+    // Conditional creates and updates from EHRs race; HAPI retries the loser of a duplicate
+    // search-URL insert when asked to (see ConflictRetryInterceptor).
+    settings.setMatchUrlCacheEnabled(properties.fhir().tuned());
+    if (properties.fhir().tuned()) {
+      tuneForPractiseWorkload(settings);
+    }
+    return settings;
+  }
+
+  /**
+   * Settings measured in bench/ against HAPI's defaults (docs/benchmarks.md): resource bodies below
+   * 4 kB live inline in HFJ_RES_VER instead of PostgreSQL large objects, tags inline, compact
+   * indexes, and no search-result caching (a VA expects to see the booking they just made).
+   */
+  private static void tuneForPractiseWorkload(JpaStorageSettings settings) {
+    settings.setInlineResourceTextBelowSize(4000);
+    settings.setTagStorageMode(StorageSettings.TagStorageModeEnum.INLINE);
+    settings.setIndexStorageOptimized(true);
+    settings.setReuseCachedSearchResultsForMillis(null);
+    settings.setIndexMissingFields(StorageSettings.IndexEnabledEnum.DISABLED);
+    settings.setAdvancedHSearchIndexing(false);
+  }
+
+  @Bean
+  PartitionSettings partitionSettings() {
+    return new PartitionSettings();
+  }
+
+  @Bean
+  SubscriptionSettings subscriptionSettings() {
+    return new SubscriptionSettings();
+  }
+
+  @Bean
+  DatabaseBinaryContentStorageSvcImpl binaryStorageSvc() {
+    return new DatabaseBinaryContentStorageSvcImpl();
+  }
+
+  @Bean
+  @Primary
+  LocalContainerEntityManagerFactoryBean entityManagerFactory(
+      ConfigurableListableBeanFactory beanFactory,
+      FhirContext fhirContext,
+      JpaStorageSettings storageSettings,
+      JpaProperties jpaProperties,
+      DataSource dataSource) {
+    LocalContainerEntityManagerFactoryBean factory =
+        HapiEntityManagerFactoryUtil.newEntityManagerFactory(
+            beanFactory, fhirContext, storageSettings);
+    factory.setPersistenceUnitName("HAPI_PU");
+    factory.setDataSource(dataSource);
+    factory.setJpaPropertyMap(jpaProperties.getProperties());
+    return factory;
+  }
+
+  @Bean
+  @Primary
+  JpaTransactionManager transactionManager(EntityManagerFactory entityManagerFactory) {
+    return new JpaTransactionManager(entityManagerFactory);
+  }
+
+  @Bean
+  @Primary
+  HibernatePropertiesProvider hibernatePropertiesProvider() {
+    Dialect dialect = new HapiFhirPostgresDialect();
+    return new HibernatePropertiesProvider() {
+      @Override
+      public Dialect getDialect() {
+        return dialect;
+      }
+    };
+  }
+}

@@ -1,0 +1,43 @@
+package org.grouptherapy.system;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import java.nio.file.Path;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+/** Every {@code app.*} setting; the README documents each one. */
+@Validated
+@ConfigurationProperties("app")
+public record AppProperties(
+    @Valid @NotNull @DefaultValue Database database,
+    @Valid @NotNull @DefaultValue Fhir fhir,
+    @Valid @NotNull @DefaultValue Demo demo) {
+
+  /** The embedded PostgreSQL, used only when no {@code spring.datasource.url} is configured. */
+  public record Database(@Valid @NotNull @DefaultValue Embedded embedded) {}
+
+  public record Embedded(
+      @NotNull @DefaultValue("data/postgres") Path dataDirectory,
+      @Min(0) @DefaultValue("0") int port) {}
+
+  /**
+   * FHIR server behaviour. {@code tuned=false} and {@code validation=false} give the plain-HAPI
+   * baseline that the benchmark compares against.
+   */
+  public record Fhir(
+      @NotBlank @DefaultValue("/fhir") String path,
+      @NotNull @DefaultValue("8MB") DataSize maxRequestSize,
+      @Min(1) @DefaultValue("50") int defaultPageSize,
+      @Min(1) @DefaultValue("500") int maxPageSize,
+      @DefaultValue("true") boolean tuned,
+      @DefaultValue("true") boolean validation,
+      @DefaultValue("") String serverAddress) {}
+
+  /** The demo practice, loaded through the FHIR API on the first start. */
+  public record Demo(@DefaultValue("true") boolean enabled) {}
+}

@@ -1,0 +1,321 @@
+#!/usr/bin/env python3
+"""Writes server/src/main/resources/demo/demo-practice.json, the demo practice as a FHIR transaction.
+
+Deterministic: a fixed seed and fixed lists, so the same script always writes the same file.
+Session times are written for the weeks around the anchor Monday 2026-01-05 in America/New_York;
+the server's DemoPracticeLoader moves them to the weeks around the day it loads them, keeping the
+local wall-clock time. Every entry is a conditional create on a business identifier, so loading
+the bundle twice creates nothing new.
+
+Run from the repository root:  python3 tools/demo/generate_demo_practice.py
+"""
+import json
+import random
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+BASE = "http://grouptherapy.example.org/fhir"
+ID_SYSTEM = "http://grouptherapy.example.org/identifiers"
+NPI = "http://hl7.org/fhir/sid/us-npi"
+ANCHOR_MONDAY = date(2026, 1, 5)
+EST = timezone(timedelta(hours=-5))  # New York in January; the loader recomputes per zone rules
+NAMESPACE = uuid.UUID("6f1c1a7e-2f7b-4c1e-9d35-0b8f0c1d2e3f")
+rng = random.Random(20260105)
+
+entries = []
+
+
+def urn(kind, key):
+    return "urn:uuid:" + str(uuid.uuid5(NAMESPACE, f"{kind}/{key}"))
+
+
+def add(resource, key, identifier_value):
+    kind = resource["resourceType"]
+    resource.setdefault("identifier", []).insert(
+        0, {"system": f"{ID_SYSTEM}/{kind.lower()}", "value": identifier_value}
+    )
+    full_url = urn(kind, key)
+    entries.append(
+        {
+            "fullUrl": full_url,
+            "resource": resource,
+            "request": {
+                "method": "POST",
+                "url": kind,
+                "ifNoneExist": f"identifier={ID_SYSTEM}/{kind.lower()}|{identifier_value}",
+            },
+        }
+    )
+    return full_url
+
+
+def npi(prefix9):
+    """A valid NPI: nine digits and the Luhn check digit over 80840 + those digits."""
+    digits = [int(d) for d in "80840" + prefix9]
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return prefix9 + str((10 - total % 10) % 10)
+
+
+# --- Practice, payers, sites, rooms -------------------------------------------------------------
+practice = add(
+    {
+        "resourceType": "Organization",
+        "active": True,
+        "type": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/organization-type", "code": "prov"}]}],
+        "name": "Riverbend Group Therapy Collective",
+        "identifier": [{"system": NPI, "value": npi("154829301")}],
+        "telecom": [
+            {"system": "phone", "value": "+1-617-555-0142", "use": "work"},
+            {"system": "email", "value": "frontdesk@riverbend-groups.example.org", "use": "work"},
+        ],
+        "address": [{"line": ["210 Harbor Street", "Suite 4"], "city": "Boston", "state": "MA", "postalCode": "02110", "country": "US"}],
+    },
+    "practice",
+    "riverbend",
+)
+
+payers = {}
+for key, name, payer_id in [
+    ("harborline", "Harborline Health Plan", "HRB01"),
+    ("commonwealth-medicaid", "Commonwealth Medicaid", "MCD25"),
+    ("bayview", "Bayview Mutual Insurance", "BVM77"),
+]:
+    payers[key] = add(
+        {
+            "resourceType": "Organization",
+            "active": True,
+            "type": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/organization-type", "code": "pay"}]}],
+            "name": name,
+            "identifier": [{"system": f"{ID_SYSTEM}/payer-id", "value": payer_id}],
+        },
+        f"payer/{key}",
+        f"payer-{key}",
+    )
+
+sites = {}
+for key, name, line in [("harbor", "Harbor Street", "210 Harbor Street"), ("elm-park", "Elm Park", "55 Elm Park Avenue")]:
+    sites[key] = add(
+        {
+            "resourceType": "Location",
+            "status": "active",
+            "mode": "instance",
+            "name": f"Riverbend {name}",
+            "physicalType": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/location-physical-type", "code": "si", "display": "Site"}]},
+            "address": {"line": [line], "city": "Boston", "state": "MA", "postalCode": "02110", "country": "US"},
+            "managingOrganization": {"reference": practice},
+            "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/timezone", "valueCode": "America/New_York"}],
+        },
+        f"site/{key}",
+        f"site-{key}",
+    )
+
+rooms = {}
+for key, name, site, seats, features in [
+    ("willow", "Willow Room", "harbor", 12, ["accessible", "whiteboard"]),
+    ("cedar", "Cedar Room", "harbor", 10, ["whiteboard"]),
+    ("maple", "Maple Room", "elm-park", 16, ["accessible", "whiteboard", "family-seating"]),
+    ("birch", "Birch Room", "elm-park", 8, ["accessible"]),
+]:
+    rooms[key] = add(
+        {
+            "resourceType": "Location",
+            "status": "active",
+            "mode": "instance",
+            "name": name,
+            "description": f"Group room, {seats} seats; " + ", ".join(features),
+            "physicalType": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/location-physical-type", "code": "ro", "display": "Room"}]},
+            "partOf": {"reference": sites[site]},
+            "managingOrganization": {"reference": practice},
+        },
+        f"room/{key}",
+        f"room-{key}",
+    )
+rooms["telehealth"] = add(
+    {
+        "resourceType": "Location",
+        "status": "active",
+        "mode": "kind",
+        "name": "Riverbend Telehealth",
+        "description": "Virtual group room on the practice's HIPAA-compliant video platform",
+        "physicalType": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/location-physical-type", "code": "vi", "display": "Virtual"}]},
+        "telecom": [{"system": "url", "value": "https://video.riverbend-groups.example.org"}],
+        "managingOrganization": {"reference": practice},
+    },
+    "room/telehealth",
+    "room-telehealth",
+)
+
+# --- Therapists -----------------------------------------------------------------------------------
+therapists = {}
+roles = {}
+for i, (key, given, family, gender, credential, specialties, site, hours) in enumerate(
+    [
+        ("okafor", "Adaeze", "Okafor", "female", "PhD", ["DBT", "CBT"], "harbor", 32),
+        ("lindqvist", "Erik", "Lindqvist", "male", "LICSW", ["Process groups", "Interpersonal"], "harbor", 36),
+        ("ramirez", "Sofia", "Ramirez", "female", "PsyD", ["Anxiety", "CBT", "Psychoeducation"], "harbor", 28),
+        ("chen", "Wei", "Chen", "male", "LMHC", ["Grief", "Support groups"], "elm-park", 24),
+        ("abernathy", "Ruth", "Abernathy", "female", "LMFT", ["Family therapy", "Multi-family groups"], "elm-park", 30),
+        ("haddad", "Karim", "Haddad", "male", "LICSW", ["DBT", "Substance use"], "elm-park", 36),
+        ("nakamura", "Emi", "Nakamura", "female", "LMHC", ["Mindfulness", "Depression", "CBT"], "harbor", 20),
+        ("osei", "Kwame", "Osei", "male", "PhD", ["Trauma", "Process groups", "Supervision"], "elm-park", 16),
+    ]
+):
+    therapists[key] = add(
+        {
+            "resourceType": "Practitioner",
+            "active": True,
+            "identifier": [{"system": NPI, "value": npi(f"1{i + 1:02d}4{i * 7 + 11:05d}")}],
+            "name": [{"use": "official", "family": family, "given": [given], "suffix": [credential]}],
+            "gender": gender,
+            "telecom": [{"system": "email", "value": f"{given.lower()}.{family.lower()}@riverbend-groups.example.org", "use": "work"}],
+            "qualification": [{"code": {"text": credential}}],
+        },
+        f"practitioner/{key}",
+        f"practitioner-{key}",
+    )
+    roles[key] = add(
+        {
+            "resourceType": "PractitionerRole",
+            "active": True,
+            "practitioner": {"reference": therapists[key]},
+            "organization": {"reference": practice},
+            "code": [{"coding": [{"system": "http://nucc.org/provider-taxonomy", "code": "101YP2500X", "display": "Professional Counselor"}], "text": "Group therapist"}],
+            "specialty": [{"text": s} for s in specialties],
+            "location": [{"reference": sites[site]}, {"reference": rooms["telehealth"]}],
+            "availabilityExceptions": f"Works up to {hours} hours a week",
+        },
+        f"role/{key}",
+        f"role-{key}",
+    )
+# --- Patients and coverage ------------------------------------------------------------------------
+given_f = ["Maya", "Olivia", "Priya", "Grace", "Hannah", "Leah", "Nora", "Isabel", "Chloe", "Amara", "Zoe", "Elena", "Fatima", "Rosa", "June", "Tessa", "Aisha", "Claire", "Mei", "Dana"]
+given_m = ["Liam", "Noah", "Mateo", "Ethan", "Samuel", "Omar", "Lucas", "Jonah", "Theo", "Daniel", "Marcus", "Ravi", "Felix", "Andre", "Caleb", "Tomas", "Isaac", "Jamal", "Owen", "Diego"]
+families = ["Alvarez", "Brennan", "Castillo", "Delgado", "Eriksen", "Fitzgerald", "Gallagher", "Hoffman", "Ibrahim", "Jablonski", "Kowalski", "Larkin", "Moreau", "Novak", "O'Brien", "Patel", "Quinlan", "Rossi", "Sullivan", "Tran", "Underwood", "Vasquez", "Whitaker", "Yilmaz", "Zhou"]
+streets = ["Beacon St", "Tremont St", "Dorchester Ave", "Centre St", "Washington St", "Columbus Ave", "Hyde Park Ave", "Blue Hill Ave"]
+cities = ["Boston", "Cambridge", "Somerville", "Quincy", "Brookline", "Medford"]
+
+patients = []
+for n in range(40):
+    gender = "female" if n % 2 == 0 else "male"
+    given = (given_f if gender == "female" else given_m)[n // 2]
+    family = families[(n * 7) % len(families)]
+    adolescent = n in (30, 31, 32, 33, 34, 35)
+    year = rng.randint(2009, 2011) if adolescent else rng.randint(1958, 2003)
+    birth = date(year, rng.randint(1, 12), rng.randint(1, 28))
+    mrn = f"RB{100200 + n * 17}"
+    payer = ["harborline", "commonwealth-medicaid", "bayview"][n % 3]
+    patient = add(
+        {
+            "resourceType": "Patient",
+            "active": True,
+            "identifier": [{"system": f"{ID_SYSTEM}/mrn", "value": mrn, "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]}}],
+            "name": [{"use": "official", "family": family, "given": [given]}],
+            "gender": gender,
+            "birthDate": birth.isoformat(),
+            "telecom": [
+                {"system": "phone", "value": f"+1-617-555-{1000 + n * 37:04d}", "use": "mobile"},
+                {"system": "email", "value": f"{given.lower()}.{family.lower().replace(chr(39), '')}{n}@mail.example.org", "use": "home"},
+            ],
+            "address": [{"line": [f"{rng.randint(3, 990)} {rng.choice(streets)}"], "city": rng.choice(cities), "state": "MA", "postalCode": f"02{rng.randint(101, 199)}", "country": "US"}],
+            "communication": [{"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": "en-US"}]}, "preferred": True}],
+            "managingOrganization": {"reference": practice},
+        },
+        f"patient/{n}",
+        f"patient-{mrn}",
+    )
+    add(
+        {
+            "resourceType": "Coverage",
+            "status": "active",
+            "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "HIP" if payer != "commonwealth-medicaid" else "SUBSIDIZ", "display": "health insurance plan policy" if payer != "commonwealth-medicaid" else "subsidized health program"}]},
+            "subscriberId": f"{payer[:3].upper()}{770000 + n * 131}",
+            "beneficiary": {"reference": patient},
+            "relationship": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/subscriber-relationship", "code": "self"}]},
+            "period": {"start": "2025-01-01"},
+            "payor": [{"reference": payers[payer]}],
+            "class": [{"type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/coverage-class", "code": "group"}]}, "value": f"GRP-{payer[:3].upper()}-01"}],
+        },
+        f"coverage/{n}",
+        f"coverage-{mrn}",
+    )
+    patients.append(patient)
+
+# --- Groups and their sessions --------------------------------------------------------------------
+GROUPS = [
+    # key, name, modality, enrolment, min, max, members, facilitators, room, weekday, hh:mm, minutes
+    ("dbt-monday", "DBT Skills — Monday Evening", "dbt-skills", "closed", 6, 10, range(0, 9), ["okafor", "haddad"], "willow", 0, "18:00", 90),
+    ("process-tuesday", "Interpersonal Process Group", "process", "open", 5, 9, range(9, 16), ["lindqvist"], "cedar", 1, "17:30", 90),
+    ("anxiety-psychoed", "Anxiety Psychoeducation (virtual)", "psychoeducation", "closed", 6, 12, range(16, 24), ["ramirez"], "telehealth", 2, "12:00", 60),
+    ("grief-support", "Grief and Loss Support Group", "support", "open", 4, 8, range(24, 30), ["chen"], "birch", 3, "18:30", 75),
+    ("multi-family", "Adolescent Multi-Family Group", "multi-family", "closed", 4, 6, range(30, 36), ["abernathy", "osei"], "maple", 5, "10:00", 90),
+    ("cbt-depression", "CBT for Depression (virtual)", "cbt", "open", 5, 10, range(36, 40), ["nakamura"], "telehealth", 4, "16:00", 90),
+]
+
+for key, name, modality, enrolment, cap_min, cap_max, members, facilitators, room, weekday, hhmm, minutes in GROUPS:
+    group = add(
+        {
+            "resourceType": "Group",
+            "meta": {"profile": [f"{BASE}/StructureDefinition/therapy-group"]},
+            "extension": [
+                {"url": f"{BASE}/StructureDefinition/group-capacity", "extension": [{"url": "minimum", "valuePositiveInt": cap_min}, {"url": "maximum", "valuePositiveInt": cap_max}]},
+                {"url": f"{BASE}/StructureDefinition/group-enrolment-mode", "valueCode": enrolment},
+            ],
+            "active": True,
+            "type": "person",
+            "actual": True,
+            "code": {"coding": [{"system": f"{BASE}/CodeSystem/group-modality", "code": modality}], "text": name},
+            "name": name,
+            "quantity": len(members),
+            "managingEntity": {"reference": practice},
+            "member": [{"entity": {"reference": patients[m]}, "period": {"start": (ANCHOR_MONDAY - timedelta(weeks=6 + (m % 4))).isoformat()}, "inactive": False} for m in members],
+        },
+        f"group/{key}",
+        f"group-{key}",
+    )
+    hour, minute = map(int, hhmm.split(":"))
+    for week in range(-2, 3):
+        day = ANCHOR_MONDAY + timedelta(weeks=week, days=weekday)
+        start = datetime(day.year, day.month, day.day, hour, minute, tzinfo=EST)
+        end = start + timedelta(minutes=minutes)
+        session_number = week + 7
+        participants = [
+            {"actor": {"reference": therapists[f]}, "required": "required", "status": "accepted",
+             "type": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "code": "PPRF" if i == 0 else "SPRF", "display": "primary performer" if i == 0 else "secondary performer"}]}]}
+            for i, f in enumerate(facilitators)
+        ]
+        participants.append({"actor": {"reference": rooms[room]}, "required": "required", "status": "accepted"})
+        participants += [
+            {"actor": {"reference": patients[m]}, "required": "required", "status": "accepted",
+             "type": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "code": "SBJ", "display": "subject"}]}]}
+            for m in members
+        ]
+        appointment = {
+            "resourceType": "Appointment",
+            "status": "booked",
+            "serviceType": [{"coding": [{"system": f"{BASE}/CodeSystem/group-modality", "code": modality}], "text": name}],
+            "appointmentType": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0276", "code": "FOLLOWUP"}]},
+            "description": f"{name}, session {session_number}",
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "minutesDuration": minutes,
+            "supportingInformation": [{"reference": group}],
+            "participant": participants,
+        }
+        if room == "telehealth":
+            appointment["comment"] = f"Join: https://video.riverbend-groups.example.org/g/{key}"
+        add(appointment, f"session/{key}/{week}", f"session-{key}-{session_number}")
+
+bundle = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+out = Path(__file__).resolve().parents[2] / "server/src/main/resources/demo/demo-practice.json"
+out.write_text(json.dumps(bundle, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+counts = {}
+for e in entries:
+    counts[e["resource"]["resourceType"]] = counts.get(e["resource"]["resourceType"], 0) + 1
+print(out, counts)
