@@ -21,8 +21,8 @@ import org.springframework.stereotype.Component;
 /**
  * Loads the demo practice (demo/demo-practice.json, written by tools/demo) through the FHIR API on
  * the first start of a database, and records that it did so in {@code gt.demo_data_load}. Every
- * entry is a conditional create, so even a load interrupted before it was recorded never
- * duplicates anything.
+ * entry is a conditional create, so even a load interrupted before it was recorded never duplicates
+ * anything.
  */
 @Component
 @Order(10)

@@ -15,9 +15,9 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.InstantType;
 
 /**
- * Moves the demo practice's sessions from the weeks around the anchor Monday they were written
- * for to the weeks around today, at the same local wall-clock time (so an 18:00 group stays at
- * 18:00 across a DST change), and marks past sessions fulfilled.
+ * Moves the demo practice's sessions from the weeks around the anchor Monday they were written for
+ * to the weeks around today, at the same local wall-clock time (so an 18:00 group stays at 18:00
+ * across a DST change), and marks past sessions fulfilled.
  */
 final class DemoSessionCalendar {
 

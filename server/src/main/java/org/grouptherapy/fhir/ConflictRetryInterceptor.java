@@ -16,10 +16,10 @@ import org.springframework.stereotype.Component;
  *
  * <p>HAPI stores the match URL of every conditional create in a table with a unique key
  * (HFJ_RES_SEARCH_URL), so of two identical {@code If-None-Exist} creates racing, the second fails
- * its insert. Retrying that request in a new transaction finds the resource the winner created
- * and answers 200 with it, which is what the client asked for. Transactions and batches are
- * retried too, since their entries may be conditional. Only the conflicted request is retried,
- * and only a few times.
+ * its insert. Retrying that request in a new transaction finds the resource the winner created and
+ * answers 200 with it, which is what the client asked for. Transactions and batches are retried
+ * too, since their entries may be conditional. Only the conflicted request is retried, and only a
+ * few times.
  */
 @Component
 @Interceptor

@@ -75,7 +75,9 @@ public final class ConformancePackage {
     return ofType(OperationDefinition.class);
   }
 
-  /** Canonical URLs of the resource profiles (not extensions), which writes are validated against. */
+  /**
+   * Canonical URLs of the resource profiles (not extensions), which writes are validated against.
+   */
   public Set<String> resourceProfileUrls() {
     return structureDefinitions().stream()
         .filter(sd -> sd.getKind() == StructureDefinition.StructureDefinitionKind.RESOURCE)

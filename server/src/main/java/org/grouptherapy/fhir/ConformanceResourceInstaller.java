@@ -10,7 +10,11 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import org.hl7.fhir.common.hapi.validation.support.PrePopulatedValidationSupport;
 import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
@@ -24,13 +28,14 @@ import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.core.annotation.Order;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
  * Stores the project's conformance resources in the FHIR repository at start, under their fixed
  * ids, so that they are served at {@code /fhir/StructureDefinition/...}, the search parameters are
- * active, and the validator finds the profiles. An unchanged resource is not rewritten (HAPI skips
- * updates with no change), so restarting changes nothing.
+ * active, and the validator finds the profiles. The content hash of each is kept in {@code
+ * gt.installed_conformance_resource}, so a restart rewrites only what changed in the package.
  */
 @Component
 @Order(0)
@@ -53,18 +58,21 @@ class ConformanceResourceInstaller implements ApplicationRunner {
   private final FhirContext fhirContext;
   private final IValidationSupport validationSupport;
   private final ISearchParamRegistry searchParamRegistry;
+  private final JdbcTemplate jdbc;
 
   ConformanceResourceInstaller(
       ConformancePackage conformancePackage,
       DaoRegistry daoRegistry,
       FhirContext fhirContext,
       @Qualifier(JpaConfig.JPA_VALIDATION_SUPPORT_CHAIN) IValidationSupport validationSupport,
-      ISearchParamRegistry searchParamRegistry) {
+      ISearchParamRegistry searchParamRegistry,
+      JdbcTemplate jdbc) {
     this.conformancePackage = conformancePackage;
     this.daoRegistry = daoRegistry;
     this.fhirContext = fhirContext;
     this.validationSupport = validationSupport;
     this.searchParamRegistry = searchParamRegistry;
+    this.jdbc = jdbc;
   }
 
   @Override
@@ -76,11 +84,13 @@ class ConformanceResourceInstaller implements ApplicationRunner {
             .toList();
     int written = 0;
     for (MetadataResource resource : ordered) {
-      IFhirResourceDao<IBaseResource> dao = daoRegistry.getResourceDao(resource.fhirType());
-      if (isStoredUnchanged(dao, resource)) {
+      String sha256 = sha256(resource);
+      if (isInstalled(resource, sha256)) {
         continue;
       }
+      IFhirResourceDao<IBaseResource> dao = daoRegistry.getResourceDao(resource.fhirType());
       dao.update(withSnapshot(resource, snapshotContext), new SystemRequestDetails());
+      recordInstalled(resource, sha256);
       written++;
     }
     searchParamRegistry.forceRefresh();
@@ -90,25 +100,48 @@ class ConformanceResourceInstaller implements ApplicationRunner {
         written);
   }
 
-  /**
-   * Compares with what is stored, minus what the server adds (meta, generated snapshot), so that a
-   * restart neither regenerates snapshots nor writes new versions.
-   */
-  private boolean isStoredUnchanged(IFhirResourceDao<IBaseResource> dao, MetadataResource resource) {
-    MetadataResource stored;
+  private boolean isInstalled(MetadataResource resource, String sha256) {
+    Integer matches =
+        jdbc.queryForObject(
+            "SELECT count(*) FROM gt.installed_conformance_resource"
+                + " WHERE resource_type = ? AND resource_id = ? AND content_sha256 = ?",
+            Integer.class,
+            resource.fhirType(),
+            resource.getIdPart(),
+            sha256);
+    return matches != null && matches > 0 && existsInRepository(resource);
+  }
+
+  private boolean existsInRepository(MetadataResource resource) {
     try {
-      stored = (MetadataResource) dao.read(resource.getIdElement(), new SystemRequestDetails());
+      daoRegistry
+          .getResourceDao(resource.fhirType())
+          .read(resource.getIdElement(), new SystemRequestDetails());
+      return true;
     } catch (ResourceNotFoundException | ResourceGoneException e) {
       return false;
     }
-    MetadataResource comparable = stored.copy();
-    comparable.setMeta(null);
-    comparable.setIdElement(resource.getIdElement().toUnqualifiedVersionless());
-    if (comparable instanceof StructureDefinition sd
-        && !((StructureDefinition) resource).hasSnapshot()) {
-      sd.setSnapshot(null);
+  }
+
+  private void recordInstalled(MetadataResource resource, String sha256) {
+    jdbc.update(
+        "INSERT INTO gt.installed_conformance_resource (resource_type, resource_id, content_sha256)"
+            + " VALUES (?, ?, ?) ON CONFLICT (resource_type, resource_id)"
+            + " DO UPDATE SET content_sha256 = excluded.content_sha256, installed_at = now()",
+        resource.fhirType(),
+        resource.getIdPart(),
+        sha256);
+  }
+
+  private String sha256(MetadataResource resource) {
+    String canonical = fhirContext.newJsonParser().encodeResourceToString(resource);
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
-    return comparable.equalsDeep(resource);
   }
 
   private static int installRank(MetadataResource resource) {

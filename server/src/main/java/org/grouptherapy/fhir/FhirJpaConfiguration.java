@@ -2,19 +2,28 @@ package org.grouptherapy.fhir;
 
 import ca.uhn.fhir.batch2.jobs.config.Batch2JobsConfig;
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.IDaoRegistry;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.config.ThreadPoolFactoryConfig;
+import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.jpa.batch2.JpaBatch2Config;
 import ca.uhn.fhir.jpa.binstore.DatabaseBinaryContentStorageSvcImpl;
-import ca.uhn.fhir.jpa.config.HapiJpaConfig;
 import ca.uhn.fhir.jpa.config.HibernatePropertiesProvider;
+import ca.uhn.fhir.jpa.config.JpaConfig;
 import ca.uhn.fhir.jpa.config.r4.JpaR4Config;
 import ca.uhn.fhir.jpa.config.util.HapiEntityManagerFactoryUtil;
+import ca.uhn.fhir.jpa.config.util.ResourceCountCacheUtil;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import ca.uhn.fhir.jpa.model.config.SubscriptionSettings;
 import ca.uhn.fhir.jpa.model.dialect.HapiFhirPostgresDialect;
 import ca.uhn.fhir.jpa.model.entity.StorageSettings;
+import ca.uhn.fhir.jpa.provider.DaoRegistryResourceSupportedSvc;
+import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
+import ca.uhn.fhir.jpa.search.IStaleSearchDeletingSvc;
+import ca.uhn.fhir.jpa.search.StaleSearchDeletingSvcImpl;
 import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
+import ca.uhn.fhir.jpa.util.ResourceCountCache;
+import ca.uhn.fhir.rest.api.IResourceSupportedSvc;
 import jakarta.persistence.EntityManagerFactory;
 import javax.sql.DataSource;
 import org.grouptherapy.system.AppProperties;
@@ -28,11 +37,17 @@ import org.springframework.context.annotation.Primary;
 import org.springframework.orm.jpa.JpaTransactionManager;
 import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 
-/** HAPI FHIR JPA (R4) storage on the application's PostgreSQL. */
+/**
+ * HAPI FHIR JPA (R4) storage on the application's PostgreSQL.
+ *
+ * <p>HAPI's {@code HapiJpaConfig} is not imported: it declares a full-text search service, whose
+ * presence makes terminology ($expand) go through Hibernate Search, which this PostgreSQL-only
+ * server does not run. The beans it declares besides are declared here.
+ */
 @Configuration(proxyBeanMethods = false)
 @Import({
   JpaR4Config.class,
-  HapiJpaConfig.class,
+  JpaConfig.class,
   ThreadPoolFactoryConfig.class,
   SubscriptionChannelConfig.class,
   JpaBatch2Config.class,
@@ -51,6 +66,9 @@ class FhirJpaConfiguration {
     // value sets are expanded in memory when needed.
     settings.setPreExpandValueSets(false);
     settings.setEnableTaskPreExpandValueSets(false);
+    // Batch jobs (Bulk export) move to their next step as soon as one ends, instead of waiting
+    // for the once-a-minute maintenance pass: an export of a practice takes seconds, not minutes.
+    settings.setJobFastTrackingEnabled(true);
     // Conditional creates and updates from EHRs race; HAPI retries the loser of a duplicate
     // search-URL insert when asked to (see ConflictRetryInterceptor).
     settings.setMatchUrlCacheEnabled(properties.fhir().tuned());
@@ -72,6 +90,26 @@ class FhirJpaConfiguration {
     settings.setReuseCachedSearchResultsForMillis(null);
     settings.setIndexMissingFields(StorageSettings.IndexEnabledEnum.DISABLED);
     settings.setAdvancedHSearchIndexing(false);
+  }
+
+  @Bean
+  IStaleSearchDeletingSvc staleSearchDeletingSvc() {
+    return new StaleSearchDeletingSvcImpl();
+  }
+
+  @Bean
+  DatabaseBackedPagingProvider databaseBackedPagingProvider() {
+    return new DatabaseBackedPagingProvider();
+  }
+
+  @Bean
+  IResourceSupportedSvc resourceSupportedSvc(IDaoRegistry daoRegistry) {
+    return new DaoRegistryResourceSupportedSvc(daoRegistry);
+  }
+
+  @Bean(name = "myResourceCountsCache")
+  ResourceCountCache resourceCountsCache(IFhirSystemDao<?, ?> systemDao) {
+    return ResourceCountCacheUtil.newResourceCountCache(systemDao);
   }
 
   @Bean

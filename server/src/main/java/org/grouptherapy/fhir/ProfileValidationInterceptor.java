@@ -61,10 +61,11 @@ class ProfileValidationInterceptor implements FhirStorageInterceptor {
             .anyMatch(m -> m.getSeverity().ordinal() >= ResultSeverityEnum.ERROR.ordinal());
     if (failed) {
       OperationOutcome outcome = (OperationOutcome) result.toOperationOutcome();
-      outcome.getIssue().removeIf(i -> i.getSeverity() == OperationOutcome.IssueSeverity.INFORMATION);
+      outcome
+          .getIssue()
+          .removeIf(i -> i.getSeverity() == OperationOutcome.IssueSeverity.INFORMATION);
       throw new UnprocessableEntityException(
-          "The " + resource.fhirType() + " does not conform to its declared profile",
-          outcome);
+          "The " + resource.fhirType() + " does not conform to its declared profile", outcome);
     }
   }
 

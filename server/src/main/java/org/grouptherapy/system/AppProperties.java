@@ -5,6 +5,7 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -36,7 +37,8 @@ public record AppProperties(
       @Min(1) @DefaultValue("500") int maxPageSize,
       @DefaultValue("true") boolean tuned,
       @DefaultValue("true") boolean validation,
-      @DefaultValue("") String serverAddress) {}
+      @DefaultValue("") String serverAddress,
+      @NotNull @DefaultValue("2s") Duration batchMaintenanceInterval) {}
 
   /** The demo practice, loaded through the FHIR API on the first start. */
   public record Demo(@DefaultValue("true") boolean enabled) {}

@@ -9,8 +9,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Starts a real PostgreSQL from the zonky binaries when no {@code spring.datasource.url} is set,
- * so that the server and the tests run on a fresh machine without a database installed.
+ * Starts a real PostgreSQL from the zonky binaries when no {@code spring.datasource.url} is set, so
+ * that the server and the tests run on a fresh machine without a database installed.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnExpression("'${spring.datasource.url:}'.isEmpty()")
@@ -29,5 +29,4 @@ class EmbeddedPostgresConfiguration {
     dataSource.setUsername("postgres");
     return dataSource;
   }
-
 }

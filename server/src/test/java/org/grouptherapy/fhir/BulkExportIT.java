@@ -1,0 +1,58 @@
+package org.grouptherapy.fhir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.fhir.context.FhirContext;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.grouptherapy.support.FhirHttp;
+import org.grouptherapy.support.IntegrationTest;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/** FHIR Bulk Data export: async kick-off, status polling, NDJSON files. */
+@IntegrationTest
+class BulkExportIT {
+
+  @LocalServerPort int port;
+  @Autowired FhirContext fhirContext;
+
+  @Test
+  void exportsGroupsAsNdjsonThroughTheAsyncPattern() throws Exception {
+    FhirHttp fhir = new FhirHttp(port, fhirContext);
+    Map<String, String> async =
+        Map.of("Prefer", "respond-async", "Accept", "application/fhir+json");
+
+    FhirHttp.Response kickOff = fhir.get("$export?_type=Group", async);
+    assertThat(kickOff.status()).as(kickOff.toString()).isEqualTo(202);
+    String statusUrl = kickOff.header("Content-Location").orElseThrow();
+
+    FhirHttp.Response status = fhir.get(statusUrl);
+    Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
+    while (status.status() == 202 && Instant.now().isBefore(deadline)) {
+      assertThat(status.header("X-Progress")).isPresent();
+      Thread.sleep(500);
+      status = fhir.get(statusUrl);
+    }
+    assertThat(status.status()).as(status.toString()).isEqualTo(200);
+
+    JsonNode manifest = new ObjectMapper().readTree(status.body());
+    assertThat(manifest.get("requiresAccessToken").asBoolean()).isNotNull();
+    JsonNode output = manifest.get("output");
+    assertThat(output).isNotEmpty();
+    assertThat(output.get(0).get("type").asText()).isEqualTo("Group");
+
+    FhirHttp.Response file =
+        fhir.get(output.get(0).get("url").asText(), Map.of("Accept", "application/fhir+ndjson"));
+    assertThat(file.status()).isEqualTo(200);
+    String[] lines = file.body().strip().split("\n");
+    assertThat(lines.length).isGreaterThanOrEqualTo(6);
+    for (String line : lines) {
+      assertThat(new ObjectMapper().readTree(line).get("resourceType").asText()).isEqualTo("Group");
+    }
+  }
+}

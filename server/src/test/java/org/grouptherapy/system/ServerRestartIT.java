@@ -1,0 +1,65 @@
+package org.grouptherapy.system;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.fhir.context.FhirContext;
+import java.nio.file.Path;
+import org.grouptherapy.GroupTherapyServerApplication;
+import org.grouptherapy.support.FhirHttp;
+import org.grouptherapy.support.Fixtures;
+import org.hl7.fhir.r4.model.Patient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * The whole server, stopped and started again on the same embedded data directory, still has what
+ * was written, and the second start changes no schema.
+ */
+class ServerRestartIT {
+
+  @TempDir Path dataDirectory;
+
+  @Test
+  void keepsDataAndSchemaAcrossARestart() {
+    String id;
+    String family = "Restart-" + Fixtures.uniqueId();
+    int migrationsAfterFirstStart;
+    try (ConfigurableApplicationContext first = start()) {
+      FhirHttp fhir = http(first);
+      id = fhir.create("Patient", Fixtures.patient(family));
+      migrationsAfterFirstStart = migrations(first);
+    }
+
+    try (ConfigurableApplicationContext second = start()) {
+      Patient patient = http(second).get(id).resource(Patient.class);
+      assertThat(patient.getNameFirstRep().getFamily()).isEqualTo(family);
+      assertThat(migrations(second)).isEqualTo(migrationsAfterFirstStart);
+    }
+  }
+
+  private ConfigurableApplicationContext start() {
+    return new SpringApplicationBuilder(GroupTherapyServerApplication.class)
+        .properties(
+            "server.port=0",
+            "app.demo.enabled=false",
+            "app.database.embedded.data-directory=" + dataDirectory,
+            "management.endpoints.web.exposure.include=health")
+        .run();
+  }
+
+  private static FhirHttp http(ConfigurableApplicationContext context) {
+    int port = ((WebServerApplicationContext) context).getWebServer().getPort();
+    return new FhirHttp(port, context.getBean(FhirContext.class));
+  }
+
+  private static int migrations(ConfigurableApplicationContext context) {
+    JdbcTemplate jdbc = context.getBean(JdbcTemplate.class);
+    return jdbc.queryForObject(
+        "SELECT (SELECT count(*) FROM \"FLY_HFJ_MIGRATION\") + (SELECT count(*) FROM gt.flyway_schema_history)",
+        Integer.class);
+  }
+}
