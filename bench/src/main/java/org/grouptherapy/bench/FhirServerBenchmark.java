@@ -1,0 +1,199 @@
+package org.grouptherapy.bench;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Starts the server jar twice on fresh embedded databases, once as plain HAPI (HAPI's default
+ * storage settings, the project's validation off) and once as configured for the practice, runs the
+ * same workload against each with concurrent clients, and prints and appends ours/baseline ratios
+ * to docs/benchmarks.md. Figures, not a pass/fail test: the machines are noisy, so only the ratios
+ * of one run mean much.
+ *
+ * <p>Arguments (all optional): {@code --patients N --requests N --clients N --rounds N}.
+ */
+public final class FhirServerBenchmark {
+
+  private FhirServerBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = parse(args);
+    Path root = Path.of(options.getOrDefault("root", ".")).toAbsolutePath().normalize();
+    Path jar = root.resolve("server/target/group-therapy-fhir-server.jar");
+    int patients = Integer.parseInt(options.getOrDefault("patients", "2000"));
+    int requests = Integer.parseInt(options.getOrDefault("requests", "2000"));
+    int clients = Integer.parseInt(options.getOrDefault("clients", "4"));
+    int rounds = Integer.parseInt(options.getOrDefault("rounds", "1"));
+
+    Map<String, List<String>> configurations = new LinkedHashMap<>();
+    configurations.put(
+        "baseline", List.of("--app.fhir.tuned=false", "--app.fhir.validation=false"));
+    configurations.put("ours", List.of());
+
+    Map<String, List<Result>> results = new LinkedHashMap<>();
+    for (int round = 0; round < rounds; round++) {
+      for (var configuration : configurations.entrySet()) {
+        String name = configuration.getKey();
+        System.out.printf("round %d: %s …%n", round + 1, name);
+        Result result = measure(jar, name, configuration.getValue(), patients, requests, clients);
+        results.computeIfAbsent(name, k -> new ArrayList<>()).add(result);
+        System.out.println(result);
+      }
+    }
+
+    String report = report(results, patients, requests, clients, rounds);
+    System.out.println(report);
+    Path out = root.resolve("docs/benchmarks.md");
+    if (!Files.exists(out)) {
+      Files.writeString(
+          out, "# Benchmarks\n\nEach run appends a section; newest last. See bench/README.md.\n");
+    }
+    Files.writeString(out, report, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+  }
+
+  private static Result measure(
+      Path jar, String name, List<String> args, int patients, int requests, int clients)
+      throws Exception {
+    ServerProcess server = ServerProcess.start(jar, name, args);
+    try {
+      Workload workload = new Workload(server.fhirBase(), clients);
+      List<String> warmupIds = new ArrayList<>();
+      workload.createPatients(300, warmupIds);
+      workload.readPatients(300, warmupIds);
+      workload.searchPatients(300);
+
+      List<String> ids = new ArrayList<>();
+      Workload.Phase create = workload.createPatients(patients, ids);
+      Workload.Phase read = workload.readPatients(requests, ids);
+      Workload.Phase search = workload.searchPatients(requests);
+      double firstStart = server.secondsToReady();
+      long rss = server.rssBytes();
+      server = server.restart(jar, name, args);
+      return new Result(firstStart, server.secondsToReady(), rss, List.of(create, read, search));
+    } finally {
+      server.close();
+      server.deleteData();
+    }
+  }
+
+  private static String report(
+      Map<String, List<Result>> results, int patients, int requests, int clients, int rounds) {
+    Result baseline = best(results.get("baseline"));
+    Result ours = best(results.get("ours"));
+    StringBuilder md = new StringBuilder();
+    md.append("\n## ")
+        .append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME))
+        .append("\n\n")
+        .append(machine())
+        .append(
+            String.format(
+                Locale.ROOT,
+                "Workload: %d patients created, %d reads, %d searches, %d concurrent clients,"
+                    + " best of %d round(s), after a warm-up of 300 each.%n%n",
+                patients,
+                requests,
+                requests,
+                clients,
+                rounds))
+        .append("| measure | baseline (plain HAPI) | ours | ours/baseline |\n")
+        .append("|---|---:|---:|---:|\n");
+    row(
+        md,
+        "first start to ready, empty database (s)",
+        baseline.secondsToReady(),
+        ours.secondsToReady(),
+        "%.1f");
+    row(md, "restart to ready (s)", baseline.secondsToRestart(), ours.secondsToRestart(), "%.1f");
+    row(
+        md,
+        "server RSS after load (MiB)",
+        baseline.rssBytes() / 1048576.0,
+        ours.rssBytes() / 1048576.0,
+        "%.0f");
+    for (int i = 0; i < ours.phases().size(); i++) {
+      Workload.Phase b = baseline.phases().get(i);
+      Workload.Phase o = ours.phases().get(i);
+      row(md, o.name() + " throughput (req/s)", b.perSecond(), o.perSecond(), "%.0f");
+      row(md, o.name() + " p50 (ms)", b.p50Millis(), o.p50Millis(), "%.1f");
+      row(md, o.name() + " p99 (ms)", b.p99Millis(), o.p99Millis(), "%.1f");
+      if (o.failures() + b.failures() > 0) {
+        md.append(
+            String.format("| %s failures | %d | %d | |%n", o.name(), b.failures(), o.failures()));
+      }
+    }
+    return md.toString();
+  }
+
+  private static void row(
+      StringBuilder md, String name, double baseline, double ours, String format) {
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "| %s | " + format + " | " + format + " | %.2f |%n",
+            name,
+            baseline,
+            ours,
+            ours / baseline));
+  }
+
+  /** The round with the best create throughput stands for the configuration. */
+  private static Result best(List<Result> results) {
+    return results.stream()
+        .max(java.util.Comparator.comparingDouble(r -> r.phases().get(0).perSecond()))
+        .orElseThrow();
+  }
+
+  private static String machine() {
+    String cpu = "unknown CPU";
+    try {
+      cpu =
+          Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+              .filter(l -> l.startsWith("model name"))
+              .findFirst()
+              .map(l -> l.substring(l.indexOf(':') + 1).trim())
+              .orElse(cpu);
+    } catch (Exception ignored) {
+      // not Linux
+    }
+    return String.format(
+        Locale.ROOT,
+        "Machine: %d cores (%s), %.0f GiB RAM, Java %s; server JVMs -Xmx1g; embedded PostgreSQL 17.%n%n",
+        Runtime.getRuntime().availableProcessors(),
+        cpu,
+        totalMemoryGiB(),
+        System.getProperty("java.version"));
+  }
+
+  private static double totalMemoryGiB() {
+    try {
+      return Files.readAllLines(Path.of("/proc/meminfo")).stream()
+              .filter(l -> l.startsWith("MemTotal:"))
+              .mapToLong(l -> Long.parseLong(l.replaceAll("\\D", "")))
+              .findFirst()
+              .orElse(0)
+          / 1048576.0;
+    } catch (Exception e) {
+      return 0;
+    }
+  }
+
+  private static Map<String, String> parse(String[] args) {
+    Map<String, String> options = new LinkedHashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+    }
+    return options;
+  }
+
+  record Result(
+      double secondsToReady, double secondsToRestart, long rssBytes, List<Workload.Phase> phases) {}
+}

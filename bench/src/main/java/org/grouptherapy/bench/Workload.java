@@ -1,0 +1,192 @@
+package org.grouptherapy.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.HdrHistogram.Histogram;
+
+/** The practice-like workload: patient creates, reads by id, and searches by family name. */
+final class Workload {
+
+  static final String[] FAMILIES = {
+    "Alvarez",
+    "Brennan",
+    "Castillo",
+    "Delgado",
+    "Eriksen",
+    "Fitzgerald",
+    "Gallagher",
+    "Hoffman",
+    "Ibrahim",
+    "Jablonski",
+    "Kowalski",
+    "Larkin",
+    "Moreau",
+    "Novak",
+    "Patel",
+    "Quinlan",
+    "Rossi",
+    "Sullivan",
+    "Tran",
+    "Whitaker"
+  };
+  private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"");
+
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final String base;
+  private final int clients;
+
+  Workload(String base, int clients) {
+    this.base = base;
+    this.clients = clients;
+  }
+
+  /** Creates {@code count} patients and returns the timings and their ids. */
+  Phase createPatients(int count, List<String> ids) throws Exception {
+    List<String> created = Collections.synchronizedList(new ArrayList<>());
+    Phase phase =
+        run(
+            "create Patient",
+            count,
+            i -> {
+              String body =
+                  "{\"resourceType\":\"Patient\",\"identifier\":[{\"system\":\"urn:bench\",\"value\":\"p"
+                      + i
+                      + "-"
+                      + System.nanoTime()
+                      + "\"}],\"name\":[{\"family\":\""
+                      + FAMILIES[i % FAMILIES.length]
+                      + "\",\"given\":[\"Bench"
+                      + i
+                      + "\"]}],\"gender\":\""
+                      + (i % 2 == 0 ? "female" : "male")
+                      + "\",\"birthDate\":\"19"
+                      + (50 + i % 50)
+                      + "-0"
+                      + (1 + i % 9)
+                      + "-1"
+                      + (i % 9)
+                      + "\"}";
+              return HttpRequest.newBuilder(URI.create(base + "/Patient"))
+                  .header("Content-Type", "application/fhir+json")
+                  .header("Prefer", "return=representation")
+                  .POST(HttpRequest.BodyPublishers.ofString(body))
+                  .build();
+            },
+            response -> {
+              Matcher m = ID.matcher(response);
+              if (m.find()) {
+                created.add(m.group(1));
+              }
+            });
+    ids.addAll(created);
+    return phase;
+  }
+
+  Phase readPatients(int count, List<String> ids) throws Exception {
+    return run(
+        "read Patient",
+        count,
+        i ->
+            HttpRequest.newBuilder(
+                    URI.create(base + "/Patient/" + ids.get((i * 7919) % ids.size())))
+                .GET()
+                .build(),
+        response -> {});
+  }
+
+  /**
+   * Searches by family name and birth year, a different query each time: a VA looks up one person
+   * after another. (Repeating one query would measure HAPI's search-result reuse cache, which the
+   * tuned server turns off because it serves results up to a minute stale.)
+   */
+  Phase searchPatients(int count) throws Exception {
+    return run(
+        "search Patient?family&birthdate",
+        count,
+        i ->
+            HttpRequest.newBuilder(
+                    URI.create(
+                        base
+                            + "/Patient?family="
+                            + FAMILIES[i % FAMILIES.length]
+                            + "&birthdate=ge19"
+                            + (50 + (i / FAMILIES.length) % 50)
+                            + "&_count=20"))
+                .GET()
+                .build(),
+        response -> {});
+  }
+
+  private Phase run(
+      String name,
+      int count,
+      IntFunction<HttpRequest> request,
+      java.util.function.Consumer<String> onBody)
+      throws Exception {
+    Histogram histogram = new Histogram(60_000_000_000L, 3);
+    AtomicInteger next = new AtomicInteger();
+    AtomicInteger failures = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    long started = System.nanoTime();
+    List<Future<?>> workers = new ArrayList<>();
+    for (int c = 0; c < clients; c++) {
+      workers.add(
+          pool.submit(
+              () -> {
+                int i;
+                while ((i = next.getAndIncrement()) < count) {
+                  long t0 = System.nanoTime();
+                  try {
+                    HttpResponse<String> response =
+                        http.send(request.apply(i), HttpResponse.BodyHandlers.ofString());
+                    if (response.statusCode() >= 300) {
+                      failures.incrementAndGet();
+                    } else {
+                      onBody.accept(response.body());
+                    }
+                  } catch (Exception e) {
+                    failures.incrementAndGet();
+                  }
+                  synchronized (histogram) {
+                    histogram.recordValue(System.nanoTime() - t0);
+                  }
+                }
+                return null;
+              }));
+    }
+    for (Future<?> worker : workers) {
+      worker.get();
+    }
+    double seconds = (System.nanoTime() - started) / 1e9;
+    pool.shutdown();
+    return new Phase(
+        name,
+        count,
+        failures.get(),
+        count / seconds,
+        histogram.getValueAtPercentile(50) / 1e6,
+        histogram.getValueAtPercentile(99) / 1e6);
+  }
+
+  record Phase(
+      String name,
+      int requests,
+      int failures,
+      double perSecond,
+      double p50Millis,
+      double p99Millis) {}
+}

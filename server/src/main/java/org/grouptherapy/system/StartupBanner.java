@@ -1,0 +1,48 @@
+package org.grouptherapy.system;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.boot.web.context.WebServerApplicationContext;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+
+/** Tells the person who started the server where to point a browser and a FHIR client. */
+@Component
+class StartupBanner {
+
+  private static final Logger log = LoggerFactory.getLogger(StartupBanner.class);
+
+  private final AppProperties properties;
+
+  StartupBanner(AppProperties properties) {
+    this.properties = properties;
+  }
+
+  @EventListener
+  void ready(ApplicationReadyEvent event) {
+    if (!(event.getApplicationContext() instanceof WebServerApplicationContext web)) {
+      return;
+    }
+    String root = "http://localhost:" + web.getWebServer().getPort();
+    String fhir = root + properties.fhir().path();
+    log.info(
+        """
+
+        ==> Group Therapy FHIR Server is ready
+            FHIR base URL (for FHIR clients): {}
+            CapabilityStatement:              {}/metadata
+            API docs (Swagger UI, browser):   {}/swagger-ui/
+            Health:                           {}/actuator/health
+            Demo practice:                    {}
+        """,
+        fhir,
+        fhir,
+        fhir,
+        root,
+        properties.demo().enabled() ? fhir + "/Group?_profile=" + THERAPY_GROUP : "off");
+  }
+
+  private static final String THERAPY_GROUP =
+      "http://grouptherapy.example.org/fhir/StructureDefinition/therapy-group";
+}
