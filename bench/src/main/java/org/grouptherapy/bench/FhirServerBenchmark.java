@@ -55,7 +55,8 @@ public final class FhirServerBenchmark {
     Path out = root.resolve("docs/benchmarks.md");
     if (!Files.exists(out)) {
       Files.writeString(
-          out, "# Benchmarks\n\nEach run appends a section; newest last. See bench/README.md.\n");
+          out,
+          "# Benchmarks\n\nWritten by `bench/run` (see the README): each run appends a section, newest last. Figures from one machine at one time; compare ratios within a section, not figures across sections.\n");
     }
     Files.writeString(out, report, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
   }

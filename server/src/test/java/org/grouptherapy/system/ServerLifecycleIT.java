@@ -3,6 +3,7 @@ package org.grouptherapy.system;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ca.uhn.fhir.context.FhirContext;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Path;
 import org.grouptherapy.GroupTherapyServerApplication;
 import org.grouptherapy.support.FhirHttp;
@@ -19,7 +20,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * The whole server, stopped and started again on the same embedded data directory, still has what
  * was written, and the second start changes no schema.
  */
-class ServerRestartIT {
+class ServerLifecycleIT {
 
   @TempDir Path dataDirectory;
 
@@ -41,13 +42,37 @@ class ServerRestartIT {
     }
   }
 
-  private ConfigurableApplicationContext start() {
+  @Test
+  void usesAnExternalPostgresqlWhenADatasourceUrlIsSetAndStartsNoEmbeddedOne() throws Exception {
+    Path externalData = dataDirectory.resolve("external");
+    try (EmbeddedPostgres external =
+            EmbeddedPostgresLauncher.start(new AppProperties.Embedded(externalData, 0));
+        ConfigurableApplicationContext server =
+            start(
+                "spring.datasource.url=" + external.getJdbcUrl("postgres", "postgres"),
+                "spring.datasource.username=postgres",
+                "app.database.embedded.data-directory=" + dataDirectory.resolve("never-used"))) {
+      assertThat(server.getBeanNamesForType(EmbeddedPostgres.class)).isEmpty();
+      assertThat(dataDirectory.resolve("never-used")).doesNotExist();
+      String id = http(server).create("Patient", Fixtures.patient("External"));
+      Integer stored =
+          new JdbcTemplate(external.getPostgresDatabase())
+              .queryForObject(
+                  "SELECT count(*) FROM hfj_resource WHERE res_type = 'Patient' AND fhir_id = ?",
+                  Integer.class,
+                  id.substring(id.indexOf('/') + 1));
+      assertThat(stored).isEqualTo(1);
+    }
+  }
+
+  private ConfigurableApplicationContext start(String... extraProperties) {
     return new SpringApplicationBuilder(GroupTherapyServerApplication.class)
         .properties(
             "server.port=0",
             "app.demo.enabled=false",
             "app.database.embedded.data-directory=" + dataDirectory,
             "management.endpoints.web.exposure.include=health")
+        .properties(extraProperties)
         .run();
   }
 
