@@ -17,7 +17,8 @@ import org.springframework.validation.annotation.Validated;
 public record AppProperties(
     @Valid @NotNull @DefaultValue Database database,
     @Valid @NotNull @DefaultValue Fhir fhir,
-    @Valid @NotNull @DefaultValue Demo demo) {
+    @Valid @NotNull @DefaultValue Demo demo,
+    @Valid @NotNull @DefaultValue Security security) {
 
   /** The embedded PostgreSQL, used only when no {@code spring.datasource.url} is configured. */
   public record Database(@Valid @NotNull @DefaultValue Embedded embedded) {}
@@ -39,6 +40,23 @@ public record AppProperties(
       @DefaultValue("true") boolean validation,
       @DefaultValue("") String serverAddress,
       @NotNull @DefaultValue("2s") Duration batchMaintenanceInterval) {}
+
+  /**
+   * Access control. With no {@code issuer-uri} the server runs its own authorization server; with
+   * one, tokens of that OpenID provider are accepted and the embedded one is off. {@code
+   * enabled=false} opens the API to anyone and exists only for the benchmark's baseline.
+   */
+  public record Security(
+      @DefaultValue("true") boolean enabled,
+      @DefaultValue("") String issuerUri,
+      @DefaultValue("") String publicUrl,
+      @NotNull @DefaultValue("15m") Duration accessTokenLifetime,
+      @NotNull @DefaultValue("8h") Duration refreshTokenLifetime) {
+
+    public boolean embeddedAuthorizationServer() {
+      return issuerUri.isBlank();
+    }
+  }
 
   /** The demo practice, loaded through the FHIR API on the first start. */
   public record Demo(@DefaultValue("true") boolean enabled) {}

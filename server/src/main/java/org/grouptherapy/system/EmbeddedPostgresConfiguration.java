@@ -25,7 +25,7 @@ class EmbeddedPostgresConfiguration {
   @ConfigurationProperties("spring.datasource.hikari")
   HikariDataSource dataSource(EmbeddedPostgres postgres) {
     HikariDataSource dataSource = new HikariDataSource();
-    dataSource.setJdbcUrl(postgres.getJdbcUrl("postgres", "postgres"));
+    dataSource.setJdbcUrl(postgres.getJdbcUrl("postgres", "postgres") + "&currentSchema=public,gt");
     dataSource.setUsername("postgres");
     return dataSource;
   }

@@ -65,7 +65,8 @@ class FhirRestIT {
     Bundle history = fhir.get(id + "/_history").resource(Bundle.class);
     assertThat(history.getEntry()).hasSize(3);
 
-    assertThat(fhir.delete(id).status()).isEqualTo(200);
+    FhirHttp.Response deleted = fhir.delete(id);
+    assertThat(deleted.status()).as(deleted.toString()).isEqualTo(200);
     FhirHttp.Response gone = fhir.get(id);
     assertThat(gone.status()).isEqualTo(410);
     assertThat(gone.outcome().getIssueFirstRep().getDiagnostics()).contains("deleted");
@@ -167,7 +168,7 @@ class FhirRestIT {
 
     patient.getNameFirstRep().setFamily("Conditionally-updated");
     FhirHttp.Response update = fhir.put("Patient?identifier=" + identifier, patient);
-    assertThat(update.status()).isEqualTo(200);
+    assertThat(update.status()).as(update.toString()).isEqualTo(200);
     assertThat(fhir.get("Patient?identifier=" + identifier).resource(Bundle.class).getEntry())
         .singleElement()
         .satisfies(
@@ -175,7 +176,8 @@ class FhirRestIT {
                 assertThat(((Patient) e.getResource()).getNameFirstRep().getFamily())
                     .isEqualTo("Conditionally-updated"));
 
-    assertThat(fhir.delete("Patient?identifier=" + identifier).status()).isEqualTo(200);
+    FhirHttp.Response delete = fhir.delete("Patient?identifier=" + identifier);
+    assertThat(delete.status()).as(delete.toString()).isEqualTo(200);
     assertThat(fhir.get("Patient?identifier=" + identifier).resource(Bundle.class).getEntry())
         .isEmpty();
   }

@@ -1,8 +1,6 @@
 package org.grouptherapy.support;
 
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.rest.client.api.IGenericClient;
-import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -26,20 +24,27 @@ public final class FhirHttp {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   private final String root;
   private final FhirContext fhirContext;
+  private final String token;
 
+  /** A client with a system token of the demo command-line client ({@code system/*.cruds}). */
   public FhirHttp(int port, FhirContext fhirContext) {
+    this(port, fhirContext, new SmartAuth(port).clientToken("system/*.cruds"));
+  }
+
+  /** A client that sends the given bearer token, or none when it is null. */
+  public FhirHttp(int port, FhirContext fhirContext, String token) {
     this.root = "http://localhost:" + port;
     this.fhirContext = fhirContext;
+    this.token = token;
+  }
+
+  public FhirHttp withToken(String otherToken) {
+    return new FhirHttp(
+        Integer.parseInt(root.substring(root.lastIndexOf(':') + 1)), fhirContext, otherToken);
   }
 
   public String base() {
     return root + "/fhir";
-  }
-
-  public IGenericClient client() {
-    fhirContext.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
-    fhirContext.getRestfulClientFactory().setSocketTimeout(60_000);
-    return fhirContext.newRestfulGenericClient(base());
   }
 
   public Response get(String path) {
@@ -109,9 +114,14 @@ public final class FhirHttp {
         path.startsWith("http") ? path : path.startsWith("/") ? root + path : base() + "/" + path;
     // Token searches (system|code) are written plainly in tests; "|" must be encoded on the wire.
     url = url.replace("|", "%7C");
-    return HttpRequest.newBuilder(URI.create(url))
-        .timeout(Duration.ofSeconds(120))
-        .header("Accept", FHIR_JSON);
+    HttpRequest.Builder builder =
+        HttpRequest.newBuilder(URI.create(url))
+            .timeout(Duration.ofSeconds(120))
+            .header("Accept", FHIR_JSON);
+    if (token != null) {
+      builder.header("Authorization", "Bearer " + token);
+    }
+    return builder;
   }
 
   public String encode(IBaseResource resource) {
@@ -134,7 +144,11 @@ public final class FhirHttp {
     }
 
     public <T extends IBaseResource> T resource(Class<T> type) {
-      return fhirContext.newJsonParser().parseResource(type, raw.body());
+      try {
+        return fhirContext.newJsonParser().parseResource(type, raw.body());
+      } catch (RuntimeException e) {
+        throw new AssertionError("Expected a " + type.getSimpleName() + " but got " + this, e);
+      }
     }
 
     public OperationOutcome outcome() {

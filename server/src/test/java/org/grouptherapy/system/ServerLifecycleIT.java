@@ -65,20 +65,27 @@ class ServerLifecycleIT {
     }
   }
 
+  /** Command-line arguments, which outrank application.yaml as they do for a real start. */
   private ConfigurableApplicationContext start(String... extraProperties) {
+    java.util.List<String> args =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                "--server.port=0",
+                "--app.demo.enabled=false",
+                // These servers test storage; security is tested on the shared server.
+                "--app.security.enabled=false",
+                "--app.database.embedded.data-directory=" + dataDirectory,
+                "--management.endpoints.web.exposure.include=health"));
+    for (String property : extraProperties) {
+      args.add("--" + property);
+    }
     return new SpringApplicationBuilder(GroupTherapyServerApplication.class)
-        .properties(
-            "server.port=0",
-            "app.demo.enabled=false",
-            "app.database.embedded.data-directory=" + dataDirectory,
-            "management.endpoints.web.exposure.include=health")
-        .properties(extraProperties)
-        .run();
+        .run(args.toArray(String[]::new));
   }
 
   private static FhirHttp http(ConfigurableApplicationContext context) {
     int port = ((WebServerApplicationContext) context).getWebServer().getPort();
-    return new FhirHttp(port, context.getBean(FhirContext.class));
+    return new FhirHttp(port, context.getBean(FhirContext.class), null);
   }
 
   private static int migrations(ConfigurableApplicationContext context) {

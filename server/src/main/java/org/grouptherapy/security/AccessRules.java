@@ -1,0 +1,262 @@
+package org.grouptherapy.security;
+
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRule;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilder;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRule;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleConditional;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOp;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOpClassifier;
+import ca.uhn.fhir.rest.server.interceptor.auth.RuleBuilder;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import org.grouptherapy.security.SmartScope.Permission;
+import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Patient;
+
+/**
+ * Turns a caller's {@link SmartAccess} into HAPI authorization rules: the token's scopes, limited
+ * by the user's roles, with patient/ scopes and a therapist's clinical access bound to patient
+ * compartments. HAPI applies them to every request, transaction entry, search result and included
+ * resource. Anything no rule allows is denied.
+ */
+final class AccessRules {
+
+  /** One grant: a resource type (or *) with permissions, maybe within patient compartments. */
+  record Grant(
+      String resourceType,
+      Set<Permission> permissions,
+      Collection<IIdType> patients,
+      String query) {
+    boolean appliesTo(String type) {
+      return SmartScope.ANY_TYPE.equals(resourceType) || resourceType.equals(type);
+    }
+  }
+
+  private AccessRules() {}
+
+  /**
+   * The grants of a token.
+   *
+   * @param caseload the patients a practitioner facilitates or screens, by fhirUser
+   */
+  static List<Grant> grants(SmartAccess access, Function<String, Set<IIdType>> caseload) {
+    List<Grant> grants = new ArrayList<>();
+    for (SmartScope scope : access.scopes()) {
+      switch (scope.context()) {
+        case PATIENT -> {
+          if (access.patientId() != null) {
+            grants.add(
+                new Grant(
+                    scope.resourceType(),
+                    scope.permissions(),
+                    List.of(new IdType("Patient", access.patientId())),
+                    scope.query()));
+          }
+        }
+        case SYSTEM -> {
+          if (!access.isUser()) {
+            grants.add(new Grant(scope.resourceType(), scope.permissions(), null, scope.query()));
+          }
+        }
+        case USER -> {
+          for (Role role : access.roles()) {
+            grants.addAll(userGrants(scope, role, access, caseload));
+          }
+        }
+      }
+    }
+    return grants;
+  }
+
+  private static List<Grant> userGrants(
+      SmartScope scope, Role role, SmartAccess access, Function<String, Set<IIdType>> caseload) {
+    List<String> types =
+        role.resourceTypes()
+            .map(
+                allowed ->
+                    SmartScope.ANY_TYPE.equals(scope.resourceType())
+                        ? List.copyOf(allowed)
+                        : allowed.contains(scope.resourceType())
+                            ? List.of(scope.resourceType())
+                            : List.<String>of())
+            .orElse(List.of(scope.resourceType()));
+    List<Grant> grants = new ArrayList<>();
+    for (String type : types) {
+      switch (role) {
+        case PATIENT -> {
+          if (access.fhirUser() != null && access.fhirUser().startsWith("Patient/")) {
+            grants.add(
+                new Grant(
+                    type,
+                    scope.permissions(),
+                    List.of(new IdType(access.fhirUser())),
+                    scope.query()));
+          }
+        }
+        case THERAPIST -> {
+          Set<IIdType> members =
+              access.fhirUser() == null ? Set.of() : caseload.apply(access.fhirUser());
+          if (SmartScope.ANY_TYPE.equals(type)) {
+            for (String clinical : Role.CLINICAL) {
+              grants.add(new Grant(clinical, scope.permissions(), members, scope.query()));
+            }
+            grants.add(new Grant(type, scope.permissions(), null, scope.query()));
+          } else if (Role.CLINICAL.contains(type)) {
+            grants.add(new Grant(type, scope.permissions(), members, scope.query()));
+          } else {
+            grants.add(new Grant(type, scope.permissions(), null, scope.query()));
+          }
+        }
+        default -> grants.add(new Grant(type, scope.permissions(), null, scope.query()));
+      }
+    }
+    return grants;
+  }
+
+  /**
+   * HAPI's RuleBuilder reuses one builder per verb behind an unnamed {@code allow()}, so that
+   * {@code create()} and then {@code write()} would both build create rules; every rule here gets a
+   * name of its own, and with it a fresh builder.
+   */
+  private static final class Rules {
+    private final IAuthRuleBuilder builder = new RuleBuilder();
+    private int count;
+
+    IAuthRuleBuilderRule allow() {
+      return builder.allow("rule-" + count++);
+    }
+
+    IAuthRuleBuilderRule deny() {
+      return builder.deny("rule-" + count++);
+    }
+
+    List<IAuthRule> build() {
+      return builder.build();
+    }
+  }
+
+  static List<IAuthRule> rules(SmartAccess access, List<Grant> grants) {
+    Rules rules = new Rules();
+    rules.allow().metadata();
+    // AuditEvents are kept from non-administrators by AuditTrail itself: HAPI's deny rules
+    // would also refuse every history, _include or conditional delete that could touch one.
+    // Compartment-bound grants first; then, for a therapist, clinical data outside their
+    // caseload is denied before the broader grants are looked at (the first matching rule wins).
+    grants.stream().filter(g -> g.patients() != null).forEach(g -> allow(rules, g));
+    if (access.roles().contains(Role.THERAPIST)) {
+      for (String clinical : Role.CLINICAL) {
+        rules.deny().read().resourcesOfType(clinical).withAnyId();
+        rules.deny().write().resourcesOfType(clinical).withAnyId();
+        rules.deny().delete().resourcesOfType(clinical).withAnyId();
+      }
+    }
+    grants.stream().filter(g -> g.patients() == null).forEach(g -> allow(rules, g));
+    allowOperations(rules, access, grants);
+    rules.allow().transaction().withAnyOperation().andApplyNormalRules();
+    return rules.build();
+  }
+
+  private static void allow(Rules rules, Grant grant) {
+    if (grant.patients() != null && grant.patients().isEmpty()) {
+      return;
+    }
+    if (grant.permissions().contains(Permission.READ)
+        || grant.permissions().contains(Permission.SEARCH)) {
+      classify(rules.allow().read(), grant);
+    }
+    boolean anyType = SmartScope.ANY_TYPE.equals(grant.resourceType());
+    if (grant.permissions().contains(Permission.CREATE)) {
+      classify(rules.allow().create(), grant);
+      conditional(rules.allow().createConditional(), grant, anyType);
+    }
+    if (grant.permissions().contains(Permission.UPDATE)) {
+      classify(rules.allow().write(), grant);
+      conditional(rules.allow().updateConditional(), grant, anyType);
+      rules.allow().patch().allRequests();
+    }
+    if (grant.permissions().contains(Permission.DELETE)) {
+      classify(rules.allow().delete(), grant);
+      conditional(rules.allow().deleteConditional(), grant, anyType);
+    }
+  }
+
+  /** Conditional writes are then checked against the normal rules for what they touch. */
+  private static void conditional(
+      IAuthRuleBuilderRuleConditional op, Grant grant, boolean anyType) {
+    if (anyType) {
+      op.allResources();
+    } else {
+      op.resourcesOfType(grant.resourceType());
+    }
+  }
+
+  private static void classify(IAuthRuleBuilderRuleOp op, Grant grant) {
+    IAuthRuleBuilderRuleOpClassifier target =
+        SmartScope.ANY_TYPE.equals(grant.resourceType())
+            ? op.allResources()
+            : op.resourcesOfType(grant.resourceType());
+    if (grant.patients() != null) {
+      if (grant.query() != null) {
+        for (IIdType patient : grant.patients()) {
+          target.inCompartmentWithFilter("Patient", patient, grant.query());
+        }
+      } else {
+        target.inCompartment("Patient", grant.patients());
+      }
+    } else if (grant.query() != null) {
+      target.withFilter(grant.query());
+    } else {
+      target.withAnyId();
+    }
+  }
+
+  private static void allowOperations(Rules rules, SmartAccess access, List<Grant> grants) {
+    rules.allow().operation().named("$validate").atAnyLevel().andAllowAllResponses();
+    for (String terminology : List.of("$expand", "$lookup", "$validate-code")) {
+      rules.allow().operation().named(terminology).atAnyLevel().andAllowAllResponses();
+    }
+    Optional<Grant> patientRead =
+        grants.stream()
+            .filter(g -> g.appliesTo("Patient") && g.permissions().contains(Permission.READ))
+            .findFirst();
+    if (patientRead.isPresent()) {
+      if (patientRead.get().patients() == null) {
+        rules
+            .allow()
+            .operation()
+            .named("$everything")
+            .onInstancesOfType(Patient.class)
+            .andRequireExplicitResponseAuthorization();
+      } else {
+        rules
+            .allow()
+            .operation()
+            .named("$everything")
+            .onInstances(patientRead.get().patients())
+            .andRequireExplicitResponseAuthorization();
+      }
+    }
+    List<String> exportable =
+        grants.stream()
+            .filter(g -> g.patients() == null && g.permissions().contains(Permission.READ))
+            .map(Grant::resourceType)
+            .toList();
+    boolean isSystem = !access.isUser() && access.patientId() == null;
+    if (isSystem && !exportable.isEmpty()) {
+      if (exportable.contains(SmartScope.ANY_TYPE)) {
+        rules.allow().bulkExport().systemExport();
+      } else {
+        rules.allow().bulkExport().systemExport().withResourceTypes(exportable);
+      }
+      rules.allow().operation().named("$export").onServer().andAllowAllResponses();
+      rules.allow().operation().named("$export-poll-status").onServer().andAllowAllResponses();
+      // The export's NDJSON files are Binary resources the job wrote for this request.
+      rules.allow().read().resourcesOfType("Binary").withAnyId();
+    }
+  }
+}

@@ -1,0 +1,228 @@
+package org.grouptherapy.security;
+
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.proc.SecurityContext;
+import java.time.Instant;
+import java.util.List;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.MediaType;
+import org.springframework.jdbc.core.JdbcOperations;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.security.config.Customizer;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
+import org.springframework.security.oauth2.core.OAuth2Error;
+import org.springframework.security.oauth2.core.OAuth2ErrorCodes;
+import org.springframework.security.oauth2.core.OAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.server.authorization.JdbcOAuth2AuthorizationConsentService;
+import org.springframework.security.oauth2.server.authorization.JdbcOAuth2AuthorizationService;
+import org.springframework.security.oauth2.server.authorization.OAuth2AuthorizationConsentService;
+import org.springframework.security.oauth2.server.authorization.OAuth2AuthorizationService;
+import org.springframework.security.oauth2.server.authorization.authentication.JwtClientAssertionAuthenticationProvider;
+import org.springframework.security.oauth2.server.authorization.authentication.JwtClientAssertionDecoderFactory;
+import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AuthorizationCodeRequestAuthenticationContext;
+import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AuthorizationCodeRequestAuthenticationProvider;
+import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AuthorizationCodeRequestAuthenticationToken;
+import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AuthorizationCodeRequestAuthenticationValidator;
+import org.springframework.security.oauth2.server.authorization.authentication.OAuth2ClientCredentialsAuthenticationProvider;
+import org.springframework.security.oauth2.server.authorization.authentication.OAuth2ClientCredentialsAuthenticationToken;
+import org.springframework.security.oauth2.server.authorization.client.JdbcRegisteredClientRepository;
+import org.springframework.security.oauth2.server.authorization.client.RegisteredClientRepository;
+import org.springframework.security.oauth2.server.authorization.config.annotation.web.configurers.OAuth2AuthorizationServerConfigurer;
+import org.springframework.security.oauth2.server.authorization.settings.AuthorizationServerSettings;
+import org.springframework.security.oauth2.server.authorization.token.JwtEncodingContext;
+import org.springframework.security.oauth2.server.authorization.token.OAuth2TokenCustomizer;
+import org.springframework.security.oauth2.server.authorization.web.authentication.OAuth2AccessTokenResponseAuthenticationSuccessHandler;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
+import org.springframework.security.web.util.matcher.MediaTypeRequestMatcher;
+
+/**
+ * The embedded authorization server (Spring Authorization Server), on when no {@code
+ * app.security.issuer-uri} is set: authorization code with PKCE for apps, client credentials with
+ * {@code private_key_jwt} or a secret for backend services, refresh tokens, OpenID Connect. Its
+ * state (clients, codes, refresh tokens, keys) lives in PostgreSQL, shared by all instances.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnExpression("'${app.security.issuer-uri:}'.isEmpty()")
+class AuthorizationServerConfiguration {
+
+  @Bean
+  @Order(1)
+  SecurityFilterChain authorizationServer(HttpSecurity http, ServerUrls urls, JdbcTemplate jdbc)
+      throws Exception {
+    OAuth2AuthorizationServerConfigurer server =
+        OAuth2AuthorizationServerConfigurer.authorizationServer();
+    OAuth2AccessTokenResponseAuthenticationSuccessHandler tokenResponse =
+        new OAuth2AccessTokenResponseAuthenticationSuccessHandler();
+    tokenResponse.setAccessTokenResponseCustomizer(SmartTokenClaims::addLaunchContext);
+    http.securityMatcher(server.getEndpointsMatcher())
+        .with(
+            server,
+            as ->
+                as.oidc(Customizer.withDefaults())
+                    .authorizationEndpoint(
+                        endpoint ->
+                            endpoint.authenticationProviders(
+                                providers ->
+                                    providers.forEach(
+                                        p -> {
+                                          if (p
+                                              instanceof
+                                              OAuth2AuthorizationCodeRequestAuthenticationProvider
+                                                      code) {
+                                            code.setAuthenticationValidator(
+                                                OAuth2AuthorizationCodeRequestAuthenticationValidator
+                                                    .DEFAULT_REDIRECT_URI_VALIDATOR
+                                                    .andThen(
+                                                        context ->
+                                                            validateAuthorizationRequest(
+                                                                context, urls)));
+                                          }
+                                        })))
+                    .tokenEndpoint(
+                        endpoint ->
+                            endpoint
+                                .accessTokenResponseHandler(tokenResponse)
+                                .authenticationProviders(
+                                    providers ->
+                                        providers.forEach(
+                                            p -> {
+                                              if (p
+                                                  instanceof
+                                                  OAuth2ClientCredentialsAuthenticationProvider
+                                                          credentials) {
+                                                credentials.setAuthenticationValidator(
+                                                    context ->
+                                                        SmartScopeValidation.requireCovered(
+                                                            ((OAuth2ClientCredentialsAuthenticationToken)
+                                                                    context.getAuthentication())
+                                                                .getScopes(),
+                                                            context
+                                                                .getRegisteredClient()
+                                                                .getScopes()));
+                                              }
+                                            })))
+                    .clientAuthentication(
+                        authentication ->
+                            authentication.authenticationProviders(
+                                providers ->
+                                    providers.forEach(
+                                        p -> {
+                                          if (p
+                                              instanceof
+                                              JwtClientAssertionAuthenticationProvider assertion) {
+                                            assertion.setJwtDecoderFactory(assertionDecoders(jdbc));
+                                          }
+                                        }))))
+        .authorizeHttpRequests(a -> a.anyRequest().authenticated())
+        .exceptionHandling(
+            e ->
+                e.defaultAuthenticationEntryPointFor(
+                    new LoginUrlAuthenticationEntryPoint("/login"),
+                    new MediaTypeRequestMatcher(MediaType.TEXT_HTML)));
+    return http.build();
+  }
+
+  /** SMART: PKCE S256 always, and {@code aud} (when sent) must name this FHIR server. */
+  private static void validateAuthorizationRequest(
+      OAuth2AuthorizationCodeRequestAuthenticationContext context, ServerUrls urls) {
+    OAuth2AuthorizationCodeRequestAuthenticationToken request = context.getAuthentication();
+    Object method = request.getAdditionalParameters().get("code_challenge_method");
+    if (request.getAdditionalParameters().get("code_challenge") == null || !"S256".equals(method)) {
+      throw new OAuth2AuthenticationException(
+          new OAuth2Error(
+              OAuth2ErrorCodes.INVALID_REQUEST,
+              "PKCE is required: send code_challenge with code_challenge_method=S256",
+              null));
+    }
+    Object aud = request.getAdditionalParameters().get("aud");
+    if (aud != null && !urls.fhirBaseUrl().equals(aud)) {
+      throw new OAuth2AuthenticationException(
+          new OAuth2Error(
+              OAuth2ErrorCodes.INVALID_REQUEST,
+              "aud must be the FHIR base URL " + urls.fhirBaseUrl(),
+              null));
+    }
+    SmartScopeValidation.requireCovered(
+        request.getScopes(), context.getRegisteredClient().getScopes());
+  }
+
+  /** Client assertions are checked as usual, and a {@code jti} is accepted once only. */
+  private static JwtClientAssertionDecoderFactory assertionDecoders(JdbcTemplate jdbc) {
+    JwtClientAssertionDecoderFactory factory = new JwtClientAssertionDecoderFactory();
+    factory.setJwtValidatorFactory(
+        client ->
+            new DelegatingOAuth2TokenValidator<>(
+                List.of(
+                    JwtClientAssertionDecoderFactory.DEFAULT_JWT_VALIDATOR_FACTORY.apply(client),
+                    oncePerJti(jdbc))));
+    return factory;
+  }
+
+  private static OAuth2TokenValidator<Jwt> oncePerJti(JdbcTemplate jdbc) {
+    return jwt -> {
+      String jti = jwt.getId();
+      if (jti == null) {
+        return OAuth2TokenValidatorResult.failure(
+            new OAuth2Error(
+                OAuth2ErrorCodes.INVALID_CLIENT, "The client assertion has no jti", null));
+      }
+      Instant expires =
+          jwt.getExpiresAt() != null ? jwt.getExpiresAt() : Instant.now().plusSeconds(300);
+      jdbc.update("DELETE FROM gt.client_assertion_jti WHERE expires_at < now()");
+      int inserted =
+          jdbc.update(
+              "INSERT INTO gt.client_assertion_jti (jti, client_id, expires_at) VALUES (?, ?, ?)"
+                  + " ON CONFLICT DO NOTHING",
+              jti,
+              jwt.getSubject(),
+              java.sql.Timestamp.from(expires));
+      return inserted == 1
+          ? OAuth2TokenValidatorResult.success()
+          : OAuth2TokenValidatorResult.failure(
+              new OAuth2Error(
+                  OAuth2ErrorCodes.INVALID_CLIENT,
+                  "The client assertion was already used (jti replay)",
+                  null));
+    };
+  }
+
+  @Bean
+  RegisteredClientRepository registeredClientRepository(JdbcOperations jdbc) {
+    return new JdbcRegisteredClientRepository(jdbc);
+  }
+
+  @Bean
+  OAuth2AuthorizationService authorizationService(
+      JdbcOperations jdbc, RegisteredClientRepository clients) {
+    return new JdbcOAuth2AuthorizationService(jdbc, clients);
+  }
+
+  @Bean
+  OAuth2AuthorizationConsentService authorizationConsentService(
+      JdbcOperations jdbc, RegisteredClientRepository clients) {
+    return new JdbcOAuth2AuthorizationConsentService(jdbc, clients);
+  }
+
+  @Bean
+  JWKSource<SecurityContext> jwkSource(JdbcTemplate jdbc) {
+    return new SigningKeys(jdbc);
+  }
+
+  @Bean
+  AuthorizationServerSettings authorizationServerSettings() {
+    return AuthorizationServerSettings.builder().build();
+  }
+
+  @Bean
+  OAuth2TokenCustomizer<JwtEncodingContext> smartTokenCustomizer(SmartTokenClaims claims) {
+    return claims::customize;
+  }
+}

@@ -1,0 +1,126 @@
+package org.grouptherapy.security;
+
+import ca.uhn.fhir.context.FhirContext;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.proc.SecurityContext;
+import java.util.List;
+import org.grouptherapy.system.AppProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2Error;
+import org.springframework.security.oauth2.core.OAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
+import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+import org.springframework.security.oauth2.server.authorization.config.annotation.web.configuration.OAuth2AuthorizationServerConfiguration;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
+import org.springframework.security.web.util.matcher.RequestMatcher;
+
+/**
+ * {@code /fhir/**} is an OAuth2 resource server: a JWT bearer token whose signature, issuer,
+ * audience (the FHIR base URL) and lifetime check out, from a client that is not disabled. {@code
+ * /fhir/metadata} and the SMART configuration stay public, as SMART clients expect.
+ */
+@Configuration(proxyBeanMethods = false)
+class ResourceServerConfiguration {
+
+  private static final Logger log = LoggerFactory.getLogger(ResourceServerConfiguration.class);
+
+  @Bean
+  @Order(2)
+  SecurityFilterChain fhirApi(
+      HttpSecurity http,
+      AppProperties properties,
+      JwtDecoder jwtDecoder,
+      FhirContext fhirContext,
+      AuditTrail audit)
+      throws Exception {
+    String fhir = properties.fhir().path();
+    http.securityMatcher(path(fhir + "/**"))
+        .csrf(AbstractHttpConfigurer::disable)
+        .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+        .exceptionHandling(
+            e ->
+                e.authenticationEntryPoint(OperationOutcomeErrors.unauthorized(fhirContext, audit))
+                    .accessDeniedHandler(OperationOutcomeErrors.forbidden(fhirContext, audit)));
+    if (!properties.security().enabled()) {
+      log.warn("app.security.enabled=false: the FHIR API is open to anyone. Benchmarks only.");
+      http.authorizeHttpRequests(a -> a.anyRequest().permitAll());
+      return http.build();
+    }
+    http.authorizeHttpRequests(
+            a ->
+                a.requestMatchers(
+                        path(fhir + "/metadata"),
+                        path(fhir + "/.well-known/smart-configuration"),
+                        path(fhir + "/swagger-ui/**"),
+                        path(fhir + "/api-docs"))
+                    .permitAll()
+                    .anyRequest()
+                    .authenticated())
+        .oauth2ResourceServer(
+            o ->
+                o.jwt(j -> j.decoder(jwtDecoder))
+                    .authenticationEntryPoint(
+                        OperationOutcomeErrors.unauthorized(fhirContext, audit))
+                    .accessDeniedHandler(OperationOutcomeErrors.forbidden(fhirContext, audit)));
+    return http.build();
+  }
+
+  @Bean
+  JwtDecoder jwtDecoder(
+      AppProperties properties,
+      ServerUrls urls,
+      ObjectProvider<JWKSource<SecurityContext>> embeddedKeys,
+      JdbcTemplate jdbc) {
+    JwtDecoder decoder;
+    if (properties.security().embeddedAuthorizationServer()) {
+      decoder = OAuth2AuthorizationServerConfiguration.jwtDecoder(embeddedKeys.getObject());
+    } else {
+      decoder = NimbusJwtDecoder.withIssuerLocation(properties.security().issuerUri()).build();
+    }
+    OAuth2TokenValidator<Jwt> validator =
+        new DelegatingOAuth2TokenValidator<>(
+            List.of(
+                new JwtTimestampValidator(),
+                claim(
+                    "iss",
+                    "the token was issued by another issuer",
+                    jwt -> urls.issuer().equals(jwt.getClaimAsString("iss"))),
+                claim(
+                    "aud",
+                    "the token was issued for another audience; ask for aud=" + "the FHIR base URL",
+                    jwt ->
+                        jwt.getAudience() != null
+                            && jwt.getAudience().contains(urls.fhirBaseUrl())),
+                new DisabledClientValidator(jdbc)));
+    ((NimbusJwtDecoder) decoder).setJwtValidator(validator);
+    return decoder;
+  }
+
+  /** Paths outside Spring MVC (HAPI's servlet), matched on the whole request path. */
+  static RequestMatcher path(String pattern) {
+    return PathPatternRequestMatcher.withDefaults().matcher(pattern);
+  }
+
+  private static OAuth2TokenValidator<Jwt> claim(
+      String name, String problem, java.util.function.Predicate<Jwt> test) {
+    return jwt ->
+        test.test(jwt)
+            ? OAuth2TokenValidatorResult.success()
+            : OAuth2TokenValidatorResult.failure(
+                new OAuth2Error("invalid_token", "Invalid " + name + ": " + problem, null));
+  }
+}

@@ -1,0 +1,107 @@
+package org.grouptherapy.security;
+
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What a signed-in person may touch, whatever scopes their app asked for: user/ scopes are limited
+ * by the user's role (SMART leaves this to the server).
+ */
+public enum Role {
+  /** Virtual assistant: scheduling, intake pipeline, consents' status, messages, attendance. */
+  VA(
+      Set.of(
+          "Group",
+          "Appointment",
+          "AppointmentResponse",
+          "Schedule",
+          "Slot",
+          "Location",
+          "Organization",
+          "Practitioner",
+          "PractitionerRole",
+          "HealthcareService",
+          "Patient",
+          "RelatedPerson",
+          "Coverage",
+          "ServiceRequest",
+          "Task",
+          "Consent",
+          "Communication",
+          "CommunicationRequest",
+          "Encounter",
+          "Questionnaire",
+          "CareTeam",
+          "Endpoint",
+          "ValueSet",
+          "CodeSystem",
+          "StructureDefinition",
+          "SearchParameter",
+          "OperationDefinition")),
+  /** Therapist: the practice's directory and schedule, and clinical data of their own members. */
+  THERAPIST(null),
+  /** Biller: claims and what they are made of; no clinical notes. */
+  BILLER(
+      Set.of(
+          "Claim",
+          "ClaimResponse",
+          "ExplanationOfBenefit",
+          "Coverage",
+          "Encounter",
+          "Patient",
+          "Organization",
+          "Practitioner",
+          "PractitionerRole",
+          "Location",
+          "Appointment",
+          "Group",
+          "Account",
+          "ChargeItem",
+          "ValueSet",
+          "CodeSystem")),
+  /** Administrator: everything, including the audit log. */
+  ADMIN(null),
+  /** A patient: their own compartment only. */
+  PATIENT(null);
+
+  /** Resource types only a therapist's own members' data may be read of. */
+  public static final Set<String> CLINICAL =
+      Set.of(
+          "Observation",
+          "Condition",
+          "QuestionnaireResponse",
+          "DocumentReference",
+          "Composition",
+          "DiagnosticReport",
+          "CarePlan",
+          "Procedure",
+          "MedicationStatement",
+          "MedicationRequest",
+          "AllergyIntolerance",
+          "ClinicalImpression",
+          "RiskAssessment",
+          "Flag",
+          "Goal",
+          "DetectedIssue");
+
+  public static final String AUDIT_EVENT = "AuditEvent";
+
+  private final Set<String> resourceTypes;
+
+  Role(Set<String> resourceTypes) {
+    this.resourceTypes = resourceTypes;
+  }
+
+  /** The resource types this role may touch at all; empty for every type. */
+  public Optional<Set<String>> resourceTypes() {
+    return Optional.ofNullable(resourceTypes);
+  }
+
+  public static Optional<Role> fromClaim(String value) {
+    try {
+      return Optional.of(Role.valueOf(value.toUpperCase().replace("ROLE_", "")));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+}

@@ -1,0 +1,96 @@
+package org.grouptherapy.security;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.GrantedAuthority;
+import org.springframework.security.oauth2.core.AuthorizationGrantType;
+import org.springframework.security.oauth2.core.oidc.endpoint.OidcParameterNames;
+import org.springframework.security.oauth2.server.authorization.OAuth2TokenType;
+import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AccessTokenAuthenticationContext;
+import org.springframework.security.oauth2.server.authorization.token.JwtEncodingContext;
+import org.springframework.stereotype.Component;
+
+/**
+ * SMART claims in the embedded server's tokens: the FHIR base URL as audience, the client, the
+ * user's roles and {@code fhirUser}, and the {@code patient} in context for {@code launch/patient};
+ * the token response carries {@code patient} too, as SMART apps expect.
+ */
+@Component
+class SmartTokenClaims {
+
+  static final String LAUNCH_PATIENT = "launch/patient";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final ServerUrls urls;
+  private final ObjectProvider<UserDirectory> directory;
+
+  SmartTokenClaims(ServerUrls urls, ObjectProvider<UserDirectory> directory) {
+    this.urls = urls;
+    this.directory = directory;
+  }
+
+  void customize(JwtEncodingContext context) {
+    boolean accessToken = OAuth2TokenType.ACCESS_TOKEN.equals(context.getTokenType());
+    boolean idToken = OidcParameterNames.ID_TOKEN.equals(context.getTokenType().getValue());
+    if (!accessToken && !idToken) {
+      return;
+    }
+    Authentication principal = context.getPrincipal();
+    boolean user =
+        !AuthorizationGrantType.CLIENT_CREDENTIALS.equals(context.getAuthorizationGrantType());
+    Optional<String> fhirUser =
+        user
+            ? directory.getIfAvailable(() -> UserDirectory.NONE).fhirUser(principal.getName())
+            : Optional.empty();
+    fhirUser.ifPresent(reference -> context.getClaims().claim("fhirUser", reference));
+    if (!accessToken) {
+      return;
+    }
+    context.getClaims().audience(List.of(urls.fhirBaseUrl()));
+    context.getClaims().claim("client_id", context.getRegisteredClient().getClientId());
+    if (user) {
+      List<String> roles =
+          principal.getAuthorities().stream()
+              .map(GrantedAuthority::getAuthority)
+              .filter(a -> a.startsWith("ROLE_"))
+              .map(a -> a.substring("ROLE_".length()))
+              .toList();
+      context.getClaims().claim("roles", roles);
+      if (context.getAuthorizedScopes().contains(LAUNCH_PATIENT)) {
+        fhirUser
+            .filter(reference -> reference.startsWith("Patient/"))
+            .ifPresent(
+                reference ->
+                    context.getClaims().claim("patient", reference.substring("Patient/".length())));
+      }
+    }
+  }
+
+  /** Copies the launch context of the access token into the token response. */
+  static void addLaunchContext(OAuth2AccessTokenAuthenticationContext context) {
+    String token = context.getAccessTokenResponse().build().getAccessToken().getTokenValue();
+    String[] parts = token.split("\\.");
+    if (parts.length < 2) {
+      return;
+    }
+    try {
+      JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(parts[1]));
+      Map<String, Object> extra =
+          new HashMap<>(context.getAccessTokenResponse().build().getAdditionalParameters());
+      if (claims.hasNonNull("patient")) {
+        extra.put("patient", claims.get("patient").asText());
+        extra.put("need_patient_banner", true);
+      }
+      context.getAccessTokenResponse().additionalParameters(extra);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("Could not read the access token just issued", e);
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package org.grouptherapy.security;
+
+import org.grouptherapy.system.AppProperties;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
+import org.springframework.security.core.userdetails.UserDetailsService;
+import org.springframework.security.provisioning.InMemoryUserDetailsManager;
+import org.springframework.security.web.SecurityFilterChain;
+
+/** Everything outside the FHIR API and the authorization server's endpoints. */
+@Configuration(proxyBeanMethods = false)
+class WebSecurityConfiguration {
+
+  @Bean
+  @Order(3)
+  SecurityFilterChain web(HttpSecurity http, AppProperties properties) throws Exception {
+    http.authorizeHttpRequests(
+        a ->
+            a.requestMatchers(
+                    "/actuator/health/**",
+                    "/actuator/health",
+                    "/actuator/info",
+                    "/actuator/prometheus",
+                    "/login",
+                    "/error",
+                    "/app/**",
+                    "/favicon.ico")
+                .permitAll()
+                .anyRequest()
+                .authenticated());
+    if (properties.security().embeddedAuthorizationServer()) {
+      // The sign-in form of the embedded authorization server.
+      http.formLogin(form -> {});
+    } else {
+      http.csrf(AbstractHttpConfigurer::disable);
+    }
+    return http.build();
+  }
+
+  /**
+   * No users unless the demo adds some: production signs people in at its own identity provider.
+   */
+  @Bean
+  @ConditionalOnMissingBean(UserDetailsService.class)
+  UserDetailsService noUsers() {
+    return new InMemoryUserDetailsManager();
+  }
+
+  @Bean
+  @ConditionalOnProperty(name = "app.security.enabled", havingValue = "true", matchIfMissing = true)
+  SmartAuthorizationInterceptor smartAuthorizationInterceptor(CallerResolver callers) {
+    return new SmartAuthorizationInterceptor(callers);
+  }
+}

@@ -1,0 +1,222 @@
+package org.grouptherapy.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.CookieManager;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Gets tokens from the running server's embedded authorization server the way real clients do: the
+ * SMART standalone launch (authorization code + PKCE through the sign-in form) with a plain HTTP
+ * client, and client credentials for backend clients.
+ */
+public final class SmartAuth {
+
+  public static final String REDIRECT = "http://127.0.0.1:61234/callback";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Map<String, String> CACHE = new ConcurrentHashMap<>();
+
+  private final String root;
+
+  public SmartAuth(int port) {
+    this.root = "http://localhost:" + port;
+  }
+
+  public String fhirBase() {
+    return root + "/fhir";
+  }
+
+  /** A token of the command-line client (client credentials), cached per scope. */
+  public String clientToken(String scope) {
+    return CACHE.computeIfAbsent(
+        root + " cli " + scope,
+        k -> clientCredentials("cli", "cli-secret", scope).get("access_token").asText());
+  }
+
+  public JsonNode clientCredentials(String clientId, String secret, String scope) {
+    HttpResponse<String> response =
+        send(
+            HttpClient.newHttpClient(),
+            HttpRequest.newBuilder(URI.create(root + "/oauth2/token"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header(
+                    "Authorization",
+                    "Basic "
+                        + Base64.getEncoder()
+                            .encodeToString(
+                                (clientId + ":" + secret).getBytes(StandardCharsets.UTF_8)))
+                .POST(form(Map.of("grant_type", "client_credentials", "scope", scope))));
+    return json(response, 200);
+  }
+
+  /** A user's token through the full standalone launch, cached per user and scope. */
+  public String userToken(String username, String scope) {
+    return CACHE.computeIfAbsent(
+        root + " " + username + " " + scope,
+        k -> launch(username, "demo", scope).get("access_token").asText());
+  }
+
+  /** The SMART standalone launch: authorize, sign in, consent-free redirect, code exchange. */
+  public JsonNode launch(String username, String password, String scope) {
+    HttpClient browser =
+        HttpClient.newBuilder()
+            .cookieHandler(new CookieManager())
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+    String verifier = randomUrlSafe(48);
+    String state = randomUrlSafe(12);
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("response_type", "code");
+    params.put("client_id", "va-app");
+    params.put("redirect_uri", REDIRECT);
+    params.put("scope", scope);
+    params.put("state", state);
+    params.put("aud", fhirBase());
+    params.put("code_challenge", challenge(verifier));
+    params.put("code_challenge_method", "S256");
+
+    HttpResponse<String> authorize = get(browser, root + "/oauth2/authorize?" + query(params));
+    require(authorize.statusCode() == 302, "authorize should redirect to sign-in", authorize);
+    HttpResponse<String> loginPage =
+        get(browser, absolute(authorize.headers().firstValue("Location").orElseThrow()));
+    Matcher csrf =
+        Pattern.compile("name=\"_csrf\"[^>]*value=\"([^\"]+)\"").matcher(loginPage.body());
+    require(csrf.find(), "sign-in form has a CSRF token", loginPage);
+
+    HttpResponse<String> signedIn =
+        send(
+            browser,
+            HttpRequest.newBuilder(URI.create(root + "/login"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(
+                    form(
+                        Map.of(
+                            "username", username, "password", password, "_csrf", csrf.group(1)))));
+    require(signedIn.statusCode() == 302, "sign-in should redirect back", signedIn);
+    String next = absolute(signedIn.headers().firstValue("Location").orElseThrow());
+    require(!next.contains("error"), "sign-in failed", signedIn);
+
+    HttpResponse<String> approved = get(browser, next);
+    require(approved.statusCode() == 302, "authorize should redirect to the app", approved);
+    URI callback = URI.create(approved.headers().firstValue("Location").orElseThrow());
+    Map<String, String> returned = parseQuery(callback.getRawQuery());
+    require(returned.containsKey("code"), "the app receives a code: " + callback, approved);
+    require(state.equals(returned.get("state")), "state is echoed", approved);
+
+    HttpResponse<String> token =
+        send(
+            HttpClient.newHttpClient(),
+            HttpRequest.newBuilder(URI.create(root + "/oauth2/token"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(
+                    form(
+                        Map.of(
+                            "grant_type",
+                            "authorization_code",
+                            "code",
+                            returned.get("code"),
+                            "redirect_uri",
+                            REDIRECT,
+                            "client_id",
+                            "va-app",
+                            "code_verifier",
+                            verifier))));
+    return json(token, 200);
+  }
+
+  public static String challenge(String verifier) {
+    try {
+      byte[] hash =
+          MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII));
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(hash);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static String randomUrlSafe(int bytes) {
+    byte[] random = new byte[bytes];
+    new SecureRandom().nextBytes(random);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+  }
+
+  public HttpResponse<String> get(HttpClient client, String url) {
+    return send(
+        client, HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/html").GET());
+  }
+
+  public static HttpRequest.BodyPublisher form(Map<String, String> values) {
+    return HttpRequest.BodyPublishers.ofString(query(values));
+  }
+
+  public static String query(Map<String, String> values) {
+    return values.entrySet().stream()
+        .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+        .collect(Collectors.joining("&"));
+  }
+
+  public static Map<String, String> parseQuery(String query) {
+    Map<String, String> values = new LinkedHashMap<>();
+    if (query == null) {
+      return values;
+    }
+    for (String pair : query.split("&")) {
+      String[] kv = pair.split("=", 2);
+      values.put(
+          kv[0], kv.length > 1 ? java.net.URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
+    }
+    return values;
+  }
+
+  private String absolute(String location) {
+    return location.startsWith("http") ? location : root + location;
+  }
+
+  public static HttpResponse<String> send(HttpClient client, HttpRequest.Builder request) {
+    try {
+      return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static JsonNode json(HttpResponse<String> response, int expected) {
+    require(response.statusCode() == expected, "token endpoint", response);
+    try {
+      return JSON.readTree(response.body());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static void require(boolean condition, String what, HttpResponse<String> response) {
+    if (!condition) {
+      throw new AssertionError(
+          what
+              + ": got "
+              + response.statusCode()
+              + " "
+              + response.headers().map()
+              + " "
+              + response.body());
+    }
+  }
+}
