@@ -27,6 +27,7 @@ import org.springframework.security.oauth2.server.authorization.OAuth2Authorizat
 import org.springframework.security.oauth2.server.authorization.authentication.JwtClientAssertionAuthenticationProvider;
 import org.springframework.security.oauth2.server.authorization.authentication.JwtClientAssertionDecoderFactory;
 import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AuthorizationCodeRequestAuthenticationContext;
+import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AuthorizationCodeRequestAuthenticationException;
 import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AuthorizationCodeRequestAuthenticationProvider;
 import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AuthorizationCodeRequestAuthenticationToken;
 import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AuthorizationCodeRequestAuthenticationValidator;
@@ -130,10 +131,24 @@ class AuthorizationServerConfiguration {
     return http.build();
   }
 
-  /** SMART: PKCE S256 always, and {@code aud} (when sent) must name this FHIR server. */
+  /**
+   * SMART: PKCE S256 always, {@code aud} (when sent) must name this FHIR server, and scopes within
+   * the client's registration. Errors go back to the app's redirect URI.
+   */
   private static void validateAuthorizationRequest(
       OAuth2AuthorizationCodeRequestAuthenticationContext context, ServerUrls urls) {
     OAuth2AuthorizationCodeRequestAuthenticationToken request = context.getAuthentication();
+    try {
+      checkAuthorizationRequest(context, request, urls);
+    } catch (OAuth2AuthenticationException e) {
+      throw new OAuth2AuthorizationCodeRequestAuthenticationException(e.getError(), request);
+    }
+  }
+
+  private static void checkAuthorizationRequest(
+      OAuth2AuthorizationCodeRequestAuthenticationContext context,
+      OAuth2AuthorizationCodeRequestAuthenticationToken request,
+      ServerUrls urls) {
     Object method = request.getAdditionalParameters().get("code_challenge_method");
     if (request.getAdditionalParameters().get("code_challenge") == null || !"S256".equals(method)) {
       throw new OAuth2AuthenticationException(
