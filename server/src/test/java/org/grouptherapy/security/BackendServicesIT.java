@@ -1,0 +1,180 @@
+package org.grouptherapy.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.fhir.context.FhirContext;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Date;
+import java.util.Map;
+import java.util.UUID;
+import org.grouptherapy.support.FhirHttp;
+import org.grouptherapy.support.IntegrationTest;
+import org.grouptherapy.support.SmartAuth;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.security.oauth2.core.AuthorizationGrantType;
+import org.springframework.security.oauth2.core.ClientAuthenticationMethod;
+import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
+import org.springframework.security.oauth2.server.authorization.client.RegisteredClient;
+import org.springframework.security.oauth2.server.authorization.client.RegisteredClientRepository;
+import org.springframework.security.oauth2.server.authorization.settings.ClientSettings;
+
+/**
+ * SMART Backend Services: a clearinghouse that publishes its keys as a JWKS signs a client
+ * assertion (private_key_jwt, RS384) and gets a token for its system/ scopes.
+ */
+@IntegrationTest
+class BackendServicesIT {
+
+  @LocalServerPort int port;
+  @Autowired FhirContext fhirContext;
+  @Autowired RegisteredClientRepository clients;
+  @Autowired JdbcTemplate jdbc;
+  HttpServer jwksServer;
+  RSAKey key;
+  String clientId;
+
+  @BeforeEach
+  void registerClientPublishingItsKeys() throws Exception {
+    key = new RSAKeyGenerator(2048).keyID(UUID.randomUUID().toString()).generate();
+    jwksServer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    byte[] jwks = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
+    jwksServer.createContext(
+        "/jwks.json",
+        exchange -> {
+          exchange.getResponseHeaders().add("Content-Type", "application/json");
+          exchange.sendResponseHeaders(200, jwks.length);
+          exchange.getResponseBody().write(jwks);
+          exchange.close();
+        });
+    jwksServer.start();
+    clientId = "clearinghouse-" + UUID.randomUUID();
+    clients.save(
+        RegisteredClient.withId(clientId)
+            .clientId(clientId)
+            .clientName("Test clearinghouse")
+            .clientAuthenticationMethod(ClientAuthenticationMethod.PRIVATE_KEY_JWT)
+            .authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS)
+            .scope("system/Claim.rs")
+            .scope("system/Patient.rs")
+            .clientSettings(
+                ClientSettings.builder()
+                    .jwkSetUrl(
+                        "http://127.0.0.1:" + jwksServer.getAddress().getPort() + "/jwks.json")
+                    .tokenEndpointAuthenticationSigningAlgorithm(SignatureAlgorithm.RS384)
+                    .build())
+            .build());
+  }
+
+  @AfterEach
+  void stop() {
+    jwksServer.stop(0);
+  }
+
+  @Test
+  void issuesATokenForASignedClientAssertionAndRefusesItsReplay() throws Exception {
+    String assertion = assertion(UUID.randomUUID().toString());
+
+    HttpResponse<String> first = token(assertion, "system/Claim.rs");
+    assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+    String accessToken = new ObjectMapper().readTree(first.body()).get("access_token").asText();
+
+    FhirHttp clearinghouse = new FhirHttp(port, fhirContext, accessToken);
+    assertThat(clearinghouse.get("Claim?_count=1").status()).isEqualTo(200);
+    assertThat(clearinghouse.get("Observation").status()).isEqualTo(403);
+    assertThat(clearinghouse.get("Patient").status()).isEqualTo(403);
+
+    HttpResponse<String> replay = token(assertion, "system/Claim.rs");
+    assertThat(replay.statusCode()).isEqualTo(401);
+    assertThat(replay.body()).contains("invalid_client");
+  }
+
+  @Test
+  void refusesAScopeBeyondTheRegistrationAndAnAssertionSignedWithAnotherKey() throws Exception {
+    assertThat(token(assertion(UUID.randomUUID().toString()), "system/Observation.rs").statusCode())
+        .isEqualTo(400);
+
+    RSAKey stranger = new RSAKeyGenerator(2048).keyID(key.getKeyID()).generate();
+    assertThat(
+            token(assertion(UUID.randomUUID().toString(), stranger), "system/Claim.rs")
+                .statusCode())
+        .isEqualTo(401);
+  }
+
+  @Test
+  void stopsAcceptingTheTokensOfADisabledClient() throws Exception {
+    HttpResponse<String> issued = token(assertion(UUID.randomUUID().toString()), "system/Claim.rs");
+    String accessToken = new ObjectMapper().readTree(issued.body()).get("access_token").asText();
+    FhirHttp clearinghouse = new FhirHttp(port, fhirContext, accessToken);
+    assertThat(clearinghouse.get("Claim?_count=1").status()).isEqualTo(200);
+
+    jdbc.update("INSERT INTO gt.disabled_client (client_id, reason) VALUES (?, 'test')", clientId);
+    Thread.sleep(1500);
+
+    FhirHttp.Response refused = clearinghouse.get("Claim?_count=1");
+    assertThat(refused.status()).isEqualTo(401);
+    assertThat(refused.header("WWW-Authenticate"))
+        .hasValueSatisfying(v -> assertThat(v).contains("disabled"));
+  }
+
+  private HttpResponse<String> token(String assertion, String scope) {
+    return SmartAuth.send(
+        HttpClient.newHttpClient(),
+        HttpRequest.newBuilder(URI.create(tokenEndpoint()))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(
+                SmartAuth.form(
+                    Map.of(
+                        "grant_type", "client_credentials",
+                        "scope", scope,
+                        "client_id", clientId,
+                        "client_assertion_type",
+                            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                        "client_assertion", assertion))));
+  }
+
+  private String tokenEndpoint() {
+    return "http://localhost:" + port + "/oauth2/token";
+  }
+
+  private String assertion(String jti) throws Exception {
+    return assertion(jti, key);
+  }
+
+  private String assertion(String jti, RSAKey signingKey) throws Exception {
+    Instant now = Instant.now();
+    SignedJWT jwt =
+        new SignedJWT(
+            new JWSHeader.Builder(JWSAlgorithm.RS384).keyID(signingKey.getKeyID()).build(),
+            new JWTClaimsSet.Builder()
+                .issuer(clientId)
+                .subject(clientId)
+                .audience(tokenEndpoint())
+                .jwtID(jti)
+                .issueTime(Date.from(now))
+                .expirationTime(Date.from(now.plusSeconds(300)))
+                .build());
+    jwt.sign(new RSASSASigner(signingKey));
+    return jwt.serialize();
+  }
+}
