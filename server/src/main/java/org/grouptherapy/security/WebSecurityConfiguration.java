@@ -1,5 +1,7 @@
 package org.grouptherapy.security;
 
+import ca.uhn.fhir.jpa.searchparam.matcher.AuthorizationSearchParamMatcher;
+import ca.uhn.fhir.jpa.searchparam.matcher.SearchParamMatcher;
 import org.grouptherapy.system.AppProperties;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -53,7 +55,12 @@ class WebSecurityConfiguration {
 
   @Bean
   @ConditionalOnProperty(name = "app.security.enabled", havingValue = "true", matchIfMissing = true)
-  SmartAuthorizationInterceptor smartAuthorizationInterceptor(CallerResolver callers) {
-    return new SmartAuthorizationInterceptor(callers);
+  SmartAuthorizationInterceptor smartAuthorizationInterceptor(
+      CallerResolver callers, SearchParamMatcher searchParamMatcher) {
+    SmartAuthorizationInterceptor interceptor = new SmartAuthorizationInterceptor(callers);
+    // Evaluates the ?param=value narrowing of v2 scopes against each resource.
+    interceptor.setAuthorizationSearchParamMatcher(
+        new AuthorizationSearchParamMatcher(searchParamMatcher));
+    return interceptor;
   }
 }

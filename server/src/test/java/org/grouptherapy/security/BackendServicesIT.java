@@ -104,6 +104,13 @@ class BackendServicesIT {
     assertThat(clearinghouse.get("Observation").status()).isEqualTo(403);
     assertThat(clearinghouse.get("Patient").status()).isEqualTo(403);
 
+    FhirHttp.Response exportClaims =
+        clearinghouse.get("$export?_type=Claim", Map.of("Prefer", "respond-async"));
+    assertThat(exportClaims.status()).as(exportClaims.toString()).isEqualTo(202);
+    FhirHttp.Response exportNotes =
+        clearinghouse.get("$export?_type=DocumentReference", Map.of("Prefer", "respond-async"));
+    assertThat(exportNotes.status()).isEqualTo(403);
+
     HttpResponse<String> replay = token(assertion, "system/Claim.rs");
     assertThat(replay.statusCode()).isEqualTo(401);
     assertThat(replay.body()).contains("invalid_client");

@@ -149,6 +149,67 @@ class SecurityIT {
   }
 
   @Test
+  void understandsV1ScopesAndV2QueryNarrowing() {
+    FhirHttp v1 = anonymous.withToken(auth.userToken("va", "openid user/Group.read"));
+    assertThat(v1.get("Group?_count=1").status()).isEqualTo(200);
+    assertThat(v1.post("Group", Fixtures.therapyGroup("V1", "Organization/x")).status())
+        .isEqualTo(403);
+
+    FhirHttp narrowed = anonymous.withToken(auth.clientToken("system/Patient.rs?gender=female"));
+    FhirHttp.Response women = narrowed.get("Patient?gender=female&_count=5");
+    assertThat(women.status()).as(women.toString()).isEqualTo(200);
+    assertThat(women.resource(Bundle.class).getEntry())
+        .allSatisfy(
+            e -> assertThat(((Patient) e.getResource()).getGender().toCode()).isEqualTo("female"));
+    FhirHttp.Response men = narrowed.get("Patient?gender=male&_count=5");
+    assertThat(
+            men.status() == 403
+                || men.resource(Bundle.class).getEntry().stream()
+                    .allMatch(
+                        e -> ((Patient) e.getResource()).getGender().toCode().equals("female")))
+        .as(men.toString())
+        .isTrue();
+  }
+
+  @Test
+  void letsATherapistSeeClinicalDataOfTheirOwnMembersOnly() {
+    FhirHttp system = new FhirHttp(port, fhirContext);
+    // therapist1 (Okafor) facilitates the DBT group; the grief group is Chen's.
+    String member = memberOf(system, "group-dbt-monday");
+    String stranger = memberOf(system, "group-grief-support");
+    system.create("Observation", observation(member));
+    system.create("Observation", observation(stranger));
+
+    FhirHttp therapist =
+        anonymous.withToken(auth.userToken("therapist1", "openid fhirUser user/*.rs"));
+    FhirHttp.Response own = therapist.get("Observation?patient=" + member);
+    assertThat(own.status()).as(own.toString()).isEqualTo(200);
+    assertThat(own.resource(Bundle.class).getEntry()).isNotEmpty();
+    assertThat(therapist.get("Observation?patient=" + stranger).status()).isEqualTo(403);
+    assertThat(therapist.get("Group?_count=10").status()).isEqualTo(200);
+  }
+
+  private static String memberOf(FhirHttp system, String groupIdentifier) {
+    Group group =
+        (Group)
+            system
+                .get("Group?identifier=" + DEMO_IDS + "/group|" + groupIdentifier)
+                .resource(Bundle.class)
+                .getEntryFirstRep()
+                .getResource();
+    return group.getMemberFirstRep().getEntity().getReference();
+  }
+
+  private static org.hl7.fhir.r4.model.Observation observation(String patient) {
+    org.hl7.fhir.r4.model.Observation observation = new org.hl7.fhir.r4.model.Observation();
+    observation.setStatus(org.hl7.fhir.r4.model.Observation.ObservationStatus.FINAL);
+    observation.getCode().addCoding().setSystem("http://loinc.org").setCode("44261-6");
+    observation.setSubject(new org.hl7.fhir.r4.model.Reference(patient));
+    observation.setValue(new org.hl7.fhir.r4.model.Quantity(9));
+    return observation;
+  }
+
+  @Test
   void limitsUserScopesByRole() {
     FhirHttp biller = anonymous.withToken(auth.userToken("biller", "openid fhirUser user/*.cruds"));
     assertThat(biller.get("Coverage?_count=1").status()).isEqualTo(200);
