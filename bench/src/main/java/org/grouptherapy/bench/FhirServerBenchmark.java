@@ -66,7 +66,7 @@ public final class FhirServerBenchmark {
       throws Exception {
     ServerProcess server = ServerProcess.start(jar, name, args);
     try {
-      Workload workload = new Workload(server.fhirBase(), clients);
+      Workload workload = new Workload(server.fhirBase(), clients, token(server, args));
       List<String> warmupIds = new ArrayList<>();
       workload.createPatients(300, warmupIds);
       workload.readPatients(300, warmupIds);
@@ -86,9 +86,37 @@ public final class FhirServerBenchmark {
     }
   }
 
+  /** A system token of the demo command-line client, when the server has security on. */
+  private static String token(ServerProcess server, List<String> args) throws Exception {
+    if (args.contains("--app.security.enabled=false")) {
+      return null;
+    }
+    String base = server.fhirBase().replace("/fhir", "");
+    var request =
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/oauth2/token"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header(
+                "Authorization",
+                "Basic "
+                    + java.util.Base64.getEncoder().encodeToString("cli:cli-secret".getBytes()))
+            .POST(
+                java.net.http.HttpRequest.BodyPublishers.ofString(
+                    "grant_type=client_credentials&scope=system/*.cruds"))
+            .build();
+    String body =
+        java.net.http.HttpClient.newHttpClient()
+            .send(request, java.net.http.HttpResponse.BodyHandlers.ofString())
+            .body();
+    return new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(body)
+        .get("access_token")
+        .asText();
+  }
+
   private static String report(
       Map<String, List<Result>> results, int patients, int requests, int clients, int rounds) {
     Result baseline = best(results.get("baseline"));
+    Result open = best(results.get("ours-open"));
     Result ours = best(results.get("ours"));
     StringBuilder md = new StringBuilder();
     md.append("\n## ")
@@ -105,8 +133,10 @@ public final class FhirServerBenchmark {
                 requests,
                 clients,
                 rounds))
-        .append("| measure | baseline (plain HAPI) | ours | ours/baseline |\n")
-        .append("|---|---:|---:|---:|\n");
+        .append(
+            "| measure | baseline (plain HAPI) | ours, security off | ours | ours/baseline |"
+                + " security + audit cost (ours / ours, security off) |\n")
+        .append("|---|---:|---:|---:|---:|---:|\n");
     row(
         md,
         "first start to ready, empty database (s)",

@@ -48,10 +48,15 @@ final class Workload {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String base;
   private final int clients;
+  private final String token;
 
-  Workload(String base, int clients) {
+  /**
+   * @param token a bearer token, or null for a server with security off
+   */
+  Workload(String base, int clients, String token) {
     this.base = base;
     this.clients = clients;
+    this.token = token;
   }
 
   /** Creates {@code count} patients and returns the timings and their ids. */
@@ -151,8 +156,15 @@ final class Workload {
                 while ((i = next.getAndIncrement()) < count) {
                   long t0 = System.nanoTime();
                   try {
+                    HttpRequest built = request.apply(i);
+                    if (token != null) {
+                      built =
+                          HttpRequest.newBuilder(built, (name, value) -> true)
+                              .header("Authorization", "Bearer " + token)
+                              .build();
+                    }
                     HttpResponse<String> response =
-                        http.send(request.apply(i), HttpResponse.BodyHandlers.ofString());
+                        http.send(built, HttpResponse.BodyHandlers.ofString());
                     if (response.statusCode() >= 300) {
                       failures.incrementAndGet();
                     } else {

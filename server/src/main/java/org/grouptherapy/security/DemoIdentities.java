@@ -37,7 +37,8 @@ import org.springframework.security.provisioning.InMemoryUserDetailsManager;
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnExpression(
-    "'${app.security.issuer-uri:}'.isEmpty() and '${app.demo.enabled:true}' == 'true'")
+    "'${app.security.issuer-uri:}'.isEmpty()"
+        + " and '${app.security.demo-identities:${app.demo.enabled:true}}' == 'true'")
 class DemoIdentities implements UserDirectory {
 
   static final String IDS = "http://grouptherapy.example.org/identifiers";
