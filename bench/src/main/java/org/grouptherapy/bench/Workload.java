@@ -159,7 +159,7 @@ final class Workload {
                     HttpRequest built = request.apply(i);
                     if (token != null) {
                       built =
-                          HttpRequest.newBuilder(built, (name, value) -> true)
+                          HttpRequest.newBuilder(built, (header, value) -> true)
                               .header("Authorization", "Bearer " + token)
                               .build();
                     }
