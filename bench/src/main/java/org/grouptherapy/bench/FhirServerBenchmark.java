@@ -36,8 +36,13 @@ public final class FhirServerBenchmark {
 
     Map<String, List<String>> configurations = new LinkedHashMap<>();
     configurations.put(
-        "baseline", List.of("--app.fhir.tuned=false", "--app.fhir.validation=false"));
-    configurations.put("ours", List.of());
+        "baseline",
+        List.of(
+            "--app.fhir.tuned=false",
+            "--app.fhir.validation=false",
+            "--app.security.enabled=false"));
+    configurations.put("ours-open", List.of("--app.security.enabled=false"));
+    configurations.put("ours", List.of("--app.security.demo-identities=true"));
 
     Map<String, List<Result>> results = new LinkedHashMap<>();
     for (int round = 0; round < rounds; round++) {
