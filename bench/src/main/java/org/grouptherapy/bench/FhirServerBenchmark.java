@@ -146,39 +146,58 @@ public final class FhirServerBenchmark {
         md,
         "first start to ready, empty database (s)",
         baseline.secondsToReady(),
+        open.secondsToReady(),
         ours.secondsToReady(),
         "%.1f");
-    row(md, "restart to ready (s)", baseline.secondsToRestart(), ours.secondsToRestart(), "%.1f");
+    row(
+        md,
+        "restart to ready (s)",
+        baseline.secondsToRestart(),
+        open.secondsToRestart(),
+        ours.secondsToRestart(),
+        "%.1f");
     row(
         md,
         "server RSS after load (MiB)",
         baseline.rssBytes() / 1048576.0,
+        open.rssBytes() / 1048576.0,
         ours.rssBytes() / 1048576.0,
         "%.0f");
     for (int i = 0; i < ours.phases().size(); i++) {
       Workload.Phase b = baseline.phases().get(i);
+      Workload.Phase n = open.phases().get(i);
       Workload.Phase o = ours.phases().get(i);
-      row(md, o.name() + " throughput (req/s)", b.perSecond(), o.perSecond(), "%.0f");
-      row(md, o.name() + " p50 (ms)", b.p50Millis(), o.p50Millis(), "%.1f");
-      row(md, o.name() + " p99 (ms)", b.p99Millis(), o.p99Millis(), "%.1f");
-      if (o.failures() + b.failures() > 0) {
+      row(
+          md,
+          o.name() + " throughput (req/s)",
+          b.perSecond(),
+          n.perSecond(),
+          o.perSecond(),
+          "%.0f");
+      row(md, o.name() + " p50 (ms)", b.p50Millis(), n.p50Millis(), o.p50Millis(), "%.1f");
+      row(md, o.name() + " p99 (ms)", b.p99Millis(), n.p99Millis(), o.p99Millis(), "%.1f");
+      if (o.failures() + n.failures() + b.failures() > 0) {
         md.append(
-            String.format("| %s failures | %d | %d | |%n", o.name(), b.failures(), o.failures()));
+            String.format(
+                "| %s failures | %d | %d | %d | | |%n",
+                o.name(), b.failures(), n.failures(), o.failures()));
       }
     }
     return md.toString();
   }
 
   private static void row(
-      StringBuilder md, String name, double baseline, double ours, String format) {
+      StringBuilder md, String name, double baseline, double open, double ours, String format) {
     md.append(
         String.format(
             Locale.ROOT,
-            "| %s | " + format + " | " + format + " | %.2f |%n",
+            "| %s | " + format + " | " + format + " | " + format + " | %.2f | %.2f |%n",
             name,
             baseline,
+            open,
             ours,
-            ours / baseline));
+            ours / baseline,
+            ours / open));
   }
 
   /** The round with the best create throughput stands for the configuration. */

@@ -43,6 +43,7 @@ class FhirRestfulServerConfiguration {
       BulkDataExportProvider bulkDataExportProvider,
       ValueSetOperationProvider valueSetOperationProvider,
       List<FhirOperationProvider> operationProviders,
+      List<FhirResourceProvider> ownResourceProviders,
       List<FhirRestInterceptor> restInterceptors) {
     RestfulServer server = new RestfulServer(systemDao.getContext());
     server.setServerName(SERVER_NAME);
@@ -59,7 +60,16 @@ class FhirRestfulServerConfiguration {
           new HardcodedServerAddressStrategy(properties.fhir().serverAddress()));
     }
 
-    server.registerProviders(resourceProviders.createProviders());
+    java.util.Set<Class<?>> ownTypes = new java.util.HashSet<>();
+    ownResourceProviders.forEach(p -> ownTypes.add(p.getResourceType()));
+    server.registerProviders(
+        resourceProviders.createProviders().stream()
+            .filter(
+                p ->
+                    !(p instanceof ca.uhn.fhir.rest.server.IResourceProvider typed
+                        && ownTypes.contains(typed.getResourceType())))
+            .toList());
+    server.registerProviders(ownResourceProviders);
     server.registerProvider(systemProvider);
     server.registerProvider(bulkDataExportProvider);
     server.registerProvider(valueSetOperationProvider);

@@ -137,6 +137,27 @@ class DemoIdentities implements UserDirectory {
             .tokenSettings(tokens)
             .build());
 
+    // The same app run with a server-side component that can keep a secret: a confidential
+    // client, which is issued refresh tokens for offline_access.
+    clients.save(
+        RegisteredClient.withId("demo-va-app-server")
+            .clientId("va-app-server")
+            .clientSecret(encoder.encode("va-app-server-secret"))
+            .clientName("Group Therapy VA app (server side)")
+            .clientAuthenticationMethod(ClientAuthenticationMethod.CLIENT_SECRET_BASIC)
+            .authorizationGrantType(AuthorizationGrantType.AUTHORIZATION_CODE)
+            .authorizationGrantType(AuthorizationGrantType.REFRESH_TOKEN)
+            .redirectUri(urls.baseUrl() + "/app/")
+            .redirectUri("http://127.0.0.1/callback")
+            .scopes(s -> s.addAll(List.of(APP_SCOPES.split(" "))))
+            .clientSettings(
+                ClientSettings.builder()
+                    .requireProofKey(true)
+                    .requireAuthorizationConsent(false)
+                    .build())
+            .tokenSettings(tokens)
+            .build());
+
     clients.save(
         RegisteredClient.withId("demo-cli")
             .clientId("cli")

@@ -2,11 +2,13 @@ package org.grouptherapy.security;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.GrantedAuthority;
@@ -53,7 +55,9 @@ class SmartTokenClaims {
     if (!accessToken) {
       return;
     }
-    context.getClaims().audience(List.of(urls.fhirBaseUrl()));
+    // Mutable lists: the claims are stored with the authorization (JDBC, Jackson), whose
+    // allowlist refuses the JDK's immutable collections when a refresh token is redeemed.
+    context.getClaims().audience(new ArrayList<>(List.of(urls.fhirBaseUrl())));
     context.getClaims().claim("client_id", context.getRegisteredClient().getClientId());
     if (user) {
       List<String> roles =
@@ -61,7 +65,7 @@ class SmartTokenClaims {
               .map(GrantedAuthority::getAuthority)
               .filter(a -> a.startsWith("ROLE_"))
               .map(a -> a.substring("ROLE_".length()))
-              .toList();
+              .collect(Collectors.toCollection(ArrayList::new));
       context.getClaims().claim("roles", roles);
       if (context.getAuthorizedScopes().contains(LAUNCH_PATIENT)) {
         fhirUser

@@ -307,6 +307,25 @@ class SecurityIT {
   }
 
   @Test
+  void givesAConfidentialAppARefreshTokenForOfflineAccess() {
+    JsonNode token =
+        auth.launch(
+            "va-app-server",
+            "va-app-server-secret",
+            "va",
+            "demo",
+            "openid offline_access user/Group.rs");
+    assertThat(token.has("refresh_token")).isTrue();
+
+    JsonNode refreshed =
+        auth.refresh("va-app-server", "va-app-server-secret", token.get("refresh_token").asText());
+    assertThat(refreshed.get("access_token").asText())
+        .isNotEqualTo(token.get("access_token").asText());
+    FhirHttp va = anonymous.withToken(refreshed.get("access_token").asText());
+    assertThat(va.get("Group?_count=1").status()).isEqualTo(200);
+  }
+
+  @Test
   void refusesAnAuthorizationRequestWithoutPkce() {
     HttpClient browser = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
     HttpResponse<String> response =

@@ -49,19 +49,8 @@ public final class SmartAuth {
   }
 
   public JsonNode clientCredentials(String clientId, String secret, String scope) {
-    HttpResponse<String> response =
-        send(
-            HttpClient.newHttpClient(),
-            HttpRequest.newBuilder(URI.create(root + "/oauth2/token"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .header(
-                    "Authorization",
-                    "Basic "
-                        + Base64.getEncoder()
-                            .encodeToString(
-                                (clientId + ":" + secret).getBytes(StandardCharsets.UTF_8)))
-                .POST(form(Map.of("grant_type", "client_credentials", "scope", scope))));
-    return json(response, 200);
+    return tokenRequest(
+        clientId, secret, Map.of("grant_type", "client_credentials", "scope", scope));
   }
 
   /** A user's token through the full standalone launch, cached per user and scope. */
@@ -71,8 +60,17 @@ public final class SmartAuth {
         k -> launch(username, "demo", scope).get("access_token").asText());
   }
 
-  /** The SMART standalone launch: authorize, sign in, consent-free redirect, code exchange. */
+  /** The SMART standalone launch of the public VA app. */
   public JsonNode launch(String username, String password, String scope) {
+    return launch("va-app", null, username, password, scope);
+  }
+
+  /**
+   * The SMART standalone launch: authorize, sign in, consent-free redirect, code exchange; a
+   * confidential client authenticates with its secret at the token endpoint.
+   */
+  public JsonNode launch(
+      String clientId, String clientSecret, String username, String password, String scope) {
     HttpClient browser =
         HttpClient.newBuilder()
             .cookieHandler(new CookieManager())
@@ -82,7 +80,7 @@ public final class SmartAuth {
     String state = randomUrlSafe(12);
     Map<String, String> params = new LinkedHashMap<>();
     params.put("response_type", "code");
-    params.put("client_id", "va-app");
+    params.put("client_id", clientId);
     params.put("redirect_uri", REDIRECT);
     params.put("scope", scope);
     params.put("state", state);
@@ -118,25 +116,39 @@ public final class SmartAuth {
     require(returned.containsKey("code"), "the app receives a code: " + callback, approved);
     require(state.equals(returned.get("state")), "state is echoed", approved);
 
-    HttpResponse<String> token =
-        send(
-            HttpClient.newHttpClient(),
-            HttpRequest.newBuilder(URI.create(root + "/oauth2/token"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(
-                    form(
-                        Map.of(
-                            "grant_type",
-                            "authorization_code",
-                            "code",
-                            returned.get("code"),
-                            "redirect_uri",
-                            REDIRECT,
-                            "client_id",
-                            "va-app",
-                            "code_verifier",
-                            verifier))));
-    return json(token, 200);
+    return tokenRequest(
+        clientId,
+        clientSecret,
+        Map.of(
+            "grant_type", "authorization_code",
+            "code", returned.get("code"),
+            "redirect_uri", REDIRECT,
+            "client_id", clientId,
+            "code_verifier", verifier));
+  }
+
+  /** Exchanges a refresh token for a new access token. */
+  public JsonNode refresh(String clientId, String clientSecret, String refreshToken) {
+    return tokenRequest(
+        clientId,
+        clientSecret,
+        Map.of("grant_type", "refresh_token", "refresh_token", refreshToken));
+  }
+
+  private JsonNode tokenRequest(String clientId, String clientSecret, Map<String, String> values) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(root + "/oauth2/token"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(form(values));
+    if (clientSecret != null) {
+      request.header(
+          "Authorization",
+          "Basic "
+              + Base64.getEncoder()
+                  .encodeToString(
+                      (clientId + ":" + clientSecret).getBytes(StandardCharsets.UTF_8)));
+    }
+    return json(send(HttpClient.newHttpClient(), request), 200);
   }
 
   public static String challenge(String verifier) {
