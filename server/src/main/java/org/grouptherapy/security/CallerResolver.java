@@ -1,6 +1,10 @@
 package org.grouptherapy.security;
 
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRule;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.springframework.security.core.Authentication;
@@ -14,10 +18,14 @@ public class CallerResolver {
 
   private static final String KEY = CallerResolver.class.getName();
 
-  /** A caller with the grants of their token. */
-  public record Caller(SmartAccess access, List<AccessRules.Grant> grants) {}
+  /** A caller with the grants of their token and the HAPI rules built from them. */
+  public record Caller(SmartAccess access, List<AccessRules.Grant> grants, List<IAuthRule> rules) {}
 
   private final TherapistCaseload caseload;
+
+  /** Per token: a client sends the same one with many requests. */
+  private final Cache<String, Caller> byToken =
+      Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(1)).build();
 
   CallerResolver(TherapistCaseload caseload) {
     this.caseload = caseload;
@@ -31,8 +39,14 @@ public class CallerResolver {
     if (!(authentication instanceof JwtAuthenticationToken token)) {
       return Optional.empty();
     }
-    SmartAccess access = SmartAccess.fromJwt(token.getToken());
-    Caller caller = new Caller(access, AccessRules.grants(access, caseload::patientsOf));
+    Caller caller =
+        byToken.get(
+            token.getToken().getTokenValue(),
+            value -> {
+              SmartAccess access = SmartAccess.fromJwt(token.getToken());
+              List<AccessRules.Grant> grants = AccessRules.grants(access, caseload::patientsOf);
+              return new Caller(access, grants, AccessRules.rules(access, grants));
+            });
     if (request != null) {
       request.getUserData().put(KEY, caller);
     }

@@ -84,13 +84,15 @@ class ResourceServerConfiguration {
       AppProperties properties,
       ServerUrls urls,
       ObjectProvider<JWKSource<SecurityContext>> embeddedKeys,
-      JdbcTemplate jdbc) {
+      JdbcTemplate jdbc,
+      java.time.Clock clock) {
     JwtDecoder decoder;
     if (properties.security().embeddedAuthorizationServer()) {
       decoder = OAuth2AuthorizationServerConfiguration.jwtDecoder(embeddedKeys.getObject());
     } else {
       decoder = NimbusJwtDecoder.withIssuerLocation(properties.security().issuerUri()).build();
     }
+    DisabledClientValidator disabledClients = new DisabledClientValidator(jdbc);
     OAuth2TokenValidator<Jwt> validator =
         new DelegatingOAuth2TokenValidator<>(
             List.of(
@@ -105,9 +107,9 @@ class ResourceServerConfiguration {
                     jwt ->
                         jwt.getAudience() != null
                             && jwt.getAudience().contains(urls.fhirBaseUrl())),
-                new DisabledClientValidator(jdbc)));
+                disabledClients));
     ((NimbusJwtDecoder) decoder).setJwtValidator(validator);
-    return decoder;
+    return new CachingJwtDecoder(decoder, disabledClients, clock);
   }
 
   /** Paths outside Spring MVC (HAPI's servlet), matched on the whole request path. */

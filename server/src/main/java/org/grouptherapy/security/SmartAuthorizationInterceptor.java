@@ -49,7 +49,7 @@ class SmartAuthorizationInterceptor extends AuthorizationInterceptor
   public List<IAuthRule> buildRuleList(RequestDetails request) {
     return callers
         .current(request)
-        .map(caller -> AccessRules.rules(caller.access(), caller.grants()))
+        .map(CallerResolver.Caller::rules)
         .orElseGet(() -> new RuleBuilder().allow().metadata().andThen().denyAll().build());
   }
 
