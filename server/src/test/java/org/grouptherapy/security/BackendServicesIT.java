@@ -6,9 +6,13 @@ import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
@@ -142,6 +146,57 @@ class BackendServicesIT {
     assertThat(refused.status()).isEqualTo(401);
     assertThat(refused.header("WWW-Authenticate"))
         .hasValueSatisfying(v -> assertThat(v).contains("disabled"));
+  }
+
+  @Test
+  void acceptsAnEs384ClientAssertion() throws Exception {
+    ECKey ecKey = new ECKeyGenerator(Curve.P_384).keyID(UUID.randomUUID().toString()).generate();
+    HttpServer ecJwks = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    byte[] jwks = new JWKSet(ecKey.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
+    ecJwks.createContext(
+        "/jwks.json",
+        exchange -> {
+          exchange.sendResponseHeaders(200, jwks.length);
+          exchange.getResponseBody().write(jwks);
+          exchange.close();
+        });
+    ecJwks.start();
+    try {
+      String ehr = "ehr-" + UUID.randomUUID();
+      clients.save(
+          RegisteredClient.withId(ehr)
+              .clientId(ehr)
+              .clientName("Test EHR")
+              .clientAuthenticationMethod(ClientAuthenticationMethod.PRIVATE_KEY_JWT)
+              .authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS)
+              .scope("system/*.rs")
+              .clientSettings(
+                  ClientSettings.builder()
+                      .jwkSetUrl("http://127.0.0.1:" + ecJwks.getAddress().getPort() + "/jwks.json")
+                      .tokenEndpointAuthenticationSigningAlgorithm(SignatureAlgorithm.ES384)
+                      .build())
+              .build());
+      Instant now = Instant.now();
+      SignedJWT jwt =
+          new SignedJWT(
+              new JWSHeader.Builder(JWSAlgorithm.ES384).keyID(ecKey.getKeyID()).build(),
+              new JWTClaimsSet.Builder()
+                  .issuer(ehr)
+                  .subject(ehr)
+                  .audience(tokenEndpoint())
+                  .jwtID(UUID.randomUUID().toString())
+                  .issueTime(Date.from(now))
+                  .expirationTime(Date.from(now.plusSeconds(300)))
+                  .build());
+      jwt.sign(new ECDSASigner(ecKey));
+      String saved = clientId;
+      clientId = ehr;
+      HttpResponse<String> response = token(jwt.serialize(), "system/Group.rs");
+      clientId = saved;
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    } finally {
+      ecJwks.stop(0);
+    }
   }
 
   private HttpResponse<String> token(String assertion, String scope) {
