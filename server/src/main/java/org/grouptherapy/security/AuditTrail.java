@@ -57,7 +57,15 @@ public class AuditTrail implements FhirRestInterceptor {
 
   private final boolean enabled;
 
-  AuditTrail(JdbcTemplate jdbc, FhirContext fhirContext, Clock clock, AppProperties properties) {
+  private final CallerResolver callers;
+
+  AuditTrail(
+      JdbcTemplate jdbc,
+      FhirContext fhirContext,
+      Clock clock,
+      AppProperties properties,
+      CallerResolver callers) {
+    this.callers = callers;
     this.jdbc = jdbc;
     this.fhirContext = fhirContext;
     this.clock = clock;
@@ -75,7 +83,12 @@ public class AuditTrail implements FhirRestInterceptor {
       return;
     }
     int status = servlet.getServletResponse().getStatus();
-    AuditEvent event = event(servlet.getServletRequest(), status, null);
+    AuditEvent event =
+        event(
+            servlet.getServletRequest(),
+            status,
+            null,
+            callers.current(request).map(CallerResolver.Caller::access));
     event.getSubtypeFirstRep().setSystem(INTERACTION).setCode(interaction(operation));
     event.setAction(action(operation));
     if (request.getId() != null && request.getId().hasIdPart()) {
@@ -94,7 +107,7 @@ public class AuditTrail implements FhirRestInterceptor {
   @Hook(value = Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED, order = -20)
   public void onlyAdministratorsAskForAuditEvents(RequestDetails request) {
     if (Role.AUDIT_EVENT.equals(request.getResourceName())
-        && caller().map(access -> !access.isAdmin()).orElse(false)) {
+        && callers.current(request).map(c -> !c.access().isAdmin()).orElse(false)) {
       throw new ForbiddenOperationException(
           "Only administrators may read or change the audit trail (AuditEvent)");
     }
@@ -102,14 +115,15 @@ public class AuditTrail implements FhirRestInterceptor {
 
   /** A request refused before it reached the FHIR server (no or bad token). */
   void denied(HttpServletRequest request, int status, String reason) {
-    AuditEvent event = event(request, status, reason);
+    AuditEvent event = event(request, status, reason, caller());
     event.getSubtypeFirstRep().setSystem(INTERACTION).setCode("access-denied");
     event.setAction(AuditEvent.AuditEventAction.E);
     event.addEntity().setDescription(request.getMethod() + " " + request.getRequestURI());
     enqueue(event);
   }
 
-  private AuditEvent event(HttpServletRequest request, int status, String reason) {
+  private AuditEvent event(
+      HttpServletRequest request, int status, String reason, Optional<SmartAccess> caller) {
     AuditEvent event = new AuditEvent();
     event.getMeta().addProfile(BALP);
     event.setType(new Coding(AUDIT_TYPE, "rest", "RESTful Operation"));
@@ -128,22 +142,22 @@ public class AuditTrail implements FhirRestInterceptor {
     who.getNetwork()
         .setAddress(request.getRemoteAddr())
         .setType(AuditEvent.AuditEventAgentNetworkType._2);
-    caller()
-        .ifPresentOrElse(
-            access -> {
-              who.getWho().getIdentifier().setValue(access.subject());
-              if (access.fhirUser() != null) {
-                who.getWho().setReference(access.fhirUser());
-              }
-              who.setAltId(access.clientId());
-              if (access.patientId() != null) {
-                event.addEntity().setWhat(new Reference("Patient/" + access.patientId()));
-              }
-            },
-            () -> who.getWho().setDisplay("anonymous"));
+    caller.ifPresentOrElse(
+        access -> {
+          who.getWho().getIdentifier().setValue(access.subject());
+          if (access.fhirUser() != null) {
+            who.getWho().setReference(access.fhirUser());
+          }
+          who.setAltId(access.clientId());
+          if (access.patientId() != null) {
+            event.addEntity().setWhat(new Reference("Patient/" + access.patientId()));
+          }
+        },
+        () -> who.getWho().setDisplay("anonymous"));
     return event;
   }
 
+  /** The caller of a request refused before HAPI saw it (no RequestDetails to cache it in). */
   private static Optional<SmartAccess> caller() {
     Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
     if (authentication instanceof JwtAuthenticationToken token) {
