@@ -12,11 +12,14 @@ import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
 import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.openapi.OpenApiInterceptor;
 import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
+import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.grouptherapy.system.AppProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
@@ -60,13 +63,13 @@ class FhirRestfulServerConfiguration {
           new HardcodedServerAddressStrategy(properties.fhir().serverAddress()));
     }
 
-    java.util.Set<Class<?>> ownTypes = new java.util.HashSet<>();
+    Set<Class<?>> ownTypes = new HashSet<>();
     ownResourceProviders.forEach(p -> ownTypes.add(p.getResourceType()));
     server.registerProviders(
         resourceProviders.createProviders().stream()
             .filter(
                 p ->
-                    !(p instanceof ca.uhn.fhir.rest.server.IResourceProvider typed
+                    !(p instanceof IResourceProvider typed
                         && ownTypes.contains(typed.getResourceType())))
             .toList());
     server.registerProviders(ownResourceProviders);

@@ -33,7 +33,7 @@ final class AccessRules {
       Collection<IIdType> patients,
       String query) {
     boolean appliesTo(String type) {
-      return SmartScope.ANY_TYPE.equals(resourceType) || resourceType.equals(type);
+      return SmartScope.covers(resourceType, type);
     }
   }
 

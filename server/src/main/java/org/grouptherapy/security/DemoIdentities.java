@@ -72,15 +72,13 @@ class DemoIdentities implements UserDirectory {
 
   @Bean
   UserDetailsService demoUsers() {
-    PasswordEncoder encoder = PasswordEncoderFactories.createDelegatingPasswordEncoder();
+    // One bcrypt hash serves every demo user (same password): bcrypt is slow on purpose, and
+    // this runs on every start.
+    String password = PasswordEncoderFactories.createDelegatingPasswordEncoder().encode("demo");
     InMemoryUserDetailsManager users = new InMemoryUserDetailsManager();
     USERS.forEach(
         (name, details) ->
-            users.createUser(
-                User.withUsername(name)
-                    .password(encoder.encode("demo"))
-                    .roles(details[0])
-                    .build()));
+            users.createUser(User.withUsername(name).password(password).roles(details[0]).build()));
     return users;
   }
 
@@ -102,6 +100,25 @@ class DemoIdentities implements UserDirectory {
     return found.stream().findFirst().map(r -> parts[0] + "/" + r.getIdElement().getIdPart());
   }
 
+  /** The VA app's registration: SMART launch with PKCE, the app's own URL and a loopback one. */
+  private static RegisteredClient.Builder vaApp(
+      String clientId, String name, ServerUrls urls, TokenSettings tokens) {
+    return RegisteredClient.withId("demo-" + clientId)
+        .clientId(clientId)
+        .clientName(name)
+        .authorizationGrantType(AuthorizationGrantType.AUTHORIZATION_CODE)
+        .authorizationGrantType(AuthorizationGrantType.REFRESH_TOKEN)
+        .redirectUri(urls.baseUrl() + "/app/")
+        .redirectUri("http://127.0.0.1/callback")
+        .scopes(s -> s.addAll(List.of(APP_SCOPES.split(" "))))
+        .clientSettings(
+            ClientSettings.builder()
+                .requireProofKey(true)
+                .requireAuthorizationConsent(false)
+                .build())
+        .tokenSettings(tokens);
+  }
+
   /** Registers the demo clients once the port, and so the app's redirect URI, is known. */
   @EventListener
   void registerClients(ApplicationReadyEvent event) {
@@ -118,44 +135,17 @@ class DemoIdentities implements UserDirectory {
             .build();
 
     clients.save(
-        RegisteredClient.withId("demo-va-app")
-            .clientId("va-app")
-            .clientName("Group Therapy VA app")
+        vaApp("va-app", "Group Therapy VA app", urls, tokens)
             .clientAuthenticationMethod(ClientAuthenticationMethod.NONE)
-            .authorizationGrantType(AuthorizationGrantType.AUTHORIZATION_CODE)
-            .authorizationGrantType(AuthorizationGrantType.REFRESH_TOKEN)
-            .redirectUri(urls.baseUrl() + "/app/")
             .redirectUri("http://127.0.0.1/")
-            .redirectUri("http://127.0.0.1/callback")
             .redirectUri("http://[::1]/callback")
-            .scopes(s -> s.addAll(List.of(APP_SCOPES.split(" "))))
-            .clientSettings(
-                ClientSettings.builder()
-                    .requireProofKey(true)
-                    .requireAuthorizationConsent(false)
-                    .build())
-            .tokenSettings(tokens)
             .build());
-
     // The same app run with a server-side component that can keep a secret: a confidential
     // client, which is issued refresh tokens for offline_access.
     clients.save(
-        RegisteredClient.withId("demo-va-app-server")
-            .clientId("va-app-server")
+        vaApp("va-app-server", "Group Therapy VA app (server side)", urls, tokens)
             .clientSecret(encoder.encode("va-app-server-secret"))
-            .clientName("Group Therapy VA app (server side)")
             .clientAuthenticationMethod(ClientAuthenticationMethod.CLIENT_SECRET_BASIC)
-            .authorizationGrantType(AuthorizationGrantType.AUTHORIZATION_CODE)
-            .authorizationGrantType(AuthorizationGrantType.REFRESH_TOKEN)
-            .redirectUri(urls.baseUrl() + "/app/")
-            .redirectUri("http://127.0.0.1/callback")
-            .scopes(s -> s.addAll(List.of(APP_SCOPES.split(" "))))
-            .clientSettings(
-                ClientSettings.builder()
-                    .requireProofKey(true)
-                    .requireAuthorizationConsent(false)
-                    .build())
-            .tokenSettings(tokens)
             .build());
 
     clients.save(

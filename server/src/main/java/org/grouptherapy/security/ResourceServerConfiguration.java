@@ -103,7 +103,7 @@ class ResourceServerConfiguration {
                     jwt -> urls.issuer().equals(jwt.getClaimAsString("iss"))),
                 claim(
                     "aud",
-                    "the token was issued for another audience; ask for aud=" + "the FHIR base URL",
+                    "the token was issued for another audience; ask for aud = this FHIR base URL",
                     jwt ->
                         jwt.getAudience() != null
                             && jwt.getAudience().contains(urls.fhirBaseUrl())),

@@ -90,7 +90,12 @@ public record SmartScope(
   }
 
   public boolean appliesTo(String type) {
-    return ANY_TYPE.equals(resourceType) || resourceType.equals(type);
+    return covers(resourceType, type);
+  }
+
+  /** Whether a scope's resource type ({@code *} or a type) covers {@code type}. */
+  static boolean covers(String scopeType, String type) {
+    return ANY_TYPE.equals(scopeType) || scopeType.equals(type);
   }
 
   /** Whether a client registered for this scope may be granted {@code requested}. */

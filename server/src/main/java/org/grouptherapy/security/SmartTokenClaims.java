@@ -13,6 +13,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.GrantedAuthority;
 import org.springframework.security.oauth2.core.AuthorizationGrantType;
+import org.springframework.security.oauth2.core.endpoint.OAuth2AccessTokenResponse;
 import org.springframework.security.oauth2.core.oidc.endpoint.OidcParameterNames;
 import org.springframework.security.oauth2.server.authorization.OAuth2TokenType;
 import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AccessTokenAuthenticationContext;
@@ -79,20 +80,19 @@ class SmartTokenClaims {
 
   /** Copies the launch context of the access token into the token response. */
   static void addLaunchContext(OAuth2AccessTokenAuthenticationContext context) {
-    String token = context.getAccessTokenResponse().build().getAccessToken().getTokenValue();
-    String[] parts = token.split("\\.");
+    OAuth2AccessTokenResponse response = context.getAccessTokenResponse().build();
+    String[] parts = response.getAccessToken().getTokenValue().split("\\.");
     if (parts.length < 2) {
       return;
     }
     try {
       JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(parts[1]));
-      Map<String, Object> extra =
-          new HashMap<>(context.getAccessTokenResponse().build().getAdditionalParameters());
       if (claims.hasNonNull("patient")) {
+        Map<String, Object> extra = new HashMap<>(response.getAdditionalParameters());
         extra.put("patient", claims.get("patient").asText());
         extra.put("need_patient_banner", true);
+        context.getAccessTokenResponse().additionalParameters(extra);
       }
-      context.getAccessTokenResponse().additionalParameters(extra);
     } catch (java.io.IOException e) {
       throw new IllegalStateException("Could not read the access token just issued", e);
     }

@@ -1,5 +1,6 @@
 package org.grouptherapy.system;
 
+import org.grouptherapy.fhir.ConformancePackage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -44,5 +45,5 @@ class StartupBanner {
   }
 
   private static final String THERAPY_GROUP =
-      "http://grouptherapy.example.org/fhir/StructureDefinition/therapy-group";
+      ConformancePackage.CANONICAL_BASE + "/StructureDefinition/therapy-group";
 }

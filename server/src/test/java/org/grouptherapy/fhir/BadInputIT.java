@@ -6,6 +6,7 @@ import static org.grouptherapy.support.Fixtures.patient;
 import ca.uhn.fhir.context.FhirContext;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
+import java.util.List;
 import java.util.Map;
 import org.grouptherapy.support.FhirHttp;
 import org.grouptherapy.support.Fixtures;
@@ -13,6 +14,7 @@ import org.grouptherapy.support.IntegrationTest;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -107,23 +109,10 @@ class BadInputIT {
   @Test
   void storesNothingOfATransactionWithOneBadEntry() {
     String family = "Atomic-" + Fixtures.uniqueId();
-    Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-    transaction
-        .addEntry()
-        .setResource(patient(family))
-        .getRequest()
-        .setMethod(Bundle.HTTPVerb.POST)
-        .setUrl("Patient");
     Patient dangling = patient(family);
     dangling.setManagingOrganization(new Reference("Organization/does-not-exist"));
-    transaction
-        .addEntry()
-        .setResource(dangling)
-        .getRequest()
-        .setMethod(Bundle.HTTPVerb.POST)
-        .setUrl("Patient");
 
-    FhirHttp.Response response = fhir.post("", transaction);
+    FhirHttp.Response response = fhir.post("", patientThen(family, dangling));
 
     assertThat(response.status()).isBetween(400, 499);
     assertThat(response.diagnostics()).contains("Organization/does-not-exist");
@@ -133,21 +122,9 @@ class BadInputIT {
   @Test
   void storesNothingOfATransactionWithAnInvalidProfiledGroup() {
     String family = "Profiled-" + Fixtures.uniqueId();
-    Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-    transaction
-        .addEntry()
-        .setResource(patient(family))
-        .getRequest()
-        .setMethod(Bundle.HTTPVerb.POST)
-        .setUrl("Patient");
     var group = Fixtures.therapyGroup("Missing practice", "Organization/x");
     group.setManagingEntity(null);
-    transaction
-        .addEntry()
-        .setResource(group)
-        .getRequest()
-        .setMethod(Bundle.HTTPVerb.POST)
-        .setUrl("Group");
+    Bundle transaction = patientThen(family, group);
 
     FhirHttp.Response response = fhir.post("", transaction);
 
@@ -161,6 +138,20 @@ class BadInputIT {
     FhirHttp.Response response = fhir.post("", fhir.encode(patient("NotABundle")));
     assertThat(response.status()).isEqualTo(400);
     assertThat(response.body()).contains("OperationOutcome");
+  }
+
+  /** A transaction creating a valid Patient of this family, then the given resource. */
+  private static Bundle patientThen(String family, Resource second) {
+    Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+    for (Resource resource : List.of(patient(family), second)) {
+      transaction
+          .addEntry()
+          .setResource(resource)
+          .getRequest()
+          .setMethod(Bundle.HTTPVerb.POST)
+          .setUrl(resource.fhirType());
+    }
+    return transaction;
   }
 
   private Bundle searchByFamily(String family) {
