@@ -1,0 +1,153 @@
+package org.grouptherapy.scheduling;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.ReferenceParam;
+import ca.uhn.fhir.rest.param.TokenParam;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Extension;
+import org.hl7.fhir.r4.model.Group;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Location;
+import org.hl7.fhir.r4.model.Practitioner;
+import org.hl7.fhir.r4.model.PractitionerRole;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Schedule;
+import org.hl7.fhir.r4.model.UnsignedIntType;
+import org.springframework.stereotype.Component;
+
+/**
+ * Reads the resources scheduling decisions depend on (groups, rooms, schedules, practitioners)
+ * through HAPI's DAOs, remembering each for the rest of the request: a series of 52 sessions reads
+ * its group, room and facilitators once.
+ */
+@Component
+public class CalendarDirectory {
+
+  private static final String MEMO = CalendarDirectory.class.getName();
+
+  private final DaoRegistry daos;
+
+  CalendarDirectory(DaoRegistry daos) {
+    this.daos = daos;
+  }
+
+  public Group group(String id, RequestDetails request) {
+    return read(Group.class, id, request);
+  }
+
+  public Location location(String id, RequestDetails request) {
+    return read(Location.class, id, request);
+  }
+
+  public Schedule schedule(String id, RequestDetails request) {
+    return read(Schedule.class, id, request);
+  }
+
+  public Practitioner practitioner(String id, RequestDetails request) {
+    return read(Practitioner.class, id, request);
+  }
+
+  /** The practitioner's active roles in the practice. */
+  @SuppressWarnings("unchecked")
+  public List<PractitionerRole> activeRoles(String practitionerId, RequestDetails request) {
+    String key = "roles:" + unversioned(practitionerId);
+    return (List<PractitionerRole>)
+        memo(request)
+            .computeIfAbsent(
+                key,
+                k -> {
+                  SearchParameterMap search = SearchParameterMap.newSynchronous();
+                  search.add(
+                      PractitionerRole.SP_PRACTITIONER,
+                      new ReferenceParam(unversioned(practitionerId)));
+                  search.add(PractitionerRole.SP_ACTIVE, new TokenParam("true"));
+                  return daos
+                      .getResourceDao(PractitionerRole.class)
+                      .searchForResources(search, new SystemRequestDetails())
+                      .stream()
+                      .map(PractitionerRole.class::cast)
+                      .toList();
+                });
+  }
+
+  /** A room that can be booked only once at a time: not virtual, not a kind of location. */
+  public static boolean isPhysicalRoom(Location location) {
+    if (location.getMode() == Location.LocationMode.KIND) {
+      return false;
+    }
+    return location.getPhysicalType().getCoding().stream().noneMatch(c -> "vi".equals(c.getCode()));
+  }
+
+  public static Optional<Integer> roomCapacity(Location location) {
+    Extension capacity = location.getExtensionByUrl(SchedulingCodes.LOCATION_CAPACITY);
+    if (capacity == null || !(capacity.getValue() instanceof org.hl7.fhir.r4.model.IntegerType n)) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(n.getValue());
+  }
+
+  public static Optional<Integer> groupMaximum(Group group) {
+    Extension capacity = group.getExtensionByUrl(SchedulingCodes.GROUP_CAPACITY);
+    if (capacity == null) {
+      return Optional.empty();
+    }
+    Extension maximum = capacity.getExtensionByUrl("maximum");
+    if (maximum == null || !(maximum.getValue() instanceof org.hl7.fhir.r4.model.IntegerType n)) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(n.getValue());
+  }
+
+  static int minutes(Group group, String part) {
+    Extension blocks = group.getExtensionByUrl(SchedulingCodes.GROUP_SESSION_BLOCKS);
+    if (blocks == null) {
+      return 0;
+    }
+    Extension value = blocks.getExtensionByUrl(part);
+    return value != null && value.getValue() instanceof UnsignedIntType n && n.getValue() != null
+        ? n.getValue()
+        : 0;
+  }
+
+  static String unversioned(String reference) {
+    return new IdType(reference).toUnqualifiedVersionless().getValue();
+  }
+
+  static String referenceOf(Reference reference) {
+    if (reference == null || !reference.hasReference()) {
+      return null;
+    }
+    IdType id = new IdType(reference.getReference());
+    return id.hasResourceType() && id.hasIdPart() ? id.toUnqualifiedVersionless().getValue() : null;
+  }
+
+  /** Forget what this request read: the operation is about to change it. */
+  public static void forget(RequestDetails request, String reference) {
+    if (request != null && request.getUserData().get(MEMO) instanceof Map<?, ?> memo) {
+      memo.remove(unversioned(reference));
+    }
+  }
+
+  private <T extends IBaseResource> T read(Class<T> type, String id, RequestDetails request) {
+    String key = unversioned(id.contains("/") ? id : type.getSimpleName() + "/" + id);
+    Function<String, Object> load =
+        k -> daos.getResourceDao(type).read(new IdType(k), new SystemRequestDetails());
+    return type.cast(memo(request).computeIfAbsent(key, load));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> memo(RequestDetails request) {
+    if (request == null) {
+      return new HashMap<>();
+    }
+    return (Map<String, Object>) request.getUserData().computeIfAbsent(MEMO, k -> new HashMap<>());
+  }
+}
