@@ -14,6 +14,14 @@ public class BookingConflictException extends BaseServerResponseException {
     super(409, summary(problems), outcome(problems));
   }
 
+  /** A conflict that one operation parameter caused, named in the outcome's expression. */
+  public BookingConflictException(List<String> problems, String parameter) {
+    this(problems);
+    ((OperationOutcome) getOperationOutcome())
+        .getIssue()
+        .forEach(i -> i.addExpression("Parameters.parameter.where(name = '" + parameter + "')"));
+  }
+
   private static String summary(List<String> problems) {
     return problems.size() == 1
         ? problems.get(0)

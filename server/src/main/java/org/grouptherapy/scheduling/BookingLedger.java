@@ -116,7 +116,7 @@ public class BookingLedger implements FhirStorageInterceptor {
     if (bookings.isEmpty()) {
       return;
     }
-    problems.addAll(conflicts(bookings, source));
+    problems.addAll(conflicts(bookings, Set.of(source)));
     String override = overrideReason(request).orElse(null);
     if (!problems.isEmpty() && override == null) {
       throw new BookingConflictException(problems);
@@ -258,8 +258,22 @@ public class BookingLedger implements FhirStorageInterceptor {
     return problems;
   }
 
-  /** Bookings of others that overlap these, as sentences naming both sides. */
-  public List<String> conflicts(List<Booking> bookings, String source) {
+  /**
+   * What would stop this Appointment being booked now, without writing anything: capacities,
+   * facilitators' standing, and overlaps with bookings of other entries than {@code ignored}.
+   */
+  public List<String> check(Appointment appointment, Set<String> ignored, RequestDetails request) {
+    List<Booking> bookings = bookingsOf(appointment, request);
+    List<String> problems = new ArrayList<>(sessionProblems(appointment, bookings, request));
+    problems.addAll(conflicts(bookings, ignored));
+    return problems;
+  }
+
+  /**
+   * Bookings of entries other than {@code ignored} that overlap these, as sentences naming both
+   * sides.
+   */
+  public List<String> conflicts(List<Booking> bookings, Set<String> ignored) {
     Map<String, List<Booking>> bySpan = new LinkedHashMap<>();
     for (Booking booking : bookings) {
       bySpan
@@ -273,12 +287,12 @@ public class BookingLedger implements FhirStorageInterceptor {
       jdbc.query(
           "SELECT resource_key, source, kind, lower(during) AS s, upper(during) AS e"
               + " FROM gt.booking WHERE resource_key = ANY (?)"
-              + " AND during && tstzrange(?, ?) AND source <> ? ORDER BY resource_key, s",
+              + " AND during && tstzrange(?, ?) AND source <> ALL (?) ORDER BY resource_key, s",
           ps -> {
             ps.setArray(1, ps.getConnection().createArrayOf("text", keys));
             ps.setTimestamp(2, Timestamp.from(first.start()));
             ps.setTimestamp(3, Timestamp.from(first.end()));
-            ps.setString(4, source == null ? "" : source);
+            ps.setArray(4, ps.getConnection().createArrayOf("text", ignored.toArray()));
           },
           rs -> {
             problems.add(

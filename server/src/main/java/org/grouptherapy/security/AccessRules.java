@@ -15,6 +15,8 @@ import java.util.Set;
 import java.util.function.Function;
 import org.grouptherapy.security.SmartScope.Permission;
 import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.Appointment;
+import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
 
@@ -215,6 +217,17 @@ final class AccessRules {
     }
   }
 
+  /** Creates and updates resources of the type anywhere, not only in one patient's compartment. */
+  private static boolean writesUnbound(List<Grant> grants, String type) {
+    return grants.stream()
+        .anyMatch(
+            g ->
+                g.patients() == null
+                    && g.appliesTo(type)
+                    && g.permissions().contains(Permission.CREATE)
+                    && g.permissions().contains(Permission.UPDATE));
+  }
+
   private static void allowOperations(Rules rules, SmartAccess access, List<Grant> grants) {
     rules.allow().operation().named("$validate").atAnyLevel().andAllowAllResponses();
     for (String terminology : List.of("$expand", "$lookup", "$validate-code")) {
@@ -240,6 +253,22 @@ final class AccessRules {
             .onInstances(patientRead.get().patients())
             .andRequireExplicitResponseAuthorization();
       }
+    }
+    if (writesUnbound(grants, "Appointment") && writesUnbound(grants, "Slot")) {
+      for (String operation : List.of("$schedule-series", "$amend-series", "$cancel-series")) {
+        rules
+            .allow()
+            .operation()
+            .named(operation)
+            .onInstancesOfType(Group.class)
+            .andAllowAllResponses();
+      }
+      rules
+          .allow()
+          .operation()
+          .named("$cancel-session")
+          .onInstancesOfType(Appointment.class)
+          .andAllowAllResponses();
     }
     List<String> exportable =
         grants.stream()

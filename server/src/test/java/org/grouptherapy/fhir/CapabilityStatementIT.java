@@ -70,6 +70,22 @@ class CapabilityStatementIT {
         .forEach(od -> assertThat(declared).contains(od.getCode()));
   }
 
+  @Test
+  void customOperationsPointAtTheirOperationDefinitions() {
+    CapabilityStatement metadata = metadata();
+    for (var definition : conformancePackage.operationDefinitions()) {
+      for (var type : definition.getResource()) {
+        assertThat(resource(metadata, type.getValue()).getOperation())
+            .as("%s on %s", definition.getCode(), type.getValue())
+            .anySatisfy(
+                o -> {
+                  assertThat(o.getName()).isEqualTo(definition.getCode());
+                  assertThat(o.getDefinition()).isEqualTo(definition.getUrl());
+                });
+      }
+    }
+  }
+
   private CapabilityStatement metadata() {
     return new FhirHttp(port, fhirContext).get("metadata").resource(CapabilityStatement.class);
   }

@@ -1,0 +1,38 @@
+package org.grouptherapy.scheduling;
+
+import java.util.List;
+import org.hl7.fhir.r4.model.Appointment;
+import org.hl7.fhir.r4.model.Group;
+
+/**
+ * A change to a group's schedule that the people it touches must hear about.
+ *
+ * @param group the group (null for an appointment of no group)
+ * @param sessions the sessions as they are after the change
+ * @param summary one line a person can read: what changed, and when
+ * @param alsoTouched practitioners or patients the sessions do not list but who must be told (e.g.
+ *     the facilitator a substitute replaced)
+ */
+public record ScheduleChange(
+    Kind kind, Group group, List<Appointment> sessions, String summary, List<String> alsoTouched) {
+
+  public enum Kind {
+    SERIES_SCHEDULED("New group sessions"),
+    SERIES_AMENDED("Group sessions changed"),
+    SESSION_CANCELLED("Group session cancelled"),
+    SUBSTITUTE_ASSIGNED("Substitute facilitator"),
+    MEMBER_MOVED("Session change for a member"),
+    VIRTUAL_LINK_CHANGED("New link for a virtual session");
+
+    public final String subject;
+
+    Kind(String subject) {
+      this.subject = subject;
+    }
+  }
+
+  public static ScheduleChange of(
+      Kind kind, Group group, List<Appointment> sessions, String summary) {
+    return new ScheduleChange(kind, group, List.copyOf(sessions), summary, List.of());
+  }
+}

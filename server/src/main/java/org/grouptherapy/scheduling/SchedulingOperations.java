@@ -1,0 +1,46 @@
+package org.grouptherapy.scheduling;
+
+import ca.uhn.fhir.rest.annotation.IdParam;
+import ca.uhn.fhir.rest.annotation.Operation;
+import ca.uhn.fhir.rest.annotation.ResourceParam;
+import org.grouptherapy.fhir.FhirOperationProvider;
+import org.hl7.fhir.r4.model.Appointment;
+import org.hl7.fhir.r4.model.Group;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Parameters;
+import org.springframework.stereotype.Component;
+
+/**
+ * Session series operations. Their OperationDefinitions are in fhir-profiles/; the caller needs
+ * write access to Appointment and Slot (see AccessRules).
+ */
+@Component
+class SchedulingOperations implements FhirOperationProvider {
+
+  private final SeriesService series;
+
+  SchedulingOperations(SeriesService series) {
+    this.series = series;
+  }
+
+  @Operation(name = "$schedule-series", type = Group.class, idempotent = false)
+  public Parameters scheduleSeries(@IdParam IdType group, @ResourceParam Parameters parameters) {
+    return series.schedule(group.toUnqualifiedVersionless().getValue(), parameters);
+  }
+
+  @Operation(name = "$amend-series", type = Group.class, idempotent = false)
+  public Parameters amendSeries(@IdParam IdType group, @ResourceParam Parameters parameters) {
+    return series.amend(group.toUnqualifiedVersionless().getValue(), parameters);
+  }
+
+  @Operation(name = "$cancel-series", type = Group.class, idempotent = false)
+  public Parameters cancelSeries(@IdParam IdType group, @ResourceParam Parameters parameters) {
+    return series.cancelSeries(group.toUnqualifiedVersionless().getValue(), parameters);
+  }
+
+  @Operation(name = "$cancel-session", type = Appointment.class, idempotent = false)
+  public Appointment cancelSession(
+      @IdParam IdType appointment, @ResourceParam Parameters parameters) {
+    return series.cancelSession(appointment.toUnqualifiedVersionless().getValue(), parameters);
+  }
+}
