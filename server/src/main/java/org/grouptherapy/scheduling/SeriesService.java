@@ -29,6 +29,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TimeZone;
 import java.util.UUID;
+import org.grouptherapy.system.AppProperties;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Appointment.AppointmentParticipantComponent;
 import org.hl7.fhir.r4.model.Bundle;
@@ -47,7 +48,6 @@ import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Schedule;
 import org.hl7.fhir.r4.model.Slot;
 import org.hl7.fhir.r4.model.UrlType;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -76,13 +76,13 @@ public class SeriesService {
       BookingLedger ledger,
       PlatformTransactionManager transactionManager,
       Clock clock,
-      @Value("${app.scheduling.default-time-zone:America/New_York}") String defaultZone,
+      AppProperties properties,
       List<ScheduleChangeListener> listeners) {
     this.daos = daos;
     this.ledger = ledger;
     this.transaction = new TransactionTemplate(transactionManager);
     this.clock = clock;
-    this.defaultZone = ZoneId.of(defaultZone);
+    this.defaultZone = ZoneId.of(properties.scheduling().defaultTimeZone());
     this.listeners = listeners;
   }
 

@@ -18,7 +18,9 @@ public record AppProperties(
     @Valid @NotNull @DefaultValue Database database,
     @Valid @NotNull @DefaultValue Fhir fhir,
     @Valid @NotNull @DefaultValue Demo demo,
-    @Valid @NotNull @DefaultValue Security security) {
+    @Valid @NotNull @DefaultValue Security security,
+    @Valid @NotNull @DefaultValue Scheduling scheduling,
+    @Valid @NotNull @DefaultValue Notifications notifications) {
 
   /** The embedded PostgreSQL, used only when no {@code spring.datasource.url} is configured. */
   public record Database(@Valid @NotNull @DefaultValue Embedded embedded) {}
@@ -57,6 +59,22 @@ public record AppProperties(
       return issuerUri.isBlank();
     }
   }
+
+  /** Scheduling: the time zone of groups that name none. */
+  public record Scheduling(@NotBlank @DefaultValue("America/New_York") String defaultTimeZone) {}
+
+  /**
+   * Notification delivery from the outbox: email through Spring Mail when {@code spring.mail.host}
+   * is set. A failed message is retried after {@code initialBackoff}, doubling each time, until
+   * {@code maxAttempts}.
+   */
+  public record Notifications(
+      @NotBlank @DefaultValue("Riverbend Group Therapy <no-reply@grouptherapy.example.org>")
+          String from,
+      @NotNull @DefaultValue("5s") Duration dispatchInterval,
+      @NotNull @DefaultValue("30s") Duration initialBackoff,
+      @Min(1) @DefaultValue("8") int maxAttempts,
+      @Min(1) @DefaultValue("50") int batchSize) {}
 
   /** The demo practice, loaded through the FHIR API on the first start. */
   public record Demo(@DefaultValue("true") boolean enabled) {}

@@ -74,7 +74,11 @@ public final class TestPractice {
     practitioner
         .addTelecom()
         .setSystem(org.hl7.fhir.r4.model.ContactPoint.ContactPointSystem.EMAIL)
-        .setValue(family.toLowerCase() + "@practice.example.org");
+        .setValue(
+            family.toLowerCase()
+                + "-"
+                + Fixtures.uniqueId().substring(0, 8)
+                + "@practice.example.org");
     String id = fhir.create("Practitioner", practitioner);
     PractitionerRole role = new PractitionerRole().setActive(true);
     role.setPractitioner(new Reference(id)).setOrganization(new Reference(organization));
@@ -87,12 +91,18 @@ public final class TestPractice {
     return id;
   }
 
+  /** A patient without any email address. */
+  public String patientWithoutEmail(String family) {
+    return fhir.create("Patient", Fixtures.patient(family));
+  }
+
   public String patient(String family) {
     org.hl7.fhir.r4.model.Patient patient = Fixtures.patient(family);
     patient
         .addTelecom()
         .setSystem(org.hl7.fhir.r4.model.ContactPoint.ContactPointSystem.EMAIL)
-        .setValue(family.toLowerCase() + "@mail.example.org");
+        .setValue(
+            family.toLowerCase() + "-" + Fixtures.uniqueId().substring(0, 8) + "@mail.example.org");
     return fhir.create("Patient", patient);
   }
 

@@ -1,0 +1,28 @@
+package org.grouptherapy.communication;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Queues a message for delivery in the caller's transaction: it is sent if and only if that
+ * transaction commits.
+ */
+@Component
+public class Outbox {
+
+  private final JdbcTemplate jdbc;
+
+  Outbox(JdbcTemplate jdbc) {
+    this.jdbc = jdbc;
+  }
+
+  public void enqueueEmail(String communication, String address, String subject, String body) {
+    jdbc.update(
+        "INSERT INTO gt.outbox_message (communication, channel, address, subject, body)"
+            + " VALUES (?, 'email', ?, ?, ?)",
+        communication,
+        address,
+        subject,
+        body);
+  }
+}

@@ -1,0 +1,208 @@
+package org.grouptherapy.communication;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import jakarta.mail.internet.MimeMessage;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.grouptherapy.system.AppProperties;
+import org.hl7.fhir.r4.model.Communication;
+import org.hl7.fhir.r4.model.IdType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.mail.MailException;
+import org.springframework.mail.javamail.JavaMailSender;
+import org.springframework.mail.javamail.MimeMessageHelper;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Delivers the outbox by email when SMTP is configured ({@code spring.mail.host}). Each round
+ * claims due messages with {@code FOR UPDATE SKIP LOCKED}, so several server instances share the
+ * work and no message is claimed twice; a message is marked sent in the transaction that holds its
+ * lock. Failures are retried with exponential backoff, then marked failed. The Communication
+ * follows: completed (with {@code sent}) or stopped (with the reason). Logs carry ids and counts,
+ * never addresses or content.
+ */
+@Component
+class OutboxDispatcher implements SmartLifecycle {
+
+  private static final Logger log = LoggerFactory.getLogger(OutboxDispatcher.class);
+
+  private record Message(
+      long id, String communication, String address, String subject, String body, int attempts) {}
+
+  private final JdbcTemplate jdbc;
+  private final TransactionTemplate transaction;
+  private final ObjectProvider<JavaMailSender> mail;
+  private final DaoRegistry daos;
+  private final AppProperties.Notifications settings;
+  private final Clock clock;
+  private ScheduledExecutorService executor;
+
+  OutboxDispatcher(
+      JdbcTemplate jdbc,
+      PlatformTransactionManager transactionManager,
+      ObjectProvider<JavaMailSender> mail,
+      DaoRegistry daos,
+      AppProperties properties,
+      Clock clock) {
+    this.jdbc = jdbc;
+    this.transaction = new TransactionTemplate(transactionManager);
+    this.mail = mail;
+    this.daos = daos;
+    this.settings = properties.notifications();
+    this.clock = clock;
+  }
+
+  @Override
+  public void start() {
+    if (mail.getIfAvailable() == null) {
+      log.info("No SMTP server configured (spring.mail.host): notifications stay in the outbox");
+      return;
+    }
+    executor =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread thread = new Thread(r, "outbox-dispatcher");
+              thread.setDaemon(true);
+              return thread;
+            });
+    long every = settings.dispatchInterval().toMillis();
+    executor.scheduleWithFixedDelay(this::dispatchSafely, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void stop() {
+    if (executor != null) {
+      executor.shutdownNow();
+      executor = null;
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    return executor != null;
+  }
+
+  private void dispatchSafely() {
+    try {
+      int sent;
+      do {
+        sent = dispatch();
+      } while (sent == settings.batchSize());
+    } catch (RuntimeException e) {
+      log.warn("Outbox round failed; retrying next round: {}", e.getClass().getSimpleName());
+    }
+  }
+
+  /** One round: claims up to a batch of due messages and tries each once. */
+  int dispatch() {
+    JavaMailSender sender = mail.getIfAvailable();
+    if (sender == null) {
+      return 0;
+    }
+    Integer handled =
+        transaction.execute(
+            tx -> {
+              List<Message> due =
+                  jdbc.query(
+                      "SELECT id, communication, address, subject, body, attempts"
+                          + " FROM gt.outbox_message WHERE status = 'pending'"
+                          + " AND next_attempt_at <= now() ORDER BY id LIMIT ?"
+                          + " FOR UPDATE SKIP LOCKED",
+                      (rs, i) ->
+                          new Message(
+                              rs.getLong("id"),
+                              rs.getString("communication"),
+                              rs.getString("address"),
+                              rs.getString("subject"),
+                              rs.getString("body"),
+                              rs.getInt("attempts")),
+                      settings.batchSize());
+              for (Message message : due) {
+                deliver(sender, message);
+              }
+              return due.size();
+            });
+    return handled == null ? 0 : handled;
+  }
+
+  private void deliver(JavaMailSender sender, Message message) {
+    Instant now = clock.instant();
+    try {
+      MimeMessage mime = sender.createMimeMessage();
+      MimeMessageHelper helper = new MimeMessageHelper(mime, false, "UTF-8");
+      helper.setFrom(settings.from());
+      helper.setTo(message.address());
+      helper.setSubject(message.subject());
+      helper.setText(message.body());
+      mime.setHeader("X-Communication-Id", message.communication());
+      sender.send(mime);
+    } catch (MailException | jakarta.mail.MessagingException e) {
+      int attempts = message.attempts() + 1;
+      boolean giveUp = attempts >= settings.maxAttempts();
+      Duration wait = settings.initialBackoff().multipliedBy(1L << Math.min(attempts - 1, 16));
+      jdbc.update(
+          "UPDATE gt.outbox_message SET attempts = ?, last_error = ?, next_attempt_at = ?,"
+              + " status = ? WHERE id = ?",
+          attempts,
+          e.getClass().getSimpleName() + ": " + String.valueOf(e.getMessage()),
+          Timestamp.from(now.plus(wait)),
+          giveUp ? "failed" : "pending",
+          message.id());
+      if (giveUp) {
+        mark(
+            message.communication(),
+            Communication.CommunicationStatus.STOPPED,
+            "Email could not be delivered after " + attempts + " attempts",
+            null);
+      }
+      log.info(
+          "Outbox message {} not delivered (attempt {}){}",
+          message.id(),
+          attempts,
+          giveUp ? "; giving up" : "");
+      return;
+    }
+    jdbc.update(
+        "UPDATE gt.outbox_message SET status = 'sent', attempts = attempts + 1, sent_at = ?,"
+            + " last_error = NULL WHERE id = ?",
+        Timestamp.from(now),
+        message.id());
+    mark(message.communication(), Communication.CommunicationStatus.COMPLETED, null, now);
+  }
+
+  private void mark(
+      String id, Communication.CommunicationStatus status, String reason, Instant sent) {
+    var dao = daos.getResourceDao(Communication.class);
+    SystemRequestDetails request = new SystemRequestDetails();
+    Communication communication;
+    try {
+      communication = dao.read(new IdType(id), request);
+    } catch (ResourceNotFoundException | ResourceGoneException e) {
+      return; // deleted since: the message's own status still says what happened
+    }
+    communication.setStatus(status);
+    if (reason != null) {
+      communication.getStatusReason().setText(reason);
+    }
+    if (sent != null) {
+      communication.setSent(Date.from(sent));
+    }
+    dao.update(communication, request);
+  }
+}

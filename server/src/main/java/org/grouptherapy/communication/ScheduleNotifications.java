@@ -1,0 +1,294 @@
+package org.grouptherapy.communication;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.ReferenceParam;
+import ca.uhn.fhir.rest.param.TokenParam;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.grouptherapy.scheduling.ScheduleChange;
+import org.grouptherapy.scheduling.ScheduleChangeListener;
+import org.grouptherapy.scheduling.SchedulingCodes;
+import org.grouptherapy.system.AppProperties;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Appointment;
+import org.hl7.fhir.r4.model.Communication;
+import org.hl7.fhir.r4.model.ContactPoint;
+import org.hl7.fhir.r4.model.Extension;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Location;
+import org.hl7.fhir.r4.model.Organization;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Practitioner;
+import org.hl7.fhir.r4.model.PractitionerRole;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.RelatedPerson;
+import org.hl7.fhir.r4.model.ServiceRequest;
+import org.springframework.stereotype.Component;
+
+/**
+ * Turns each schedule change into one Communication per person it touches (members, facilitators,
+ * co-facilitators, people the change names besides, and the referring provider of each referred
+ * member) and queues its email in the outbox, in the transaction of the change. A member's message
+ * names no other member. Someone without an email address gets a Communication marked not-done, so
+ * the VA sees who to call.
+ */
+@Component
+class ScheduleNotifications implements ScheduleChangeListener {
+
+  static final String CATEGORY_SYSTEM =
+      "http://terminology.hl7.org/CodeSystem/communication-category";
+  static final String MODE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ParticipationMode";
+  private static final DateTimeFormatter WHEN =
+      DateTimeFormatter.ofPattern("EEEE d MMMM yyyy, HH:mm", Locale.US);
+  private static final DateTimeFormatter UNTIL = DateTimeFormatter.ofPattern("HH:mm", Locale.US);
+  private static final int LISTED = 12;
+
+  private final DaoRegistry daos;
+  private final Outbox outbox;
+  private final ZoneId defaultZone;
+
+  ScheduleNotifications(DaoRegistry daos, Outbox outbox, AppProperties properties) {
+    this.daos = daos;
+    this.outbox = outbox;
+    this.defaultZone = ZoneId.of(properties.scheduling().defaultTimeZone());
+  }
+
+  /** One recipient: who, and the patient the message is about (for a referrer), if any. */
+  private record Recipient(String who, String aboutPatient) {}
+
+  @Override
+  public void changed(ScheduleChange change) {
+    if (change.sessions().isEmpty()) {
+      return;
+    }
+    SystemRequestDetails request = new SystemRequestDetails();
+    Map<String, Recipient> recipients = new LinkedHashMap<>();
+    List<String> members = new ArrayList<>();
+    for (Appointment session : change.sessions()) {
+      for (Appointment.AppointmentParticipantComponent p : session.getParticipant()) {
+        String actor = reference(p.getActor());
+        if (actor == null || p.getStatus() == Appointment.ParticipationStatus.DECLINED) {
+          continue;
+        }
+        if (actor.startsWith("Patient/") && !members.contains(actor)) {
+          members.add(actor);
+        }
+        if (actor.startsWith("Patient/")
+            || actor.startsWith("Practitioner/")
+            || actor.startsWith("PractitionerRole/")
+            || actor.startsWith("RelatedPerson/")) {
+          recipients.putIfAbsent(actor, new Recipient(actor, null));
+        }
+      }
+    }
+    for (String other : change.alsoTouched()) {
+      recipients.putIfAbsent(other, new Recipient(other, null));
+    }
+    for (String member : members) {
+      for (String referrer : referrers(member, request)) {
+        recipients.putIfAbsent(referrer + "|" + member, new Recipient(referrer, member));
+      }
+    }
+    String groupName = change.group() == null ? "Your session" : change.group().getName();
+    ZoneId zone = zoneOf(change);
+    Map<String, String> places = new HashMap<>();
+    String schedule = describeSessions(change, zone, places, request);
+    String subject = change.kind().subject + ": " + groupName;
+    for (Recipient recipient : recipients.values()) {
+      send(change, recipient, subject, body(change, recipient, groupName, schedule), request);
+    }
+  }
+
+  private void send(
+      ScheduleChange change,
+      Recipient recipient,
+      String subject,
+      String body,
+      SystemRequestDetails request) {
+    Communication communication = new Communication();
+    communication.addCategory().addCoding().setSystem(CATEGORY_SYSTEM).setCode("notification");
+    communication
+        .addMedium()
+        .addCoding()
+        .setSystem(MODE_SYSTEM)
+        .setCode("EMAILWRIT")
+        .setDisplay("email");
+    communication.getTopic().setText(change.kind().subject);
+    communication.addRecipient(new Reference(recipient.who()));
+    String patient =
+        recipient.aboutPatient() != null
+            ? recipient.aboutPatient()
+            : recipient.who().startsWith("Patient/") ? recipient.who() : null;
+    if (patient != null) {
+      communication.setSubject(new Reference(patient));
+    }
+    if (change.group() != null) {
+      communication.addAbout(
+          new Reference(change.group().getIdElement().toUnqualifiedVersionless().getValue()));
+      if (change.group().hasManagingEntity()) {
+        communication.setSender(new Reference(reference(change.group().getManagingEntity())));
+      }
+    }
+    for (Appointment session : change.sessions()) {
+      communication.addAbout(
+          new Reference(session.getIdElement().toUnqualifiedVersionless().getValue()));
+    }
+    communication.addPayload().setContent(new org.hl7.fhir.r4.model.StringType(body));
+    Optional<String> address = email(recipient.who(), request);
+    communication.setStatus(
+        address.isPresent()
+            ? Communication.CommunicationStatus.PREPARATION
+            : Communication.CommunicationStatus.NOTDONE);
+    if (address.isEmpty()) {
+      communication.getStatusReason().setText("No email address on file: contact by phone");
+    }
+    String id =
+        daos.getResourceDao(Communication.class)
+            .create(communication, request)
+            .getId()
+            .toUnqualifiedVersionless()
+            .getValue();
+    address.ifPresent(a -> outbox.enqueueEmail(id, a, subject, body));
+  }
+
+  private static String body(
+      ScheduleChange change, Recipient recipient, String groupName, String schedule) {
+    StringBuilder text = new StringBuilder();
+    text.append("Hello,\n\n");
+    if (recipient.aboutPatient() != null) {
+      text.append("A person you referred to ")
+          .append(groupName)
+          .append(" (")
+          .append(recipient.aboutPatient())
+          .append(") has a schedule change.\n\n");
+    }
+    text.append(change.summary()).append("\n\n").append(schedule);
+    text.append("\nReply to this message or call the practice if you cannot attend.\n");
+    return text.toString();
+  }
+
+  private String describeSessions(
+      ScheduleChange change,
+      ZoneId zone,
+      Map<String, String> places,
+      SystemRequestDetails request) {
+    StringBuilder text =
+        new StringBuilder(change.sessions().size() == 1 ? "Session:\n" : "Sessions:\n");
+    int listed = 0;
+    for (Appointment session : change.sessions()) {
+      if (listed++ == LISTED) {
+        text.append("- and ").append(change.sessions().size() - LISTED).append(" more\n");
+        break;
+      }
+      text.append("- ")
+          .append(WHEN.format(session.getStart().toInstant().atZone(zone)))
+          .append("-")
+          .append(UNTIL.format(session.getEnd().toInstant().atZone(zone)))
+          .append(" (")
+          .append(zone)
+          .append(")");
+      if (session.getStatus() == Appointment.AppointmentStatus.CANCELLED) {
+        text.append(", CANCELLED");
+      }
+      place(session, places, request).ifPresent(p -> text.append(", ").append(p));
+      Extension join = session.getExtensionByUrl(SchedulingCodes.SESSION_JOIN_URL);
+      if (join != null && session.getStatus() != Appointment.AppointmentStatus.CANCELLED) {
+        text.append("\n  Join online: ").append(join.getValue().primitiveValue());
+      }
+      text.append("\n");
+    }
+    return text.toString();
+  }
+
+  private Optional<String> place(
+      Appointment session, Map<String, String> places, SystemRequestDetails request) {
+    for (Appointment.AppointmentParticipantComponent p : session.getParticipant()) {
+      String actor = reference(p.getActor());
+      if (actor != null && actor.startsWith("Location/")) {
+        return Optional.of(
+            places.computeIfAbsent(
+                actor,
+                a -> {
+                  Location location =
+                      daos.getResourceDao(Location.class).read(new IdType(a), request);
+                  return location.hasName() ? location.getName() : a;
+                }));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private ZoneId zoneOf(ScheduleChange change) {
+    if (change.group() != null) {
+      Extension zone = change.group().getExtensionByUrl(SchedulingCodes.GROUP_TIMEZONE);
+      if (zone != null) {
+        try {
+          return ZoneId.of(zone.getValue().primitiveValue());
+        } catch (RuntimeException e) {
+          // fall back to the default
+        }
+      }
+    }
+    return defaultZone;
+  }
+
+  /** The requesters of the member's active referrals. */
+  private List<String> referrers(String patient, SystemRequestDetails request) {
+    SearchParameterMap search = SearchParameterMap.newSynchronous();
+    search.add(ServiceRequest.SP_SUBJECT, new ReferenceParam(patient));
+    search.add(ServiceRequest.SP_STATUS, new TokenParam("active"));
+    List<String> referrers = new ArrayList<>();
+    for (IBaseResource found :
+        daos.getResourceDao(ServiceRequest.class).searchForResources(search, request)) {
+      String requester = reference(((ServiceRequest) found).getRequester());
+      if (requester != null && !referrers.contains(requester)) {
+        referrers.add(requester);
+      }
+    }
+    return referrers;
+  }
+
+  private Optional<String> email(String who, SystemRequestDetails request) {
+    IBaseResource resource;
+    try {
+      resource =
+          daos.getResourceDao(who.substring(0, who.indexOf('/'))).read(new IdType(who), request);
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    }
+    List<ContactPoint> telecom = List.of();
+    if (resource instanceof Patient p) {
+      telecom = p.getTelecom();
+    } else if (resource instanceof Practitioner p) {
+      telecom = p.getTelecom();
+    } else if (resource instanceof PractitionerRole r) {
+      telecom = r.getTelecom();
+    } else if (resource instanceof RelatedPerson r) {
+      telecom = r.getTelecom();
+    } else if (resource instanceof Organization o) {
+      telecom = o.getTelecom();
+    }
+    return telecom.stream()
+        .filter(t -> t.getSystem() == ContactPoint.ContactPointSystem.EMAIL && t.hasValue())
+        .filter(t -> t.getUse() != ContactPoint.ContactPointUse.OLD)
+        .map(ContactPoint::getValue)
+        .findFirst();
+  }
+
+  private static String reference(Reference reference) {
+    if (reference == null || !reference.hasReference()) {
+      return null;
+    }
+    IdType id = new IdType(reference.getReference());
+    return id.hasResourceType() ? id.toUnqualifiedVersionless().getValue() : null;
+  }
+}
