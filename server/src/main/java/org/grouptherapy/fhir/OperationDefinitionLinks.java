@@ -3,7 +3,8 @@ package org.grouptherapy.fhir;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
-import org.hl7.fhir.instance.model.api.IBaseConformance;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.ResponseDetails;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.CapabilityStatement.CapabilityStatementRestResourceOperationComponent;
 import org.hl7.fhir.r4.model.OperationDefinition;
@@ -24,9 +25,16 @@ class OperationDefinitionLinks implements FhirRestInterceptor {
     this.conformance = conformance;
   }
 
-  @Hook(Pointcut.SERVER_CAPABILITY_STATEMENT_GENERATED)
-  public void link(IBaseConformance generated) {
-    CapabilityStatement statement = (CapabilityStatement) generated;
+  /**
+   * Rewrites a copy on the way out: HAPI caches the generated statement and its OpenAPI generator
+   * reads operation definitions back through HAPI's own ids, so the cached one stays as generated.
+   */
+  @Hook(Pointcut.SERVER_OUTGOING_RESPONSE)
+  public boolean link(RequestDetails request, ResponseDetails response) {
+    if (!(response.getResponseResource() instanceof CapabilityStatement generated)) {
+      return true;
+    }
+    CapabilityStatement statement = generated.copy();
     for (var rest : statement.getRest()) {
       for (var resource : rest.getResource()) {
         for (CapabilityStatementRestResourceOperationComponent operation :
@@ -49,5 +57,7 @@ class OperationDefinitionLinks implements FhirRestInterceptor {
         }
       }
     }
+    response.setResponseResource(statement);
+    return true;
   }
 }

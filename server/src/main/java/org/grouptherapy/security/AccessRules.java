@@ -14,11 +14,14 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import org.grouptherapy.security.SmartScope.Permission;
+import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Location;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Practitioner;
 
 /**
  * Turns a caller's {@link SmartAccess} into HAPI authorization rules: the token's scopes, limited
@@ -228,6 +231,15 @@ final class AccessRules {
                     && g.permissions().contains(Permission.UPDATE));
   }
 
+  private static boolean readsUnbound(List<Grant> grants, String type) {
+    return grants.stream()
+        .anyMatch(
+            g ->
+                g.patients() == null
+                    && g.appliesTo(type)
+                    && g.permissions().contains(Permission.READ));
+  }
+
   private static void allowOperations(Rules rules, SmartAccess access, List<Grant> grants) {
     rules.allow().operation().named("$validate").atAnyLevel().andAllowAllResponses();
     for (String terminology : List.of("$expand", "$lookup", "$validate-code")) {
@@ -269,6 +281,19 @@ final class AccessRules {
           .named("$cancel-session")
           .onInstancesOfType(Appointment.class)
           .andAllowAllResponses();
+    }
+    if (readsUnbound(grants, "Appointment") && readsUnbound(grants, "Slot")) {
+      for (Class<? extends IBaseResource> type : List.of(Practitioner.class, Location.class)) {
+        rules.allow().operation().named("$calendar").onInstancesOfType(type).andAllowAllResponses();
+        if (writesUnbound(grants, "Appointment") && writesUnbound(grants, "Slot")) {
+          rules
+              .allow()
+              .operation()
+              .named("$calendar-feed")
+              .onInstancesOfType(type)
+              .andAllowAllResponses();
+        }
+      }
     }
     List<String> exportable =
         grants.stream()

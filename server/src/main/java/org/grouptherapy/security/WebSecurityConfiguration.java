@@ -31,6 +31,8 @@ class WebSecurityConfiguration {
                     "/login",
                     "/error",
                     "/app/**",
+                    // iCalendar feeds: the secret in the URL is the credential (CalendarFeeds).
+                    "/calendar/feeds/**",
                     "/favicon.ico")
                 .permitAll()
                 .anyRequest()
