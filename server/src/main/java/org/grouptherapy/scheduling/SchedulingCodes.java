@@ -26,6 +26,7 @@ public final class SchedulingCodes {
   public static final String BLOCK_FOR = SD + "block-for";
   public static final String LOCATION_CAPACITY = SD + "location-capacity";
   public static final String LOCATION_FEATURE = SD + "location-feature";
+  public static final String WEEKLY_HOURS_LIMIT = SD + "weekly-hours-limit";
 
   public static final String GROUP_STATUS_SYSTEM = CS + "group-status";
   public static final String FACILITATOR_ROLE_SYSTEM = CS + "facilitator-role";

@@ -2,12 +2,15 @@ package org.grouptherapy.scheduling;
 
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
+import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.annotation.ResourceParam;
 import org.grouptherapy.fhir.FhirOperationProvider;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.StringType;
 import org.springframework.stereotype.Component;
 
 /**
@@ -18,9 +21,28 @@ import org.springframework.stereotype.Component;
 class SchedulingOperations implements FhirOperationProvider {
 
   private final SeriesService series;
+  private final SubstituteService substitutes;
 
-  SchedulingOperations(SeriesService series) {
+  SchedulingOperations(SeriesService series, SubstituteService substitutes) {
     this.series = series;
+    this.substitutes = substitutes;
+  }
+
+  @Operation(name = "$find-substitute", type = Appointment.class, idempotent = true)
+  public Parameters findSubstitute(
+      @IdParam IdType appointment,
+      @OperationParam(name = "replacing", max = 1) StringType replacing) {
+    Parameters parameters = new Parameters();
+    if (replacing != null && replacing.hasValue()) {
+      parameters.addParameter().setName("replacing").setValue(new Reference(replacing.getValue()));
+    }
+    return substitutes.find(appointment.toUnqualifiedVersionless().getValue(), parameters);
+  }
+
+  @Operation(name = "$assign-substitute", type = Appointment.class, idempotent = false)
+  public Parameters assignSubstitute(
+      @IdParam IdType appointment, @ResourceParam Parameters parameters) {
+    return substitutes.assign(appointment.toUnqualifiedVersionless().getValue(), parameters);
   }
 
   @Operation(name = "$schedule-series", type = Group.class, idempotent = false)

@@ -564,7 +564,7 @@ public class SeriesService {
     }
   }
 
-  private Practitioner practitioner(String parameter, String id, RequestDetails request) {
+  Practitioner practitioner(String parameter, String id, RequestDetails request) {
     if (!id.startsWith("Practitioner/")) {
       throw InvalidParameter.malformed(parameter, parameter + " must be a Practitioner reference");
     }
@@ -713,7 +713,7 @@ public class SeriesService {
   }
 
   /** Each facilitator's Schedule (their calendar), created when they have none yet. */
-  private Map<String, String> schedules(GroupContext group, RequestDetails write) {
+  Map<String, String> schedules(GroupContext group, RequestDetails write) {
     Map<String, String> schedules = new LinkedHashMap<>();
     for (Facilitator facilitator : group.facilitators()) {
       schedules.put(facilitator.practitioner(), scheduleOf(facilitator.practitioner(), write));
@@ -740,7 +740,7 @@ public class SeriesService {
         .getValue();
   }
 
-  private List<Slot> blocksOf(
+  List<Slot> blocksOf(
       GroupContext group, List<Appointment> sessions, Map<String, String> schedules) {
     List<Slot> blocks = new ArrayList<>();
     for (Appointment session : sessions) {
@@ -876,7 +876,7 @@ public class SeriesService {
 
   // --- output -----------------------------------------------------------------------------------
 
-  private static SystemRequestDetails writer(String override) {
+  static SystemRequestDetails writer(String override) {
     SystemRequestDetails write = new SystemRequestDetails();
     if (override != null) {
       write.getUserData().put(BookingLedger.OVERRIDE_REASON, override);
@@ -884,7 +884,7 @@ public class SeriesService {
     return write;
   }
 
-  private static String describe(List<Appointment> sessions, ZoneId zone) {
+  static String describe(List<Appointment> sessions, ZoneId zone) {
     if (sessions.isEmpty()) {
       return "none";
     }

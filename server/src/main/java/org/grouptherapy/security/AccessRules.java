@@ -275,12 +275,15 @@ final class AccessRules {
             .onInstancesOfType(Group.class)
             .andAllowAllResponses();
       }
-      rules
-          .allow()
-          .operation()
-          .named("$cancel-session")
-          .onInstancesOfType(Appointment.class)
-          .andAllowAllResponses();
+      for (String operation :
+          List.of("$cancel-session", "$find-substitute", "$assign-substitute")) {
+        rules
+            .allow()
+            .operation()
+            .named(operation)
+            .onInstancesOfType(Appointment.class)
+            .andAllowAllResponses();
+      }
     }
     if (readsUnbound(grants, "Appointment") && readsUnbound(grants, "Slot")) {
       for (Class<? extends IBaseResource> type : List.of(Practitioner.class, Location.class)) {

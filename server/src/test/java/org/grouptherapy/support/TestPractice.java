@@ -68,6 +68,11 @@ public final class TestPractice {
 
   /** An active practitioner with an active role in the practice (specialties as text). */
   public String practitioner(String family, String... specialties) {
+    return practitioner(family, 40, specialties);
+  }
+
+  /** As above, with a weekly hours limit on the role. */
+  public String practitioner(String family, double weeklyHours, String... specialties) {
     Practitioner practitioner = new Practitioner().setActive(true);
     practitioner.addName().setFamily(family).addGiven("Test");
     practitioner.addIdentifier().setSystem(Fixtures.TEST_SYSTEM).setValue(Fixtures.uniqueId());
@@ -87,6 +92,8 @@ public final class TestPractice {
       role.addSpecialty().setText(specialty);
     }
     role.addLocation(new Reference(site));
+    role.addExtension(
+        BASE + "weekly-hours-limit", new org.hl7.fhir.r4.model.DecimalType(weeklyHours));
     fhir.create("PractitionerRole", role);
     return id;
   }

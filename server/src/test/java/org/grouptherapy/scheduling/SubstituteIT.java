@@ -1,0 +1,250 @@
+package org.grouptherapy.scheduling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.fhir.context.FhirContext;
+import java.util.List;
+import java.util.Optional;
+import org.grouptherapy.support.FhirHttp;
+import org.grouptherapy.support.IntegrationTest;
+import org.grouptherapy.support.TestPractice;
+import org.hl7.fhir.r4.model.Appointment;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Communication;
+import org.hl7.fhir.r4.model.Group;
+import org.hl7.fhir.r4.model.IntegerType;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Schedule;
+import org.hl7.fhir.r4.model.Slot;
+import org.hl7.fhir.r4.model.StringType;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/** $find-substitute ranks who may cover and why; $assign-substitute swaps atomically. */
+@IntegrationTest
+class SubstituteIT {
+
+  @LocalServerPort int port;
+  @Autowired FhirContext fhirContext;
+  FhirHttp fhir;
+  TestPractice practice;
+  String room;
+  String primary;
+  String co;
+  String group;
+  String session;
+  String knownBefore;
+  String onLeave;
+  String griefOnly;
+  String nearlyFull;
+
+  @BeforeEach
+  void setUp() {
+    fhir = new FhirHttp(port, fhirContext);
+    practice = new TestPractice(fhir);
+    room = practice.room("Willow", 10);
+    primary = practice.practitioner("Primary", "DBT");
+    co = practice.practitioner("Cofacilitator", "DBT");
+    knownBefore = practice.practitioner("Known", "DBT skills");
+    onLeave = practice.practitioner("Onleave", "DBT");
+    griefOnly = practice.practitioner("Grief", "Grief and loss");
+    nearlyFull = practice.practitioner("Nearlyfull", 2, "DBT");
+    List<String> members = practice.patients("Covered", 2);
+    Group dbt = practice.group("DBT covered", room, List.of(primary, co), members, 8);
+    dbt.getCode().getCodingFirstRep().setCode("dbt-skills");
+    group = fhir.create("Group", dbt);
+
+    Appointment earlier =
+        TestPractice.session(
+            group,
+            "2032-03-29T18:00:00-04:00",
+            "2032-03-29T19:30:00-04:00",
+            room,
+            List.of(),
+            List.of());
+    earlier
+        .addParticipant()
+        .setActor(new Reference(knownBefore))
+        .setStatus(Appointment.ParticipationStatus.ACCEPTED)
+        .addType()
+        .addCoding(new Coding(SchedulingCodes.PARTICIPATION_SYSTEM, "PPRF", null));
+    fhir.create("Appointment", earlier);
+
+    block(onLeave, "pto", "2032-04-05T00:00:00-04:00", "2032-04-06T00:00:00-04:00");
+    block(nearlyFull, "supervision", "2032-04-06T09:00:00-04:00", "2032-04-06T10:00:00-04:00");
+
+    Parameters series = new Parameters();
+    series.addParameter().setName("rrule").setValue(new StringType("FREQ=WEEKLY"));
+    series.addParameter().setName("start").setValue(new StringType("2032-04-05T18:00"));
+    series.addParameter().setName("durationMinutes").setValue(new IntegerType(90));
+    series.addParameter().setName("count").setValue(new IntegerType(1));
+    Parameters out = fhir.post(group + "/$schedule-series", series).resource(Parameters.class);
+    session =
+        ((Bundle) out.getParameter("sessions").getResource())
+            .getEntryFirstRep()
+            .getResource()
+            .getIdElement()
+            .toUnqualifiedVersionless()
+            .getValue();
+  }
+
+  @Test
+  void candidatesAreRankedWithReasonsAndTheUnavailableAreExcludedWithWhy() {
+    FhirHttp.Response response = fhir.get(session + "/$find-substitute");
+
+    assertThat(response.status()).as(response.toString()).isEqualTo(200);
+    Parameters ranking = response.resource(Parameters.class);
+    assertThat(ranking.getParameter("replacing").getValue()).isInstanceOf(Reference.class);
+    List<String> candidates =
+        ranking.getParameter().stream()
+            .filter(p -> p.getName().equals("candidate"))
+            .map(p -> ((Reference) part(p, "practitioner").getValue()).getReference())
+            .toList();
+    assertThat(candidates).as(response.body()).isNotEmpty();
+    assertThat(candidates.get(0)).isEqualTo(knownBefore);
+    assertThat(candidates).contains(griefOnly).doesNotContain(primary, co, onLeave, nearlyFull);
+    assertThat(candidates.indexOf(griefOnly)).isGreaterThan(0);
+    Parameters.ParametersParameterComponent best =
+        ranking.getParameter().stream()
+            .filter(p -> p.getName().equals("candidate"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(best.getPart())
+        .filteredOn(p -> p.getName().equals("reason"))
+        .extracting(p -> p.getValue().primitiveValue())
+        .contains(
+            "Specialty fits the group's modality (dbt-skills)",
+            "Has facilitated this group before (1 sessions)",
+            "Works at the group's site");
+    assertThat(excludedReason(ranking, onLeave)).contains("Busy at that time");
+    assertThat(excludedReason(ranking, nearlyFull)).contains("over the 2.0 h limit");
+    assertThat(fhir.get(session + "/$find-substitute").body())
+        .as("deterministic")
+        .isEqualTo(response.body());
+  }
+
+  @Test
+  void assigningASubstituteSwapsTheFacilitatorMovesTheBlocksAndTellsEveryone() {
+    Parameters assign = new Parameters();
+    assign.addParameter().setName("substitute").setValue(new Reference(knownBefore));
+    assign.addParameter().setName("reason").setValue(new StringType("Primary at a conference"));
+
+    FhirHttp.Response response = fhir.post(session + "/$assign-substitute", assign);
+
+    assertThat(response.status()).as(response.toString()).isEqualTo(200);
+    Appointment stored = fhir.get(session).resource(Appointment.class);
+    assertThat(stored.getParticipant())
+        .extracting(p -> p.getActor().getReference())
+        .contains(knownBefore, co)
+        .doesNotContain(primary);
+    List<Slot> blocks =
+        fhir
+            .get("Slot?block-for=" + session + "&_include=Slot:schedule")
+            .resource(Bundle.class)
+            .getEntry()
+            .stream()
+            .filter(e -> e.getResource() instanceof Slot)
+            .map(e -> (Slot) e.getResource())
+            .toList();
+    assertThat(blocks).hasSize(4);
+    List<String> owners =
+        fhir
+            .get("Slot?block-for=" + session + "&_include=Slot:schedule")
+            .resource(Bundle.class)
+            .getEntry()
+            .stream()
+            .filter(e -> e.getResource() instanceof Schedule)
+            .map(e -> ((Schedule) e.getResource()).getActorFirstRep().getReference())
+            .toList();
+    assertThat(owners).containsExactlyInAnyOrder(knownBefore, co);
+    List<String> told =
+        fhir
+            .get("Communication?about=" + session + "&_count=50")
+            .resource(Bundle.class)
+            .getEntry()
+            .stream()
+            .map(e -> (Communication) e.getResource())
+            .filter(c -> c.getTopic().getText().equals("Substitute facilitator"))
+            .map(c -> c.getRecipientFirstRep().getReference())
+            .toList();
+    assertThat(told).contains(primary, co, knownBefore).hasSize(5);
+    // The replaced facilitator is free at that time now.
+    assertThat(
+            fhir.post(
+                    "Appointment",
+                    TestPractice.session(
+                        group,
+                        "2032-04-05T18:00:00-04:00",
+                        "2032-04-05T19:00:00-04:00",
+                        null,
+                        List.of(primary),
+                        List.of()))
+                .status())
+        .isEqualTo(201);
+  }
+
+  @Test
+  void aSubstituteAlreadyOnTheSessionOrBusyIsRefusedAndNothingChanges() {
+    Parameters withCo = new Parameters();
+    withCo.addParameter().setName("substitute").setValue(new Reference(co));
+    FhirHttp.Response refused = fhir.post(session + "/$assign-substitute", withCo);
+    assertThat(refused.status()).isEqualTo(409);
+    assertThat(refused.diagnostics()).contains("already facilitates");
+
+    Parameters busy = new Parameters();
+    busy.addParameter().setName("substitute").setValue(new Reference(onLeave));
+    FhirHttp.Response conflict = fhir.post(session + "/$assign-substitute", busy);
+    assertThat(conflict.status()).isEqualTo(409);
+    assertThat(conflict.diagnostics()).contains(onLeave).contains("(pto)");
+
+    Parameters missing = new Parameters();
+    assertThat(fhir.post(session + "/$assign-substitute", missing).status()).isEqualTo(400);
+
+    Appointment stored = fhir.get(session).resource(Appointment.class);
+    assertThat(stored.getParticipant())
+        .extracting(p -> p.getActor().getReference())
+        .contains(primary, co);
+    assertThat(stored.getMeta().getVersionId()).isEqualTo("1");
+  }
+
+  private void block(String practitioner, String type, String start, String end) {
+    Schedule schedule = new Schedule();
+    schedule.addActor(new Reference(practitioner));
+    String id = fhir.create("Schedule", schedule);
+    Slot slot = new Slot();
+    slot.setSchedule(new Reference(id)).setStatus(Slot.SlotStatus.BUSY);
+    slot.addServiceType()
+        .addCoding(
+            new Coding(
+                "http://grouptherapy.example.org/fhir/CodeSystem/calendar-block-type", type, null));
+    slot.getStartElement().setValueAsString(start);
+    slot.getEndElement().setValueAsString(end);
+    fhir.create("Slot", slot);
+  }
+
+  private static Parameters.ParametersParameterComponent part(
+      Parameters.ParametersParameterComponent parameter, String name) {
+    return parameter.getPart().stream()
+        .filter(p -> p.getName().equals(name))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private static String excludedReason(Parameters ranking, String practitioner) {
+    Optional<Parameters.ParametersParameterComponent> excluded =
+        ranking.getParameter().stream()
+            .filter(p -> p.getName().equals("excluded"))
+            .filter(
+                p ->
+                    ((Reference) part(p, "practitioner").getValue())
+                        .getReference()
+                        .equals(practitioner))
+            .findFirst();
+    assertThat(excluded).as("%s excluded", practitioner).isPresent();
+    return part(excluded.get(), "reason").getValue().primitiveValue();
+  }
+}
