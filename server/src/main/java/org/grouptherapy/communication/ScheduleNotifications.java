@@ -93,6 +93,13 @@ class ScheduleNotifications implements ScheduleChangeListener {
     for (String other : change.alsoTouched()) {
       recipients.putIfAbsent(other, new Recipient(other, null));
     }
+    if (!change.onlyTo().isEmpty()) {
+      recipients.keySet().retainAll(change.onlyTo());
+      members.retainAll(change.onlyTo());
+      for (String only : change.onlyTo()) {
+        recipients.putIfAbsent(only, new Recipient(only, null));
+      }
+    }
     for (String member : members) {
       for (String referrer : referrers(member, request)) {
         recipients.putIfAbsent(referrer + "|" + member, new Recipient(referrer, member));

@@ -12,9 +12,25 @@ import org.hl7.fhir.r4.model.Group;
  * @param summary one line a person can read: what changed, and when
  * @param alsoTouched practitioners or patients the sessions do not list but who must be told (e.g.
  *     the facilitator a substitute replaced)
+ * @param onlyTo when not empty, the only people told (with the referrers of the patients among
+ *     them): a change of one member's attendance is no business of the other members
  */
 public record ScheduleChange(
-    Kind kind, Group group, List<Appointment> sessions, String summary, List<String> alsoTouched) {
+    Kind kind,
+    Group group,
+    List<Appointment> sessions,
+    String summary,
+    List<String> alsoTouched,
+    List<String> onlyTo) {
+
+  public ScheduleChange(
+      Kind kind,
+      Group group,
+      List<Appointment> sessions,
+      String summary,
+      List<String> alsoTouched) {
+    this(kind, group, sessions, summary, alsoTouched, List.of());
+  }
 
   public enum Kind {
     SERIES_SCHEDULED("New group sessions"),
@@ -22,6 +38,7 @@ public record ScheduleChange(
     SESSION_CANCELLED("Group session cancelled"),
     SUBSTITUTE_ASSIGNED("Substitute facilitator"),
     MEMBER_MOVED("Session change for a member"),
+    MEMBER_BOOKED("Welcome to your group session"),
     VIRTUAL_LINK_CHANGED("New link for a virtual session");
 
     public final String subject;

@@ -15,6 +15,7 @@ public final class SchedulingCodes {
 
   public static final String GROUP_CAPACITY = SD + "group-capacity";
   public static final String GROUP_STATUS = SD + "group-status";
+  public static final String GROUP_ENROLMENT_MODE = SD + "group-enrolment-mode";
   public static final String GROUP_TIMEZONE = SD + "group-timezone";
   public static final String GROUP_CADENCE = SD + "group-cadence";
   public static final String GROUP_LOCATION = SD + "group-location";

@@ -276,7 +276,12 @@ final class AccessRules {
             .andAllowAllResponses();
       }
       for (String operation :
-          List.of("$cancel-session", "$find-substitute", "$assign-substitute")) {
+          List.of(
+              "$cancel-session",
+              "$find-substitute",
+              "$assign-substitute",
+              "$skip-session",
+              "$move-member")) {
         rules
             .allow()
             .operation()
@@ -284,6 +289,12 @@ final class AccessRules {
             .onInstancesOfType(Appointment.class)
             .andAllowAllResponses();
       }
+    }
+    if (writesUnbound(grants, "Appointment")) {
+      // IHE ITI Scheduling: an EHR finds, holds and books open group seats for a member.
+      rules.allow().operation().named("$find").onType(Appointment.class).andAllowAllResponses();
+      rules.allow().operation().named("$hold").onType(Appointment.class).andAllowAllResponses();
+      rules.allow().operation().named("$book").onType(Appointment.class).andAllowAllResponses();
     }
     if (readsUnbound(grants, "Appointment") && readsUnbound(grants, "Slot")) {
       for (Class<? extends IBaseResource> type : List.of(Practitioner.class, Location.class)) {

@@ -1,0 +1,280 @@
+package org.grouptherapy.scheduling;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.hl7.fhir.r4.model.Appointment;
+import org.hl7.fhir.r4.model.Appointment.AppointmentParticipantComponent;
+import org.hl7.fhir.r4.model.Group;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Task;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * A member's change requests: skip one session ({@code $skip-session}), or move to a make-up
+ * session of a parallel group with the same curriculum ({@code $move-member}). Each is one
+ * transaction; the booking rules hold for the make-up session (capacity, no double booking); the
+ * member and the facilitators are told, nobody else. A change request kept as a Task (focus the
+ * session, for the member) can be named and is completed with the change.
+ */
+@Service
+public class MemberChangeService {
+
+  private final DaoRegistry daos;
+  private final SeriesService series;
+  private final TransactionTemplate transaction;
+  private final List<ScheduleChangeListener> listeners;
+  private final Clock clock;
+
+  MemberChangeService(
+      DaoRegistry daos,
+      SeriesService series,
+      PlatformTransactionManager transactionManager,
+      List<ScheduleChangeListener> listeners,
+      Clock clock) {
+    this.daos = daos;
+    this.series = series;
+    this.transaction = new TransactionTemplate(transactionManager);
+    this.listeners = listeners;
+    this.clock = clock;
+  }
+
+  public Parameters skip(String sessionId, Parameters parameters) {
+    SystemRequestDetails request = new SystemRequestDetails();
+    OperationInput in = new OperationInput(parameters);
+    String member = member(in);
+    String reason = in.string("reason").orElse("member request");
+    Appointment session = futureSession("appointment", sessionId, request);
+    AppointmentParticipantComponent participant = attending(session, member, sessionId);
+    Optional<String> task = in.reference("request");
+    transaction.executeWithoutResult(
+        tx -> {
+          SystemRequestDetails write = SeriesService.writer(null);
+          participant.setStatus(Appointment.ParticipationStatus.DECLINED);
+          save(session, write);
+          task.ifPresent(t -> complete(t, write));
+          notify(
+              session, member, member + " will not attend this session (" + reason + ").", request);
+        });
+    Parameters out = new Parameters();
+    out.addParameter().setName("session").setResource(session);
+    return out;
+  }
+
+  public Parameters move(String sessionId, Parameters parameters) {
+    SystemRequestDetails request = new SystemRequestDetails();
+    OperationInput in = new OperationInput(parameters);
+    String member = member(in);
+    String targetId =
+        in.reference("to")
+            .orElseThrow(
+                () ->
+                    InvalidParameter.malformed(
+                        "to",
+                        "to is required: the make-up session (Appointment) of a parallel group"));
+    Appointment from = futureSession("appointment", sessionId, request);
+    AppointmentParticipantComponent participant = attending(from, member, sessionId);
+    Appointment to = futureSession("to", targetId, request);
+    String fromGroup = BookingLedger.groupOf(from).orElseThrow();
+    String toGroup =
+        BookingLedger.groupOf(to)
+            .orElseThrow(
+                () -> InvalidParameter.unprocessable("to", targetId + " is not a group session"));
+    if (fromGroup.equals(toGroup)) {
+      throw InvalidParameter.unprocessable(
+          "to",
+          targetId + " is a session of the same group; a make-up session is in a parallel group");
+    }
+    Group source = series.context(fromGroup, request).group();
+    Group target = series.context(toGroup, request).group();
+    if (!modality(source).equals(modality(target))) {
+      throw InvalidParameter.unprocessable(
+          "to",
+          toGroup
+              + " runs "
+              + modality(target)
+              + ", not the same curriculum as "
+              + fromGroup
+              + " ("
+              + modality(source)
+              + ")");
+    }
+    boolean listed =
+        to.getParticipant().stream()
+            .anyMatch(
+                p ->
+                    member.equals(CalendarDirectory.referenceOf(p.getActor()))
+                        && p.getStatus() != Appointment.ParticipationStatus.DECLINED);
+    if (listed) {
+      throw new BookingConflictException(List.of(member + " is already in " + targetId), "to");
+    }
+    OperationOutcome outcome = new OperationOutcome();
+    int fromNumber = SeriesService.number(from);
+    int toNumber = SeriesService.number(to);
+    if (fromNumber > 0 && toNumber > 0 && fromNumber != toNumber) {
+      outcome
+          .addIssue()
+          .setSeverity(OperationOutcome.IssueSeverity.WARNING)
+          .setCode(OperationOutcome.IssueType.INFORMATIONAL)
+          .setDiagnostics(
+              "The make-up session is number "
+                  + toNumber
+                  + " of its series, the missed one "
+                  + fromNumber
+                  + ": check the curriculum lines up");
+    }
+    Optional<String> task = in.reference("request");
+    transaction.executeWithoutResult(
+        tx -> {
+          SystemRequestDetails write =
+              SeriesService.writer(in.string("overrideReason").orElse(null));
+          participant.setStatus(Appointment.ParticipationStatus.DECLINED);
+          save(from, write);
+          to.addParticipant()
+              .setActor(new Reference(member))
+              .setRequired(Appointment.ParticipantRequired.REQUIRED)
+              .setStatus(Appointment.ParticipationStatus.ACCEPTED)
+              .addType()
+              .addCoding()
+              .setSystem(SchedulingCodes.PARTICIPATION_SYSTEM)
+              .setCode("SBJ")
+              .setDisplay("subject");
+          save(to, write);
+          task.ifPresent(t -> complete(t, write));
+          String summary =
+              member
+                  + " moves from "
+                  + source.getName()
+                  + " to a make-up session of "
+                  + target.getName()
+                  + ".";
+          List<String> told = new ArrayList<>(facilitators(from));
+          told.addAll(facilitators(to));
+          told.add(member);
+          ScheduleChange change =
+              new ScheduleChange(
+                  ScheduleChange.Kind.MEMBER_MOVED,
+                  target,
+                  List.of(from, to),
+                  summary,
+                  List.of(),
+                  told);
+          listeners.forEach(l -> l.changed(change));
+        });
+    Parameters out = new Parameters();
+    out.addParameter().setName("from").setResource(from);
+    out.addParameter().setName("to").setResource(to);
+    if (outcome.hasIssue()) {
+      out.addParameter().setName("outcome").setResource(outcome);
+    }
+    return out;
+  }
+
+  private static String member(OperationInput in) {
+    String member =
+        in.reference("member")
+            .orElseThrow(
+                () ->
+                    InvalidParameter.malformed(
+                        "member", "member is required: the Patient the change is for"));
+    if (!member.startsWith("Patient/")) {
+      throw InvalidParameter.malformed("member", "member must be a Patient reference");
+    }
+    return member;
+  }
+
+  private Appointment futureSession(String parameter, String id, SystemRequestDetails request) {
+    Appointment session;
+    try {
+      session = daos.getResourceDao(Appointment.class).read(new IdType(id), request);
+    } catch (ResourceNotFoundException | ResourceGoneException e) {
+      if ("appointment".equals(parameter)) {
+        throw e;
+      }
+      throw InvalidParameter.unprocessable(parameter, id + " does not exist");
+    }
+    if (BookingLedger.groupOf(session).isEmpty()) {
+      throw InvalidParameter.unprocessable(parameter, id + " is not a group session");
+    }
+    if (session.getStatus() != Appointment.AppointmentStatus.BOOKED) {
+      throw new BookingConflictException(
+          List.of(id + " is " + session.getStatus().toCode() + ", not booked"), parameter);
+    }
+    if (!session.getStart().toInstant().isAfter(clock.instant())) {
+      throw InvalidParameter.unprocessable(parameter, id + " has already begun");
+    }
+    return session;
+  }
+
+  private static AppointmentParticipantComponent attending(
+      Appointment session, String member, String sessionId) {
+    return session.getParticipant().stream()
+        .filter(p -> member.equals(CalendarDirectory.referenceOf(p.getActor())))
+        .filter(p -> p.getStatus() != Appointment.ParticipationStatus.DECLINED)
+        .findFirst()
+        .orElseThrow(
+            () ->
+                InvalidParameter.unprocessable(
+                    "member",
+                    member + " is not a member of " + sessionId + " (or already skips it)"));
+  }
+
+  private void save(Appointment session, SystemRequestDetails write) {
+    session.setIdElement(
+        (IdType)
+            daos.getResourceDao(Appointment.class).update(session, write).getId().toUnqualified());
+  }
+
+  private void complete(String taskId, SystemRequestDetails write) {
+    Task task;
+    try {
+      task = daos.getResourceDao(Task.class).read(new IdType(taskId), write);
+    } catch (ResourceNotFoundException | ResourceGoneException e) {
+      throw InvalidParameter.unprocessable("request", taskId + " does not exist");
+    }
+    task.setStatus(Task.TaskStatus.COMPLETED);
+    task.setLastModified(java.util.Date.from(clock.instant()));
+    daos.getResourceDao(Task.class).update(task, write);
+  }
+
+  private void notify(
+      Appointment session, String member, String summary, SystemRequestDetails request) {
+    String group = BookingLedger.groupOf(session).orElseThrow();
+    List<String> told = new ArrayList<>(facilitators(session));
+    told.add(member);
+    ScheduleChange change =
+        new ScheduleChange(
+            ScheduleChange.Kind.MEMBER_MOVED,
+            series.context(group, request).group(),
+            List.of(session),
+            summary,
+            List.of(),
+            told);
+    listeners.forEach(l -> l.changed(change));
+  }
+
+  static List<String> facilitators(Appointment session) {
+    return session.getParticipant().stream()
+        .map(p -> CalendarDirectory.referenceOf(p.getActor()))
+        .filter(a -> a != null && a.startsWith("Practitioner/"))
+        .toList();
+  }
+
+  private static String modality(Group group) {
+    return group.getCode().getCoding().stream()
+        .filter(c -> SchedulingCodes.MODALITY_SYSTEM.equals(c.getSystem()))
+        .map(c -> c.getCode())
+        .findFirst()
+        .orElse("unknown");
+  }
+}
