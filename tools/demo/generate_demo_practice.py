@@ -133,6 +133,9 @@ for key, name, site, seats, features in [
             "physicalType": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/location-physical-type", "code": "ro", "display": "Room"}]},
             "partOf": {"reference": sites[site]},
             "managingOrganization": {"reference": practice},
+            "meta": {"profile": [f"{BASE}/StructureDefinition/group-room"]},
+            "extension": [{"url": f"{BASE}/StructureDefinition/location-capacity", "valuePositiveInt": seats}]
+            + [{"url": f"{BASE}/StructureDefinition/location-feature", "valueCode": f} for f in features],
         },
         f"room/{key}",
         f"room-{key}",
@@ -155,6 +158,9 @@ rooms["telehealth"] = add(
 # --- Therapists -----------------------------------------------------------------------------------
 therapists = {}
 roles = {}
+MODALITY_OF = {"DBT": "dbt-skills", "CBT": "cbt", "Process groups": "process", "Interpersonal": "interpersonal",
+               "Psychoeducation": "psychoeducation", "Support groups": "support", "Multi-family groups": "multi-family",
+               "Mindfulness": "mindfulness", "Trauma": "trauma-recovery", "Substance use": "relapse-prevention"}
 for i, (key, given, family, gender, credential, specialties, site, hours) in enumerate(
     [
         ("okafor", "Adaeze", "Okafor", "female", "PhD", ["DBT", "CBT"], "harbor", 32),
@@ -187,9 +193,13 @@ for i, (key, given, family, gender, credential, specialties, site, hours) in enu
             "practitioner": {"reference": therapists[key]},
             "organization": {"reference": practice},
             "code": [{"coding": [{"system": "http://nucc.org/provider-taxonomy", "code": "101YP2500X", "display": "Professional Counselor"}], "text": "Group therapist"}],
-            "specialty": [{"text": s} for s in specialties],
+            "specialty": [
+                ({"coding": [{"system": f"{BASE}/CodeSystem/group-modality", "code": MODALITY_OF[s]}], "text": s} if s in MODALITY_OF else {"text": s})
+                for s in specialties
+            ],
             "location": [{"reference": sites[site]}, {"reference": rooms["telehealth"]}],
             "availabilityExceptions": f"Works up to {hours} hours a week",
+            "extension": [{"url": f"{BASE}/StructureDefinition/weekly-hours-limit", "valueDecimal": hours}],
         },
         f"role/{key}",
         f"role-{key}",
@@ -258,15 +268,84 @@ GROUPS = [
     ("cbt-depression", "CBT for Depression (virtual)", "cbt", "open", 5, 10, range(36, 40), ["nakamura"], "telehealth", 4, "16:00", 90),
 ]
 
+BYDAY = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+PREP, DOCS = 15, 20
+CALENDAR = "http://grouptherapy.example.org/identifiers/calendar"
+SERIES = "http://grouptherapy.example.org/identifiers/series"
+BLOCK_TYPES = f"{BASE}/CodeSystem/calendar-block-type"
+BLOCK_NAMES = {"working-hours": "Working hours", "pto": "Paid time off", "supervision": "Supervision",
+               "team-meeting": "Team meeting", "individual-therapy": "Individual therapy",
+               "prep": "Session preparation", "documentation": "Documentation"}
+
+
+def at(week, weekday, hhmm):
+    day = ANCHOR_MONDAY + timedelta(weeks=week, days=weekday)
+    hour, minute = map(int, hhmm.split(":"))
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=EST)
+
+
+# One calendar (Schedule) per therapist, and shared ones for meetings several people attend.
+schedules = {}
+for key in therapists:
+    schedules[key] = add(
+        {"resourceType": "Schedule", "active": True, "actor": [{"reference": therapists[key]}],
+         "comment": f"Calendar of {key}",
+         "identifier": [{"system": CALENDAR, "value": f"demo-{key}"}]},
+        f"schedule/{key}", f"schedule-{key}")
+schedules["team"] = add(
+    {"resourceType": "Schedule", "active": True, "actor": [{"reference": therapists[k]} for k in therapists],
+     "comment": "Weekly team meeting of all therapists"},
+    "schedule/team", "schedule-team")
+schedules["supervision"] = add(
+    {"resourceType": "Schedule", "active": True,
+     "actor": [{"reference": therapists["osei"]}, {"reference": therapists["chen"]}, {"reference": therapists["nakamura"]}],
+     "comment": "Group supervision: Dr Osei with Wei Chen and Emi Nakamura"},
+    "schedule/supervision", "schedule-supervision")
+
+
+def block(schedule, kind, start, end, key, status="busy", block_for=None, comment=None):
+    slot = {
+        "resourceType": "Slot",
+        "meta": {"profile": [f"{BASE}/StructureDefinition/calendar-block"]},
+        "schedule": {"reference": schedules[schedule]},
+        "status": status,
+        "serviceType": [{"coding": [{"system": BLOCK_TYPES, "code": kind, "display": BLOCK_NAMES[kind]}]}],
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+    }
+    if block_for:
+        slot["extension"] = [{"url": f"{BASE}/StructureDefinition/block-for", "valueReference": {"reference": block_for}}]
+    if comment:
+        slot["comment"] = comment
+    return add(slot, f"slot/{key}", f"slot-{key}")
+
+
+group_refs = {}
+session_refs = {}
 for key, name, modality, enrolment, cap_min, cap_max, members, facilitators, room, weekday, hhmm, minutes in GROUPS:
+    virtual = room == "telehealth"
+    join = f"https://video.riverbend-groups.example.org/g/{key}"
+    extensions = [
+        {"url": f"{BASE}/StructureDefinition/group-capacity", "extension": [{"url": "minimum", "valuePositiveInt": cap_min}, {"url": "maximum", "valuePositiveInt": cap_max}]},
+        {"url": f"{BASE}/StructureDefinition/group-enrolment-mode", "valueCode": enrolment},
+        {"url": f"{BASE}/StructureDefinition/group-status", "valueCode": "running"},
+        {"url": f"{BASE}/StructureDefinition/group-timezone", "valueCode": "America/New_York"},
+        {"url": f"{BASE}/StructureDefinition/group-cadence", "valueString": f"FREQ=WEEKLY;BYDAY={BYDAY[weekday]}"},
+        {"url": f"{BASE}/StructureDefinition/group-location", "valueReference": {"reference": rooms[room]}},
+    ]
+    if virtual:
+        extensions.append({"url": f"{BASE}/StructureDefinition/group-join-url", "valueUrl": join})
+    for i, f in enumerate(facilitators):
+        extensions.append({"url": f"{BASE}/StructureDefinition/group-facilitator", "extension": [
+            {"url": "practitioner", "valueReference": {"reference": therapists[f]}},
+            {"url": "role", "valueCode": "primary" if i == 0 else "co"}]})
+    extensions.append({"url": f"{BASE}/StructureDefinition/group-session-blocks", "extension": [
+        {"url": "prepMinutes", "valueUnsignedInt": PREP}, {"url": "documentationMinutes", "valueUnsignedInt": DOCS}]})
     group = add(
         {
             "resourceType": "Group",
             "meta": {"profile": [f"{BASE}/StructureDefinition/therapy-group"]},
-            "extension": [
-                {"url": f"{BASE}/StructureDefinition/group-capacity", "extension": [{"url": "minimum", "valuePositiveInt": cap_min}, {"url": "maximum", "valuePositiveInt": cap_max}]},
-                {"url": f"{BASE}/StructureDefinition/group-enrolment-mode", "valueCode": enrolment},
-            ],
+            "extension": extensions,
             "active": True,
             "type": "person",
             "actual": True,
@@ -279,10 +358,9 @@ for key, name, modality, enrolment, cap_min, cap_max, members, facilitators, roo
         f"group/{key}",
         f"group-{key}",
     )
-    hour, minute = map(int, hhmm.split(":"))
+    group_refs[key] = group
     for week in range(-2, 3):
-        day = ANCHOR_MONDAY + timedelta(weeks=week, days=weekday)
-        start = datetime(day.year, day.month, day.day, hour, minute, tzinfo=EST)
+        start = at(week, weekday, hhmm)
         end = start + timedelta(minutes=minutes)
         session_number = week + 7
         participants = [
@@ -298,6 +376,9 @@ for key, name, modality, enrolment, cap_min, cap_max, members, facilitators, roo
         ]
         appointment = {
             "resourceType": "Appointment",
+            "meta": {"profile": [f"{BASE}/StructureDefinition/group-session"]},
+            "identifier": [{"system": SERIES, "value": f"demo-{key}"}],
+            "extension": [{"url": f"{BASE}/StructureDefinition/session-number", "valuePositiveInt": session_number}],
             "status": "booked",
             "serviceType": [{"coding": [{"system": f"{BASE}/CodeSystem/group-modality", "code": modality}], "text": name}],
             "appointmentType": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0276", "code": "FOLLOWUP"}]},
@@ -308,9 +389,63 @@ for key, name, modality, enrolment, cap_min, cap_max, members, facilitators, roo
             "supportingInformation": [{"reference": group}],
             "participant": participants,
         }
-        if room == "telehealth":
-            appointment["comment"] = f"Join: https://video.riverbend-groups.example.org/g/{key}"
-        add(appointment, f"session/{key}/{week}", f"session-{key}-{session_number}")
+        if virtual:
+            appointment["extension"].append({"url": f"{BASE}/StructureDefinition/session-join-url", "valueUrl": join})
+        ref = add(appointment, f"session/{key}/{week}", f"session-{key}-{session_number}")
+        session_refs[(key, week)] = ref
+        for f in facilitators:
+            block(f, "prep", start - timedelta(minutes=PREP), start, f"prep/{key}/{week}/{f}", block_for=ref,
+                  comment=f"Session preparation: {name}, session {session_number}")
+            block(f, "documentation", end, end + timedelta(minutes=DOCS), f"docs/{key}/{week}/{f}", block_for=ref,
+                  comment=f"Documentation: {name}, session {session_number}")
+
+# --- Working hours, meetings, supervision, individual work, PTO ----------------------------------
+WORKDAYS = {"okafor": (0, 1, 2, 3), "lindqvist": (0, 1, 2, 3, 4), "ramirez": (0, 1, 2, 3), "chen": (1, 2, 3),
+            "abernathy": (1, 3, 4, 5), "haddad": (0, 1, 2, 3, 4), "nakamura": (0, 2, 4), "osei": (0, 2, 5)}
+for key, days in WORKDAYS.items():
+    for week in range(-2, 3):
+        for d in days:
+            late = d in (0, 1, 3) and key in ("okafor", "haddad", "lindqvist", "chen")
+            start = at(week, d, "12:00" if late else "09:00")
+            end = at(week, d, "20:30" if late else "17:30")
+            if d == 5:
+                start, end = at(week, d, "09:00"), at(week, d, "13:00")
+            block(key, "working-hours", start, end, f"hours/{key}/{week}/{d}", status="free")
+for week in range(-2, 3):
+    block("team", "team-meeting", at(week, 0, "09:00"), at(week, 0, "10:00"), f"team/{week}",
+          comment="Weekly team meeting: referrals, waitlist, clinical updates")
+    block("supervision", "supervision", at(week, 2, "14:00"), at(week, 2, "15:00"), f"supervision/{week}",
+          comment="Group supervision")
+    block("lindqvist", "individual-therapy", at(week, 1, "13:00"), at(week, 1, "16:00"), f"individual/lindqvist/{week}")
+    block("okafor", "individual-therapy", at(week, 2, "10:00"), at(week, 2, "12:00"), f"individual/okafor/{week}")
+block("nakamura", "pto", at(1, 1, "00:00"), at(1, 2, "00:00"), "pto/nakamura", status="busy-unavailable",
+      comment="Vacation day")
+block("ramirez", "pto", at(2, 3, "00:00"), at(2, 5, "00:00"), "pto/ramirez", status="busy-unavailable",
+      comment="Conference")
+
+# --- Pending member change requests -------------------------------------------------------------
+for n, (group_key, week, member, text) in enumerate([
+    ("process-tuesday", 1, 10, "Member asks to skip next week's session (work travel)"),
+    ("dbt-monday", 2, 3, "Member asks for a make-up session in a parallel DBT group"),
+]):
+    add(
+        {
+            "resourceType": "Task",
+            "status": "requested",
+            "intent": "order",
+            "priority": "routine",
+            "code": {"coding": [{"system": "http://grouptherapy.example.org/fhir/CodeSystem/change-request", "code": "skip" if n == 0 else "make-up"}],
+                     "text": "Member change request"},
+            "description": text,
+            "focus": {"reference": session_refs[(group_key, week)]},
+            "for": {"reference": patients[member]},
+            "authoredOn": (ANCHOR_MONDAY - timedelta(days=1)).isoformat(),
+            "requester": {"reference": patients[member]},
+            "owner": {"reference": practice},
+        },
+        f"task/change/{n}",
+        f"change-request-{n}",
+    )
 
 bundle = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
 out = Path(__file__).resolve().parents[2] / "server/src/main/resources/demo/demo-practice.json"

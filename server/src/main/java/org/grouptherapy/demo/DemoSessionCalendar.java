@@ -13,11 +13,12 @@ import java.util.TimeZone;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.InstantType;
+import org.hl7.fhir.r4.model.Slot;
 
 /**
  * Moves the demo practice's sessions from the weeks around the anchor Monday they were written for
  * to the weeks around today, at the same local wall-clock time (so an 18:00 group stays at 18:00
- * across a DST change), and marks past sessions fulfilled.
+ * across a DST change), and marks past sessions fulfilled. Calendar blocks (Slots) move with them.
  */
 final class DemoSessionCalendar {
 
@@ -42,6 +43,9 @@ final class DemoSessionCalendar {
             && end.toInstant().isBefore(now)) {
           session.setStatus(Appointment.AppointmentStatus.FULFILLED);
         }
+      } else if (entry.getResource() instanceof Slot block) {
+        block.setStartElement(instant(move(block.getStart(), weeks)));
+        block.setEndElement(instant(move(block.getEnd(), weeks)));
       }
     }
   }

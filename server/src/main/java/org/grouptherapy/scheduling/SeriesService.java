@@ -721,12 +721,20 @@ public class SeriesService {
     return schedules;
   }
 
+  /** The actor's own calendar: an active Schedule of theirs alone, created when there is none. */
   public String scheduleOf(String actor, RequestDetails write) {
     SearchParameterMap search = SearchParameterMap.newSynchronous();
-    search.add(Schedule.SP_IDENTIFIER, new TokenParam(CALENDAR_SYSTEM, actor));
-    var found = daos.getResourceDao(Schedule.class).searchForResources(search, write);
-    if (!found.isEmpty()) {
-      return found.get(0).getIdElement().toUnqualifiedVersionless().getValue();
+    search.add(Schedule.SP_ACTOR, new ReferenceParam(actor));
+    Optional<String> own =
+        daos.getResourceDao(Schedule.class).searchForResources(search, write).stream()
+            .map(Schedule.class::cast)
+            .filter(s -> s.getActor().size() == 1 && (!s.hasActive() || s.getActive()))
+            .map(s -> s.getIdElement().toUnqualifiedVersionless().getValue())
+            .sorted(
+                Comparator.comparingInt(String::length).thenComparing(Comparator.naturalOrder()))
+            .findFirst();
+    if (own.isPresent()) {
+      return own.get();
     }
     Schedule schedule = new Schedule();
     schedule.addIdentifier().setSystem(CALENDAR_SYSTEM).setValue(actor);

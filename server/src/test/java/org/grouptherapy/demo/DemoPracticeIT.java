@@ -69,6 +69,54 @@ class DemoPracticeIT {
   }
 
   @Test
+  void aNewcomerSeesALivedInCalendarOpenSeatsAndPendingRequests() {
+    String okafor =
+        fhir.get("Practitioner?identifier=" + DEMO_IDS + "/practitioner|practitioner-okafor")
+            .resource(Bundle.class)
+            .getEntryFirstRep()
+            .getResource()
+            .getIdElement()
+            .toUnqualifiedVersionless()
+            .getValue();
+    java.time.LocalDate monday =
+        java.time.LocalDate.now(DemoSessionCalendar.PRACTICE_ZONE)
+            .with(java.time.temporal.TemporalAdjusters.previousOrSame(java.time.DayOfWeek.MONDAY));
+    org.hl7.fhir.r4.model.Parameters calendar =
+        fhir.get(okafor + "/$calendar?start=" + monday + "&end=" + monday.plusDays(7))
+            .resource(org.hl7.fhir.r4.model.Parameters.class);
+    java.util.Set<String> kinds = new java.util.HashSet<>();
+    calendar.getParameter().stream()
+        .filter(p -> p.getName().equals("entry"))
+        .forEach(
+            e ->
+                e.getPart().stream()
+                    .filter(p -> p.getName().equals("kind"))
+                    .forEach(p -> kinds.add(p.getValue().primitiveValue())));
+    assertThat(kinds)
+        .contains(
+            "session",
+            "prep",
+            "documentation",
+            "working-hours",
+            "team-meeting",
+            "individual-therapy");
+    assertThat(calendar.getParameter("conflicts").getValue().primitiveValue()).isEqualTo("0");
+
+    Bundle virtual =
+        fhir.get(
+                "Appointment?identifier=http://grouptherapy.example.org/identifiers/series|demo-anxiety-psychoed")
+            .resource(Bundle.class);
+    assertThat(
+            ((Appointment) virtual.getEntryFirstRep().getResource())
+                .getExtensionByUrl(
+                    "http://grouptherapy.example.org/fhir/StructureDefinition/session-join-url"))
+        .isNotNull();
+    assertThat(fhir.get("Appointment/$find").resource(Bundle.class).getEntry()).isNotEmpty();
+    assertThat(count("Task?status=requested&identifier=" + DEMO_IDS + "/task|")).isEqualTo(2);
+    assertThat(count("Slot?identifier=" + DEMO_IDS + "/slot|")).isGreaterThan(200);
+  }
+
+  @Test
   void loadingAgainAddsNothing() throws Exception {
     int before = count("Patient?identifier=" + DEMO_IDS + "/patient|");
     loader.run(new DefaultApplicationArguments());
