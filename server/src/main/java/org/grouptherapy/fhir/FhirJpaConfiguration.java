@@ -22,6 +22,9 @@ import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
 import ca.uhn.fhir.jpa.search.IStaleSearchDeletingSvc;
 import ca.uhn.fhir.jpa.search.StaleSearchDeletingSvcImpl;
 import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
+import ca.uhn.fhir.jpa.subscription.match.config.SubscriptionProcessorConfig;
+import ca.uhn.fhir.jpa.subscription.match.deliver.email.IEmailSender;
+import ca.uhn.fhir.jpa.subscription.submit.config.SubscriptionSubmitterConfig;
 import ca.uhn.fhir.jpa.util.ResourceCountCache;
 import ca.uhn.fhir.rest.api.IResourceSupportedSvc;
 import jakarta.persistence.EntityManagerFactory;
@@ -50,6 +53,8 @@ import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
   JpaConfig.class,
   ThreadPoolFactoryConfig.class,
   SubscriptionChannelConfig.class,
+  SubscriptionSubmitterConfig.class,
+  SubscriptionProcessorConfig.class,
   JpaBatch2Config.class,
   Batch2JobsConfig.class
 })
@@ -117,9 +122,28 @@ class FhirJpaConfiguration {
     return new PartitionSettings();
   }
 
+  /**
+   * REST-hook subscriptions, so an EHR hears of Appointment changes. Delivery goes through HAPI's
+   * in-process channel: with several server instances, each delivers what it wrote.
+   */
   @Bean
   SubscriptionSettings subscriptionSettings() {
-    return new SubscriptionSettings();
+    SubscriptionSettings settings = new SubscriptionSettings();
+    settings.addSupportedSubscriptionType(
+        org.hl7.fhir.dstu2.model.Subscription.SubscriptionChannelType.RESTHOOK);
+    return settings;
+  }
+
+  /**
+   * HAPI's subscription delivery wants an email sender; only rest-hook subscriptions are supported
+   * (mail to people goes through the notification outbox), so email ones are never activated.
+   */
+  @Bean
+  IEmailSender subscriptionEmailSender() {
+    return details -> {
+      throw new UnsupportedOperationException(
+          "Email subscriptions are not supported: use a rest-hook channel");
+    };
   }
 
   @Bean
