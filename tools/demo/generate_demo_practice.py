@@ -4,8 +4,8 @@
 Deterministic: a fixed seed and fixed lists, so the same script always writes the same file.
 Session times are written for the weeks around the anchor Monday 2026-01-05 in America/New_York;
 the server's DemoPracticeLoader moves them to the weeks around the day it loads them, keeping the
-local wall-clock time. Every entry is a conditional create on a business identifier, so loading
-the bundle twice creates nothing new.
+local wall-clock time. Every entry is a conditional update on a business identifier, so loading
+the bundle twice creates nothing new, and a newer version of the demo updates an older one in place.
 
 Run from the repository root:  python3 tools/demo/generate_demo_practice.py
 """
@@ -41,9 +41,8 @@ def add(resource, key, identifier_value):
             "fullUrl": full_url,
             "resource": resource,
             "request": {
-                "method": "POST",
-                "url": kind,
-                "ifNoneExist": f"identifier={ID_SYSTEM}/{kind.lower()}|{identifier_value}",
+                "method": "PUT",
+                "url": f"{kind}?identifier={ID_SYSTEM}/{kind.lower()}|{identifier_value}",
             },
         }
     )

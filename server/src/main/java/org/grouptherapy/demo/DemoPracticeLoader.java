@@ -21,8 +21,9 @@ import org.springframework.stereotype.Component;
 /**
  * Loads the demo practice (demo/demo-practice.json, written by tools/demo) through the FHIR API on
  * the first start of a database, and records that it did so in {@code gt.demo_data_load}. Every
- * entry is a conditional create, so even a load interrupted before it was recorded never duplicates
- * anything.
+ * entry is a conditional update on a business identifier, so even a load interrupted before it was
+ * recorded never duplicates anything, and a database holding an older version of the demo is
+ * brought up to this one.
  */
 @Component
 @Order(10)
@@ -30,7 +31,10 @@ import org.springframework.stereotype.Component;
 class DemoPracticeLoader implements ApplicationRunner {
 
   static final String DATA_SET = "demo-practice";
-  static final int VERSION = 1;
+
+  /** Raised when the demo changes: the new version updates the old one in place. */
+  static final int VERSION = 2;
+
   private static final String BUNDLE = "demo/demo-practice.json";
   private static final Logger log = LoggerFactory.getLogger(DemoPracticeLoader.class);
 

@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.grouptherapy.fhir.FhirStorageInterceptor;
 import org.grouptherapy.security.CallerResolver;
+import org.grouptherapy.system.AppProperties;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Appointment.AppointmentParticipantComponent;
@@ -74,13 +75,19 @@ public class BookingLedger implements FhirStorageInterceptor {
   private final CalendarDirectory directory;
   private final DaoRegistry daos;
   private final CallerResolver callers;
+  private final boolean enforced;
 
   BookingLedger(
-      JdbcTemplate jdbc, CalendarDirectory directory, DaoRegistry daos, CallerResolver callers) {
+      JdbcTemplate jdbc,
+      CalendarDirectory directory,
+      DaoRegistry daos,
+      CallerResolver callers,
+      AppProperties properties) {
     this.jdbc = jdbc;
     this.directory = directory;
     this.daos = daos;
     this.callers = callers;
+    this.enforced = properties.scheduling().enforceInvariants();
   }
 
   @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
@@ -101,6 +108,9 @@ public class BookingLedger implements FhirStorageInterceptor {
   }
 
   private void record(IBaseResource resource, RequestDetails request) {
+    if (!enforced) {
+      return;
+    }
     List<Booking> bookings;
     List<String> problems = new ArrayList<>();
     if (resource instanceof Appointment appointment) {

@@ -1,6 +1,7 @@
 package org.grouptherapy.scheduling;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.model.api.TemporalPrecisionEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
@@ -65,20 +66,25 @@ public class SeriesService {
   static final String CALENDAR_SYSTEM = "http://grouptherapy.example.org/identifiers/calendar";
 
   private final DaoRegistry daos;
+  private final IFhirSystemDao<Bundle, org.hl7.fhir.r4.model.Meta> systemDao;
   private final BookingLedger ledger;
   private final TransactionTemplate transaction;
   private final Clock clock;
   private final ZoneId defaultZone;
   private final List<ScheduleChangeListener> listeners;
 
+  @jakarta.persistence.PersistenceContext private jakarta.persistence.EntityManager entityManager;
+
   SeriesService(
       DaoRegistry daos,
+      IFhirSystemDao<Bundle, org.hl7.fhir.r4.model.Meta> systemDao,
       BookingLedger ledger,
       PlatformTransactionManager transactionManager,
       Clock clock,
       AppProperties properties,
       List<ScheduleChangeListener> listeners) {
     this.daos = daos;
+    this.systemDao = systemDao;
     this.ledger = ledger;
     this.transaction = new TransactionTemplate(transactionManager);
     this.clock = clock;
@@ -209,16 +215,17 @@ public class SeriesService {
     transaction.executeWithoutResult(
         tx -> {
           SystemRequestDetails write = writer(override);
+          Map<String, String> schedules = schedules(group, write);
+          Writes writes = new Writes();
+          Map<Appointment, String> urns = new java.util.IdentityHashMap<>();
           for (Appointment session : sessions) {
-            session.setIdElement(
-                (IdType) daos.getResourceDao(Appointment.class).create(session, write).getId());
-            result.addEntry().setResource(session);
+            urns.put(session, writes.post(session));
           }
-          for (Slot block : blocksOf(group, sessions, schedules(group, write))) {
-            block.setIdElement(
-                (IdType) daos.getResourceDao(Slot.class).create(block, write).getId());
-            result.addEntry().setResource(block);
-          }
+          List<Slot> blocks = blocksOf(group, sessions, schedules, urns::get);
+          blocks.forEach(writes::post);
+          writes.commit(write);
+          sessions.forEach(s -> result.addEntry().setResource(s));
+          blocks.forEach(b -> result.addEntry().setResource(b));
           ScheduleChange change =
               ScheduleChange.of(
                   ScheduleChange.Kind.SERIES_SCHEDULED,
@@ -336,23 +343,20 @@ public class SeriesService {
     transaction.executeWithoutResult(
         tx -> {
           SystemRequestDetails write = writer(override);
-          for (Slot block : oldBlocks) {
-            daos.getResourceDao(Slot.class).delete(block.getIdElement().toVersionless(), write);
-          }
-          for (Appointment session : sessions) {
-            session.setIdElement(
-                (IdType)
-                    daos.getResourceDao(Appointment.class)
-                        .update(session, write)
-                        .getId()
-                        .toUnqualified());
-            result.addEntry().setResource(session);
-          }
-          for (Slot block : blocksOf(amended, sessions, schedules(amended, write))) {
-            block.setIdElement(
-                (IdType) daos.getResourceDao(Slot.class).create(block, write).getId());
-            result.addEntry().setResource(block);
-          }
+          // Two Bundles in one database transaction: the old blocks and times must be gone from
+          // the ledger before the new blocks are checked (HAPI runs a Bundle's POSTs before its
+          // PUTs).
+          Writes shift = new Writes();
+          oldBlocks.forEach(shift::delete);
+          sessions.forEach(shift::put);
+          shift.commit(write);
+          Writes blocks = new Writes();
+          List<Slot> created =
+              blocksOf(amended, sessions, schedules(amended, write), SeriesService::idOf);
+          created.forEach(blocks::post);
+          blocks.commit(write);
+          sessions.forEach(s -> result.addEntry().setResource(s));
+          created.forEach(b -> result.addEntry().setResource(b));
           ScheduleChange change =
               ScheduleChange.of(
                   ScheduleChange.Kind.SERIES_AMENDED,
@@ -421,20 +425,14 @@ public class SeriesService {
   }
 
   private void cancel(List<Appointment> sessions, String reason, Group group, RequestDetails read) {
-    SystemRequestDetails write = writer(null);
-    for (Slot block : blocks(sessions, read)) {
-      daos.getResourceDao(Slot.class).delete(block.getIdElement().toVersionless(), write);
-    }
+    Writes writes = new Writes();
+    blocks(sessions, read).forEach(writes::delete);
     for (Appointment session : sessions) {
       session.setStatus(Appointment.AppointmentStatus.CANCELLED);
       session.setCancelationReason(new CodeableConcept().setText(reason));
-      session.setIdElement(
-          (IdType)
-              daos.getResourceDao(Appointment.class)
-                  .update(session, write)
-                  .getId()
-                  .toUnqualified());
+      writes.put(session);
     }
+    writes.commit(writer(null));
     ScheduleChange change =
         ScheduleChange.of(
             ScheduleChange.Kind.SESSION_CANCELLED,
@@ -750,6 +748,18 @@ public class SeriesService {
 
   List<Slot> blocksOf(
       GroupContext group, List<Appointment> sessions, Map<String, String> schedules) {
+    return blocksOf(group, sessions, schedules, SeriesService::idOf);
+  }
+
+  /**
+   * @param refOf how a block refers to its session: the session's id, or the urn of a session being
+   *     created in the same Bundle
+   */
+  List<Slot> blocksOf(
+      GroupContext group,
+      List<Appointment> sessions,
+      Map<String, String> schedules,
+      java.util.function.Function<Appointment, String> refOf) {
     List<Slot> blocks = new ArrayList<>();
     for (Appointment session : sessions) {
       for (Facilitator facilitator : group.facilitators()) {
@@ -758,6 +768,7 @@ public class SeriesService {
           blocks.add(
               block(
                   session,
+                  refOf.apply(session),
                   schedule,
                   "prep",
                   "Session preparation",
@@ -769,6 +780,7 @@ public class SeriesService {
           blocks.add(
               block(
                   session,
+                  refOf.apply(session),
                   schedule,
                   "documentation",
                   "Documentation",
@@ -783,6 +795,7 @@ public class SeriesService {
 
   private static Slot block(
       Appointment session,
+      String sessionRef,
       String schedule,
       String type,
       String display,
@@ -802,10 +815,8 @@ public class SeriesService {
         .setDisplay(display);
     slot.setStartElement(instant(start.atZone(zone), zone));
     slot.setEndElement(instant(end.atZone(zone), zone));
-    if (session.hasId()) {
-      slot.addExtension(
-          SchedulingCodes.BLOCK_FOR,
-          new Reference(session.getIdElement().toUnqualifiedVersionless().getValue()));
+    if (sessionRef != null) {
+      slot.addExtension(SchedulingCodes.BLOCK_FOR, new Reference(sessionRef));
     }
     slot.setComment(display + ": " + session.getDescription());
     return slot;
@@ -880,6 +891,70 @@ public class SeriesService {
     return number != null && number.getValue() instanceof IntegerType n && n.getValue() != null
         ? n.getValue()
         : 0;
+  }
+
+  static String idOf(Appointment session) {
+    return session.hasId() ? session.getIdElement().toUnqualifiedVersionless().getValue() : null;
+  }
+
+  /**
+   * The server's own writes of one step, as one transaction Bundle through HAPI's transaction
+   * processor (which defers flushing and resolves urn references), joining the caller's database
+   * transaction. Written resources get their new ids.
+   */
+  final class Writes {
+    private final Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+    private final List<org.hl7.fhir.r4.model.Resource> written = new ArrayList<>();
+
+    String post(org.hl7.fhir.r4.model.Resource resource) {
+      String urn = "urn:uuid:" + UUID.randomUUID();
+      bundle
+          .addEntry()
+          .setFullUrl(urn)
+          .setResource(resource)
+          .getRequest()
+          .setMethod(Bundle.HTTPVerb.POST)
+          .setUrl(resource.fhirType());
+      written.add(resource);
+      return urn;
+    }
+
+    void put(org.hl7.fhir.r4.model.Resource resource) {
+      bundle
+          .addEntry()
+          .setResource(resource)
+          .getRequest()
+          .setMethod(Bundle.HTTPVerb.PUT)
+          .setUrl(resource.getIdElement().toUnqualifiedVersionless().getValue());
+      written.add(resource);
+    }
+
+    void delete(org.hl7.fhir.r4.model.Resource resource) {
+      bundle
+          .addEntry()
+          .getRequest()
+          .setMethod(Bundle.HTTPVerb.DELETE)
+          .setUrl(resource.getIdElement().toUnqualifiedVersionless().getValue());
+      written.add(null);
+    }
+
+    void commit(SystemRequestDetails write) {
+      if (bundle.getEntry().isEmpty()) {
+        return;
+      }
+      // What this transaction wrote before (e.g. a new Schedule) must be visible to the
+      // Bundle's reference checks, which query the database.
+      entityManager.flush();
+      Bundle response = systemDao.transactionNested(write, bundle);
+      entityManager.flush();
+      for (int i = 0; i < written.size(); i++) {
+        org.hl7.fhir.r4.model.Resource resource = written.get(i);
+        String location = response.getEntry().get(i).getResponse().getLocation();
+        if (resource != null && location != null) {
+          resource.setIdElement(new IdType(location).toUnqualified());
+        }
+      }
+    }
   }
 
   // --- output -----------------------------------------------------------------------------------

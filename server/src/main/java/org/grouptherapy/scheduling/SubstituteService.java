@@ -291,9 +291,10 @@ public class SubstituteService {
         tx -> {
           SystemRequestDetails write = SeriesService.writer(override);
           String oldSchedule = series.scheduleOf(cover.replacing(), write);
+          SeriesService.Writes swap = series.new Writes();
           for (Slot block : series.blocks(List.of(session), request)) {
             if (oldSchedule.equals(CalendarDirectory.referenceOf(block.getSchedule()))) {
-              daos.getResourceDao(Slot.class).delete(block.getIdElement().toVersionless(), write);
+              swap.delete(block);
             }
           }
           for (AppointmentParticipantComponent p : session.getParticipant()) {
@@ -306,12 +307,8 @@ public class SubstituteService {
             session.setComment(
                 (session.hasComment() ? session.getComment() + "\n" : "") + "Substitute: " + note);
           }
-          session.setIdElement(
-              (IdType)
-                  daos.getResourceDao(Appointment.class)
-                      .update(session, write)
-                      .getId()
-                      .toUnqualified());
+          swap.put(session);
+          swap.commit(write);
           SeriesService.GroupContext one =
               new SeriesService.GroupContext(
                   cover.group().id(),

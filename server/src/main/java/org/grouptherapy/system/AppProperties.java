@@ -60,8 +60,13 @@ public record AppProperties(
     }
   }
 
-  /** Scheduling: the time zone of groups that name none. */
-  public record Scheduling(@NotBlank @DefaultValue("America/New_York") String defaultTimeZone) {}
+  /**
+   * Scheduling: the time zone of groups that name none. {@code enforceInvariants=false} switches
+   * the booking ledger off and exists only for the benchmark's plain-HAPI baseline.
+   */
+  public record Scheduling(
+      @NotBlank @DefaultValue("America/New_York") String defaultTimeZone,
+      @DefaultValue("true") boolean enforceInvariants) {}
 
   /**
    * Notification delivery from the outbox: email through Spring Mail when {@code spring.mail.host}
