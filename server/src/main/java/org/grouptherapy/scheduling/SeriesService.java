@@ -30,6 +30,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TimeZone;
 import java.util.UUID;
+import org.grouptherapy.fhir.ProfileValidationInterceptor;
 import org.grouptherapy.system.AppProperties;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Appointment.AppointmentParticipantComponent;
@@ -343,11 +344,12 @@ public class SeriesService {
     transaction.executeWithoutResult(
         tx -> {
           SystemRequestDetails write = writer(override);
-          // Two Bundles in one database transaction: the old blocks and times must be gone from
-          // the ledger before the new blocks are checked (HAPI runs a Bundle's POSTs before its
-          // PUTs).
+          // Three Bundles in one database transaction, so that the ledger sees each step done
+          // before the next is checked: the old blocks go, the sessions move, the new blocks come.
+          Writes release = new Writes();
+          oldBlocks.forEach(release::delete);
+          release.commit(write);
           Writes shift = new Writes();
-          oldBlocks.forEach(shift::delete);
           sessions.forEach(shift::put);
           shift.commit(write);
           Writes blocks = new Writes();
@@ -961,6 +963,7 @@ public class SeriesService {
 
   static SystemRequestDetails writer(String override) {
     SystemRequestDetails write = new SystemRequestDetails();
+    write.getUserData().put(ProfileValidationInterceptor.BUILT_BY_SERVER, Boolean.TRUE);
     if (override != null) {
       write.getUserData().put(BookingLedger.OVERRIDE_REASON, override);
     }

@@ -84,6 +84,15 @@ class SessionSeriesIT {
         .contains("2031-03-10T17:45:00-04:00", "2031-03-10T19:30:00-04:00");
     OperationOutcome outcome = (OperationOutcome) out.getParameter("outcome").getResource();
     assertThat(outcome.getIssueFirstRep().getDiagnostics()).contains("4 sessions scheduled");
+    // The server skips the validator for what it builds itself; what it builds conforms.
+    for (org.hl7.fhir.r4.model.Resource built :
+        List.of(first, blocks.get(0), blocks.get(blocks.size() - 1))) {
+      FhirHttp.Response validated = fhir.post(built.fhirType() + "/$validate", built);
+      assertThat(validated.outcome().getIssue())
+          .as(validated.body())
+          .noneMatch(
+              i -> i.getSeverity().ordinal() <= OperationOutcome.IssueSeverity.ERROR.ordinal());
+    }
   }
 
   @Test
