@@ -1,6 +1,7 @@
 package org.grouptherapy.communication;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
@@ -20,11 +21,13 @@ import org.grouptherapy.scheduling.SchedulingCodes;
 import org.grouptherapy.system.AppProperties;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
+import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Communication;
 import org.hl7.fhir.r4.model.ContactPoint;
 import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Location;
+import org.hl7.fhir.r4.model.Meta;
 import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Practitioner;
@@ -53,11 +56,17 @@ class ScheduleNotifications implements ScheduleChangeListener {
   private static final int LISTED = 12;
 
   private final DaoRegistry daos;
+  private final IFhirSystemDao<Bundle, Meta> systemDao;
   private final Outbox outbox;
   private final ZoneId defaultZone;
 
-  ScheduleNotifications(DaoRegistry daos, Outbox outbox, AppProperties properties) {
+  ScheduleNotifications(
+      DaoRegistry daos,
+      IFhirSystemDao<Bundle, Meta> systemDao,
+      Outbox outbox,
+      AppProperties properties) {
     this.daos = daos;
+    this.systemDao = systemDao;
     this.outbox = outbox;
     this.defaultZone = ZoneId.of(properties.scheduling().defaultTimeZone());
   }
@@ -110,12 +119,36 @@ class ScheduleNotifications implements ScheduleChangeListener {
     Map<String, String> places = new HashMap<>();
     String schedule = describeSessions(change, zone, places, request);
     String subject = change.kind().subject + ": " + groupName;
+    List<Queued> queued = new ArrayList<>();
     for (Recipient recipient : recipients.values()) {
-      send(change, recipient, subject, body(change, recipient, groupName, schedule), request);
+      queued.add(
+          prepare(
+              change, recipient, subject, body(change, recipient, groupName, schedule), request));
+    }
+    // One nested Bundle: HAPI resolves the many references (each session) in bulk.
+    Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+    for (Queued q : queued) {
+      bundle
+          .addEntry()
+          .setResource(q.communication())
+          .getRequest()
+          .setMethod(Bundle.HTTPVerb.POST)
+          .setUrl("Communication");
+    }
+    Bundle response = systemDao.transactionNested(request, bundle);
+    for (int i = 0; i < queued.size(); i++) {
+      Queued q = queued.get(i);
+      String id =
+          new IdType(response.getEntry().get(i).getResponse().getLocation())
+              .toUnqualifiedVersionless()
+              .getValue();
+      q.address().ifPresent(a -> outbox.enqueueEmail(id, a, subject, q.body()));
     }
   }
 
-  private void send(
+  private record Queued(Communication communication, Optional<String> address, String body) {}
+
+  private Queued prepare(
       ScheduleChange change,
       Recipient recipient,
       String subject,
@@ -158,13 +191,7 @@ class ScheduleNotifications implements ScheduleChangeListener {
     if (address.isEmpty()) {
       communication.getStatusReason().setText("No email address on file: contact by phone");
     }
-    String id =
-        daos.getResourceDao(Communication.class)
-            .create(communication, request)
-            .getId()
-            .toUnqualifiedVersionless()
-            .getValue();
-    address.ifPresent(a -> outbox.enqueueEmail(id, a, subject, body));
+    return new Queued(communication, address, body);
   }
 
   private static String body(

@@ -948,7 +948,10 @@ public class SeriesService {
       // Bundle's reference checks, which query the database.
       entityManager.flush();
       Bundle response = systemDao.transactionNested(write, bundle);
+      // Written and flushed: let go of the entities, or every later query's auto-flush would
+      // dirty-check all of them again.
       entityManager.flush();
+      entityManager.clear();
       for (int i = 0; i < written.size(); i++) {
         org.hl7.fhir.r4.model.Resource resource = written.get(i);
         String location = response.getEntry().get(i).getResponse().getLocation();
