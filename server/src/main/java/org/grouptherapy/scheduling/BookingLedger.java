@@ -279,6 +279,55 @@ public class BookingLedger implements FhirStorageInterceptor {
     return problems;
   }
 
+  /** Capacities and facilitators' standing of a group session, without the overlap check. */
+  public List<String> standing(Appointment appointment, RequestDetails request) {
+    return sessionProblems(appointment, bookingsOf(appointment, request), request);
+  }
+
+  /**
+   * Overlaps of many bookings at once, in one query: for each booking (by its index in the list),
+   * the sentences naming what it collides with. For checking a whole series before writing it.
+   */
+  public Map<Integer, List<String>> conflictsOfEach(List<Booking> bookings, Set<String> ignored) {
+    Map<Integer, List<String>> found = new java.util.TreeMap<>();
+    if (bookings.isEmpty()) {
+      return found;
+    }
+    String[] keys = bookings.stream().map(Booking::key).toArray(String[]::new);
+    Timestamp[] starts =
+        bookings.stream().map(b -> Timestamp.from(b.start())).toArray(Timestamp[]::new);
+    Timestamp[] ends =
+        bookings.stream().map(b -> Timestamp.from(b.end())).toArray(Timestamp[]::new);
+    jdbc.query(
+        "SELECT q.i, b.resource_key, b.source, b.kind, lower(b.during) AS s, upper(b.during) AS e"
+            + " FROM unnest(?::text[], ?::timestamptz[], ?::timestamptz[]) WITH ORDINALITY"
+            + " AS q(key, qs, qe, i)"
+            + " JOIN gt.booking b ON b.resource_key = q.key AND b.during && tstzrange(q.qs, q.qe)"
+            + " AND b.source <> ALL (?) ORDER BY q.i, b.resource_key, s",
+        ps -> {
+          ps.setArray(1, ps.getConnection().createArrayOf("text", keys));
+          ps.setArray(2, ps.getConnection().createArrayOf("timestamptz", starts));
+          ps.setArray(3, ps.getConnection().createArrayOf("timestamptz", ends));
+          ps.setArray(4, ps.getConnection().createArrayOf("text", ignored.toArray()));
+        },
+        rs -> {
+          found
+              .computeIfAbsent((int) rs.getLong("i") - 1, k -> new ArrayList<>())
+              .add(
+                  rs.getString("resource_key")
+                      + " is already booked from "
+                      + rs.getTimestamp("s").toInstant()
+                      + " to "
+                      + rs.getTimestamp("e").toInstant()
+                      + " by "
+                      + rs.getString("source")
+                      + " ("
+                      + rs.getString("kind")
+                      + ")");
+        });
+    return found;
+  }
+
   /**
    * Bookings of entries other than {@code ignored} that overlap these, as sentences naming both
    * sides.

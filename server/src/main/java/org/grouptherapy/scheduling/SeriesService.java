@@ -827,20 +827,23 @@ public class SeriesService {
   /** Everything that would stop these sessions and their blocks being booked. */
   private List<String> precheck(
       GroupContext group, List<Appointment> sessions, Set<String> ignored, RequestDetails request) {
-    List<String> problems = new ArrayList<>();
-    for (Appointment session : sessions) {
-      List<String> found = new ArrayList<>(ledger.check(session, ignored, request));
-      List<BookingLedger.Booking> blocks = new ArrayList<>();
+    List<List<String>> perSession = new ArrayList<>();
+    List<BookingLedger.Booking> all = new ArrayList<>();
+    List<Integer> owner = new ArrayList<>();
+    for (int i = 0; i < sessions.size(); i++) {
+      Appointment session = sessions.get(i);
+      perSession.add(new ArrayList<>(ledger.standing(session, request)));
+      List<BookingLedger.Booking> bookings = new ArrayList<>(ledger.bookingsOf(session, request));
+      Instant start = session.getStart().toInstant();
+      Instant end = session.getEnd().toInstant();
       for (Facilitator f : group.facilitators()) {
-        Instant start = session.getStart().toInstant();
-        Instant end = session.getEnd().toInstant();
         if (group.prepMinutes() > 0) {
-          blocks.add(
+          bookings.add(
               new BookingLedger.Booking(
                   f.practitioner(), "prep", start.minusSeconds(60L * group.prepMinutes()), start));
         }
         if (group.documentationMinutes() > 0) {
-          blocks.add(
+          bookings.add(
               new BookingLedger.Booking(
                   f.practitioner(),
                   "documentation",
@@ -848,10 +851,20 @@ public class SeriesService {
                   end.plusSeconds(60L * group.documentationMinutes())));
         }
       }
-      found.addAll(ledger.conflicts(blocks, ignored));
+      for (BookingLedger.Booking booking : bookings) {
+        all.add(booking);
+        owner.add(i);
+      }
+    }
+    ledger
+        .conflictsOfEach(all, ignored)
+        .forEach((index, found) -> perSession.get(owner.get(index)).addAll(found));
+    List<String> problems = new ArrayList<>();
+    for (int i = 0; i < sessions.size(); i++) {
+      Appointment session = sessions.get(i);
       String when =
           session.getStart().toInstant().atZone(group.zone()).toLocalDateTime().toString();
-      for (String problem : found) {
+      for (String problem : perSession.get(i).stream().distinct().toList()) {
         problems.add("Session " + number(session) + " (" + when + "): " + problem);
       }
     }
