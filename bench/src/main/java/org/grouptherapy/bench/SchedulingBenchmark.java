@@ -538,8 +538,8 @@ public final class SchedulingBenchmark {
         JSON.createObjectNode()
             .put("resourceType", "Appointment")
             .put("status", "booked")
-            .put("start", start.toOffsetDateTime().toString())
-            .put("end", end.toOffsetDateTime().toString())
+            .put("start", start.toOffsetDateTime().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME))
+            .put("end", end.toOffsetDateTime().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME))
             .put("minutesDuration", 90)
             .put("description", "Bench group " + group + ", session " + number);
     a.putArray("identifier")
@@ -550,20 +550,45 @@ public final class SchedulingBenchmark {
         .addObject()
         .put("url", SD + "session-number")
         .put("valuePositiveInt", number);
+    a.putObject("meta").putArray("profile").add(SD + "group-session");
+    a.putArray("serviceType")
+        .addObject()
+        .putArray("coding")
+        .addObject()
+        .put("system", "http://grouptherapy.example.org/fhir/CodeSystem/group-modality")
+        .put("code", "process");
     a.putArray("supportingInformation").addObject().put("reference", practice.groups().get(group));
     ArrayNode participants = a.putArray("participant");
-    List<String> who = new ArrayList<>(practice.facilitators().get(group));
-    who.add(practice.rooms().get(group / ROOMS_PER_DAY));
-    who.addAll(practice.members().get(group));
-    for (String actor : who) {
-      participants
-          .addObject()
-          .put("status", "accepted")
-          .put("required", "required")
-          .putObject("actor")
-          .put("reference", actor);
+    List<String> facilitators = practice.facilitators().get(group);
+    for (int i = 0; i < facilitators.size(); i++) {
+      participant(
+          participants,
+          facilitators.get(i),
+          i == 0 ? "PPRF" : "SPRF",
+          i == 0 ? "primary performer" : "secondary performer");
+    }
+    participant(participants, practice.rooms().get(group / ROOMS_PER_DAY), null, null);
+    for (String member : practice.members().get(group)) {
+      participant(participants, member, "SBJ", "subject");
     }
     return a;
+  }
+
+  /** A participant as $schedule-series writes it, so that both servers store the same content. */
+  private static void participant(
+      ArrayNode participants, String actor, String type, String display) {
+    ObjectNode p = participants.addObject();
+    if (type != null) {
+      p.putArray("type")
+          .addObject()
+          .putArray("coding")
+          .addObject()
+          .put("system", "http://terminology.hl7.org/CodeSystem/v3-ParticipationType")
+          .put("code", type)
+          .put("display", display);
+    }
+    p.putObject("actor").put("reference", actor);
+    p.put("required", "required").put("status", "accepted");
   }
 
   private static ObjectNode slot(
@@ -572,21 +597,33 @@ public final class SchedulingBenchmark {
         JSON.createObjectNode()
             .put("resourceType", "Slot")
             .put("status", "busy")
-            .put("start", start.toOffsetDateTime().toString())
-            .put("end", end.toOffsetDateTime().toString());
+            .put("start", start.toOffsetDateTime().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME))
+            .put("end", end.toOffsetDateTime().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+    slot.putObject("meta").putArray("profile").add(SD + "calendar-block");
     slot.putObject("schedule").put("reference", schedule);
     slot.putArray("serviceType")
         .addObject()
         .putArray("coding")
         .addObject()
         .put("system", BLOCK_TYPES)
-        .put("code", type);
+        .put("code", type)
+        .put(
+            "display",
+            Map.of(
+                    "prep", "Session preparation",
+                    "documentation", "Documentation",
+                    "individual-therapy", "Individual therapy")
+                .get(type));
     if (blockFor != null) {
       slot.putArray("extension")
           .addObject()
           .put("url", SD + "block-for")
           .putObject("valueReference")
           .put("reference", blockFor);
+      slot.put(
+          "comment",
+          (type.equals("prep") ? "Session preparation" : "Documentation")
+              + ": bench group session");
     }
     return slot;
   }

@@ -1,5 +1,6 @@
 package org.grouptherapy.calendar;
 
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.StringWriter;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,6 +20,7 @@ import net.fortuna.ical4j.model.property.immutable.ImmutableMethod;
 import net.fortuna.ical4j.model.property.immutable.ImmutableStatus;
 import net.fortuna.ical4j.model.property.immutable.ImmutableTransp;
 import net.fortuna.ical4j.model.property.immutable.ImmutableVersion;
+import org.grouptherapy.security.AuditTrail;
 import org.springframework.http.CacheControl;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -42,16 +44,21 @@ class CalendarFeedController {
   private final CalendarFeeds feeds;
   private final CalendarService calendars;
   private final Clock clock;
+  private final AuditTrail audit;
 
-  CalendarFeedController(CalendarFeeds feeds, CalendarService calendars, Clock clock) {
+  CalendarFeedController(
+      CalendarFeeds feeds, CalendarService calendars, Clock clock, AuditTrail audit) {
     this.feeds = feeds;
     this.calendars = calendars;
     this.clock = clock;
+    this.audit = audit;
   }
 
   @GetMapping(PATH + "{token}.ics")
-  ResponseEntity<String> feed(@PathVariable String token) throws Exception {
+  ResponseEntity<String> feed(@PathVariable String token, HttpServletRequest request)
+      throws Exception {
     var actor = feeds.actorFor(token);
+    audit.calendarFeed(request, actor.orElse(null), actor.isPresent() ? 200 : 404);
     if (actor.isEmpty()) {
       return ResponseEntity.status(HttpStatus.NOT_FOUND)
           .contentType(MediaType.TEXT_PLAIN)

@@ -178,10 +178,13 @@ class ScheduleNotifications implements ScheduleChangeListener {
         communication.setSender(new Reference(reference(change.group().getManagingEntity())));
       }
     }
-    for (Appointment session : change.sessions()) {
-      communication.addAbout(
-          new Reference(session.getIdElement().toUnqualifiedVersionless().getValue()));
-    }
+    // The sessions the message lists (a long series: the group stands for the rest).
+    change.sessions().stream()
+        .limit(LISTED)
+        .forEach(
+            session ->
+                communication.addAbout(
+                    new Reference(session.getIdElement().toUnqualifiedVersionless().getValue())));
     communication.addPayload().setContent(new org.hl7.fhir.r4.model.StringType(body));
     Optional<String> address = email(recipient.who(), request);
     communication.setStatus(

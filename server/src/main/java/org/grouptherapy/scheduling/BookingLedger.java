@@ -11,7 +11,6 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -92,12 +91,12 @@ public class BookingLedger implements FhirStorageInterceptor {
 
   @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
   public void created(IBaseResource resource, RequestDetails request) {
-    record(resource, request);
+    record(resource, request, false);
   }
 
   @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
   public void updated(IBaseResource previous, IBaseResource resource, RequestDetails request) {
-    record(resource, request);
+    record(resource, request, true);
   }
 
   @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
@@ -107,7 +106,7 @@ public class BookingLedger implements FhirStorageInterceptor {
     }
   }
 
-  private void record(IBaseResource resource, RequestDetails request) {
+  private void record(IBaseResource resource, RequestDetails request, boolean replacing) {
     if (!enforced) {
       return;
     }
@@ -122,7 +121,9 @@ public class BookingLedger implements FhirStorageInterceptor {
       return;
     }
     String source = source(resource);
-    jdbc.update("DELETE FROM gt.booking WHERE source = ?", source);
+    if (replacing) {
+      jdbc.update("DELETE FROM gt.booking WHERE source = ?", source);
+    }
     if (bookings.isEmpty()) {
       return;
     }
@@ -311,19 +312,18 @@ public class BookingLedger implements FhirStorageInterceptor {
           ps.setArray(4, ps.getConnection().createArrayOf("text", ignored.toArray()));
         },
         rs -> {
-          found
-              .computeIfAbsent((int) rs.getLong("i") - 1, k -> new ArrayList<>())
-              .add(
-                  rs.getString("resource_key")
-                      + " is already booked from "
-                      + rs.getTimestamp("s").toInstant()
-                      + " to "
-                      + rs.getTimestamp("e").toInstant()
-                      + " by "
-                      + rs.getString("source")
-                      + " ("
-                      + rs.getString("kind")
-                      + ")");
+          String conflict =
+              rs.getString("resource_key")
+                  + " is already booked from "
+                  + rs.getTimestamp("s").toInstant()
+                  + " to "
+                  + rs.getTimestamp("e").toInstant()
+                  + " by "
+                  + rs.getString("source")
+                  + " ("
+                  + rs.getString("kind")
+                  + ")";
+          found.computeIfAbsent((int) rs.getLong("i") - 1, k -> new ArrayList<>()).add(conflict);
         });
     return found;
   }
@@ -333,41 +333,10 @@ public class BookingLedger implements FhirStorageInterceptor {
    * sides.
    */
   public List<String> conflicts(List<Booking> bookings, Set<String> ignored) {
-    Map<String, List<Booking>> bySpan = new LinkedHashMap<>();
-    for (Booking booking : bookings) {
-      bySpan
-          .computeIfAbsent(booking.start() + "/" + booking.end(), k -> new ArrayList<>())
-          .add(booking);
-    }
-    List<String> problems = new ArrayList<>();
-    for (List<Booking> span : bySpan.values()) {
-      Booking first = span.get(0);
-      String[] keys = span.stream().map(Booking::key).toArray(String[]::new);
-      jdbc.query(
-          "SELECT resource_key, source, kind, lower(during) AS s, upper(during) AS e"
-              + " FROM gt.booking WHERE resource_key = ANY (?)"
-              + " AND during && tstzrange(?, ?) AND source <> ALL (?) ORDER BY resource_key, s",
-          ps -> {
-            ps.setArray(1, ps.getConnection().createArrayOf("text", keys));
-            ps.setTimestamp(2, Timestamp.from(first.start()));
-            ps.setTimestamp(3, Timestamp.from(first.end()));
-            ps.setArray(4, ps.getConnection().createArrayOf("text", ignored.toArray()));
-          },
-          rs -> {
-            problems.add(
-                rs.getString("resource_key")
-                    + " is already booked from "
-                    + rs.getTimestamp("s").toInstant()
-                    + " to "
-                    + rs.getTimestamp("e").toInstant()
-                    + " by "
-                    + rs.getString("source")
-                    + " ("
-                    + rs.getString("kind")
-                    + ")");
-          });
-    }
-    return problems;
+    return conflictsOfEach(bookings, ignored).values().stream()
+        .flatMap(List::stream)
+        .distinct()
+        .toList();
   }
 
   private void insert(List<Booking> bookings, String source, String override) {

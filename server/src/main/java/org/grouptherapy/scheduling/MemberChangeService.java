@@ -14,7 +14,6 @@ import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Parameters;
-import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Task;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -140,15 +139,7 @@ public class MemberChangeService {
               SeriesService.writer(in.string("overrideReason").orElse(null));
           participant.setStatus(Appointment.ParticipationStatus.DECLINED);
           save(from, write);
-          to.addParticipant()
-              .setActor(new Reference(member))
-              .setRequired(Appointment.ParticipantRequired.REQUIRED)
-              .setStatus(Appointment.ParticipationStatus.ACCEPTED)
-              .addType()
-              .addCoding()
-              .setSystem(SchedulingCodes.PARTICIPATION_SYSTEM)
-              .setCode("SBJ")
-              .setDisplay("subject");
+          SeriesService.addMember(to, member);
           save(to, write);
           task.ifPresent(t -> complete(t, write));
           String summary =

@@ -46,13 +46,30 @@ class SchedulingOperations implements FhirOperationProvider {
   }
 
   @Operation(name = "$schedule-series", type = Group.class, idempotent = false)
-  public Parameters scheduleSeries(@IdParam IdType group, @ResourceParam Parameters parameters) {
-    return series.schedule(group.toUnqualifiedVersionless().getValue(), parameters);
+  public Parameters scheduleSeries(
+      @IdParam IdType group,
+      @ResourceParam Parameters parameters,
+      ca.uhn.fhir.rest.api.server.RequestDetails request) {
+    Parameters out = series.schedule(group.toUnqualifiedVersionless().getValue(), parameters);
+    return minimal(out, request);
+  }
+
+  /** {@code Prefer: return=minimal}: the series id and the outcome, without the resources. */
+  private static Parameters minimal(
+      Parameters out, ca.uhn.fhir.rest.api.server.RequestDetails request) {
+    String prefer = request.getHeader("Prefer");
+    if (prefer != null && prefer.contains("return=minimal")) {
+      out.getParameter().removeIf(p -> "sessions".equals(p.getName()));
+    }
+    return out;
   }
 
   @Operation(name = "$amend-series", type = Group.class, idempotent = false)
-  public Parameters amendSeries(@IdParam IdType group, @ResourceParam Parameters parameters) {
-    return series.amend(group.toUnqualifiedVersionless().getValue(), parameters);
+  public Parameters amendSeries(
+      @IdParam IdType group,
+      @ResourceParam Parameters parameters,
+      ca.uhn.fhir.rest.api.server.RequestDetails request) {
+    return minimal(series.amend(group.toUnqualifiedVersionless().getValue(), parameters), request);
   }
 
   @Operation(name = "$cancel-series", type = Group.class, idempotent = false)

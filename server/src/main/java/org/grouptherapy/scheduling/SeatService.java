@@ -251,16 +251,7 @@ public class SeatService {
                 List.of(seat.patient() + " is already in " + seat.sessionId()),
                 "appointment-resource");
           }
-          session
-              .addParticipant()
-              .setActor(new Reference(seat.patient()))
-              .setRequired(Appointment.ParticipantRequired.REQUIRED)
-              .setStatus(Appointment.ParticipationStatus.ACCEPTED)
-              .addType()
-              .addCoding()
-              .setSystem(SchedulingCodes.PARTICIPATION_SYSTEM)
-              .setCode("SBJ")
-              .setDisplay("subject");
+          SeriesService.addMember(session, seat.patient());
           session.setIdElement(
               (IdType)
                   daos.getResourceDao(Appointment.class)

@@ -647,6 +647,20 @@ public class SeriesService {
         .setDisplay(primary ? "primary performer" : "secondary performer");
   }
 
+  /** Adds a member to a session as an attending subject. */
+  static void addMember(Appointment session, String member) {
+    session
+        .addParticipant()
+        .setActor(new Reference(member))
+        .setRequired(Appointment.ParticipantRequired.REQUIRED)
+        .setStatus(Appointment.ParticipationStatus.ACCEPTED)
+        .addType()
+        .addCoding()
+        .setSystem(SchedulingCodes.PARTICIPATION_SYSTEM)
+        .setCode("SBJ")
+        .setDisplay("subject");
+  }
+
   static boolean isFacilitator(AppointmentParticipantComponent participant, boolean primary) {
     return participant.getType().stream()
         .flatMap(t -> t.getCoding().stream())

@@ -122,6 +122,32 @@ public class AuditTrail implements FhirRestInterceptor {
     enqueue(event);
   }
 
+  /**
+   * A read of a calendar through its secret iCalendar feed URL (no token: the URL is the
+   * credential), or a refused one (unknown or revoked URL).
+   */
+  public void calendarFeed(HttpServletRequest request, String actor, int status) {
+    if (!enabled) {
+      return;
+    }
+    AuditEvent event = event(request, status, null, Optional.empty());
+    event
+        .getSubtypeFirstRep()
+        .setSystem(INTERACTION)
+        .setCode(status < 400 ? "read" : "access-denied");
+    event.setAction(AuditEvent.AuditEventAction.R);
+    event.getAgentFirstRep().getWho().setDisplay("calendar feed (secret URL)");
+    event.getAgentFirstRep().getWho().getIdentifier().setValue("calendar-feed");
+    if (actor != null) {
+      event.addEntity().setWhat(new Reference(actor)).setDescription("iCalendar feed");
+    } else {
+      event
+          .addEntity()
+          .setDescription("GET " + request.getRequestURI().replaceAll("feeds/.*", "feeds/…"));
+    }
+    enqueue(event);
+  }
+
   private AuditEvent event(
       HttpServletRequest request, int status, String reason, Optional<SmartAccess> caller) {
     AuditEvent event = new AuditEvent();

@@ -36,6 +36,8 @@ class CalendarIT {
 
   @LocalServerPort int port;
   @Autowired FhirContext fhirContext;
+  @Autowired org.grouptherapy.security.AuditTrail audit;
+  @Autowired org.springframework.jdbc.core.JdbcTemplate jdbc;
   FhirHttp fhir;
   TestPractice practice;
   String room;
@@ -158,6 +160,14 @@ class CalendarIT {
     assertThat(get(second).statusCode()).isEqualTo(404);
     assertThat(get(url.replaceAll("feeds/.*", "feeds/not-a-token.ics")).statusCode())
         .isEqualTo(404);
+    audit.flush();
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM gt.audit_event WHERE entity = ? AND subtype = 'read'",
+                Integer.class,
+                therapist))
+        .as("every feed read is audited")
+        .isGreaterThanOrEqualTo(2);
   }
 
   @Test

@@ -287,6 +287,36 @@ class SessionSeriesIT {
   }
 
   @Test
+  void aSessionCannotBeMovedIntoThePast() {
+    java.time.ZonedDateTime now =
+        java.time.ZonedDateTime.now(java.time.ZoneId.of("America/New_York"));
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        now.getHour() < 21, "needs a session later today in New York");
+    String start = now.plusHours(2).withSecond(0).withNano(0).toLocalDateTime().toString();
+    Parameters input = series(start, 2);
+    input.getParameter("rrule").setValue(new StringType("FREQ=DAILY"));
+    input.getParameter("durationMinutes").setValue(new IntegerType(30));
+    String series = seriesId(schedule(input));
+    Parameters amend = new Parameters();
+    amend.addParameter().setName("series").setValue(new StringType(series));
+    amend.addParameter().setName("fromSession").setValue(new IntegerType(1));
+    amend.addParameter().setName("time").setValue(new TimeType("00:05:00"));
+
+    FhirHttp.Response refused = fhir.post(group + "/$amend-series", amend);
+
+    assertThat(refused.status()).as(refused.toString()).isEqualTo(422);
+    assertThat(refused.diagnostics()).contains("into the past");
+    assertThat(refused.outcome().getIssueFirstRep().getExpression().get(0).getValue())
+        .contains("'time'");
+    assertThat(sessions(series).get(0).getStartElement().getValue())
+        .isEqualTo(
+            java.util.Date.from(
+                java.time.LocalDateTime.parse(start)
+                    .atZone(java.time.ZoneId.of("America/New_York"))
+                    .toInstant()));
+  }
+
+  @Test
   void schedulingNeedsWriteAccessToSessionsAndBlocks() {
     SmartAuth smart = new SmartAuth(port);
     FhirHttp readOnly =
