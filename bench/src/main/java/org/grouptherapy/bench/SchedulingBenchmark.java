@@ -741,7 +741,7 @@ public final class SchedulingBenchmark {
     md.append(
         String.format(
             Locale.ROOT,
-            "- `$schedule-series` (checks, blocks, validation, notifications) vs plain transaction"
+            "- `$schedule-series` (ledger checks, blocks, notifications) vs plain transaction"
                 + " Bundles on plain HAPI: %.2f× per session (target ≤ 2×): %s.%n",
             plainRatio,
             plainRatio <= 2.0 ? "met" : "NOT met"));
