@@ -290,9 +290,13 @@ class SessionSeriesIT {
   void aSessionCannotBeMovedIntoThePast() {
     java.time.ZonedDateTime now =
         java.time.ZonedDateTime.now(java.time.ZoneId.of("America/New_York"));
+    java.time.ZonedDateTime soon = now.plusMinutes(30).withSecond(0).withNano(0);
+    java.time.ZonedDateTime earlier = now.minusHours(1);
     org.junit.jupiter.api.Assumptions.assumeTrue(
-        now.getHour() < 21, "needs a session later today in New York");
-    String start = now.plusHours(2).withSecond(0).withNano(0).toLocalDateTime().toString();
+        soon.toLocalDate().equals(now.toLocalDate())
+            && earlier.toLocalDate().equals(now.toLocalDate()),
+        "needs a session later today and a time earlier today in New York");
+    String start = soon.toLocalDateTime().toString();
     Parameters input = series(start, 2);
     input.getParameter("rrule").setValue(new StringType("FREQ=DAILY"));
     input.getParameter("durationMinutes").setValue(new IntegerType(30));
@@ -300,7 +304,10 @@ class SessionSeriesIT {
     Parameters amend = new Parameters();
     amend.addParameter().setName("series").setValue(new StringType(series));
     amend.addParameter().setName("fromSession").setValue(new IntegerType(1));
-    amend.addParameter().setName("time").setValue(new TimeType("00:05:00"));
+    amend
+        .addParameter()
+        .setName("time")
+        .setValue(new TimeType(earlier.toLocalTime().withSecond(0).withNano(0) + ":00"));
 
     FhirHttp.Response refused = fhir.post(group + "/$amend-series", amend);
 
