@@ -420,6 +420,46 @@ class BookingLedgerIT {
     }
   }
 
+  @Test
+  void ofParallelRequestsForTheSameFacilitatorInDifferentRoomsExactlyOneWins() throws Exception {
+    int parallel = 5;
+    List<String> rooms = new ArrayList<>();
+    for (int i = 0; i < parallel; i++) {
+      rooms.add(practice.room("Parallel room " + i, 10));
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(parallel);
+    try {
+      for (int round = 0; round < 10; round++) {
+        String start = String.format("2031-08-%02dT18:00:00-04:00", round + 1);
+        String end = String.format("2031-08-%02dT19:30:00-04:00", round + 1);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<FhirHttp.Response>> futures = new ArrayList<>();
+        for (int i = 0; i < parallel; i++) {
+          String body =
+              fhir.encode(session(group, start, end, rooms.get(i), List.of(therapist), List.of()));
+          futures.add(
+              pool.submit(
+                  () -> {
+                    go.await();
+                    return fhir.post("Appointment", body, FhirHttp.FHIR_JSON, Map.of());
+                  }));
+        }
+        go.countDown();
+        List<Integer> statuses = new ArrayList<>();
+        for (Future<FhirHttp.Response> f : futures) {
+          statuses.add(f.get().status());
+        }
+        assertThat(statuses).as("round %d", round).containsOnly(201, 409);
+        assertThat(statuses.stream().filter(s -> s == 201)).as("round %d", round).hasSize(1);
+        assertThat(
+                found("Appointment?practitioner=" + therapist + "&date=" + start.substring(0, 10)))
+            .isEqualTo(1);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   private int found(String query) {
     return fhir.get(query + (query.contains("?") ? "&" : "?") + "_summary=count")
         .resource(Bundle.class)
