@@ -103,6 +103,9 @@ public class CalendarService {
       }
       entries.add(entry(appointment, names, request));
     }
+    // A block's title names its session; most are among the appointments just read.
+    Map<String, String> sessionTitles = new HashMap<>();
+    entries.forEach(e -> sessionTitles.put(e.resource(), e.title()));
 
     SearchParameterMap schedules = SearchParameterMap.newSynchronous();
     schedules.add(Schedule.SP_ACTOR, new ReferenceParam(actor));
@@ -123,7 +126,7 @@ public class CalendarService {
             || slot.getStatus() == Slot.SlotStatus.ENTEREDINERROR) {
           continue;
         }
-        entries.add(entry(slot, names, request));
+        entries.add(entry(slot, sessionTitles, names, request));
       }
     }
     entries.sort(Comparator.comparing(Entry::start).thenComparing(Entry::end));
@@ -172,7 +175,11 @@ public class CalendarService {
         new ArrayList<>());
   }
 
-  private Entry entry(Slot slot, Map<String, String> names, SystemRequestDetails request) {
+  private Entry entry(
+      Slot slot,
+      Map<String, String> sessionTitles,
+      Map<String, String> names,
+      SystemRequestDetails request) {
     Optional<Coding> type =
         slot.getServiceType().stream()
             .flatMap(c -> c.getCoding().stream())
@@ -182,13 +189,19 @@ public class CalendarService {
     String title = type.map(c -> c.hasDisplay() ? c.getDisplay() : c.getCode()).orElse("Busy");
     Extension blockFor = slot.getExtensionByUrl(SchedulingCodes.BLOCK_FOR);
     if (blockFor != null && blockFor.getValue() instanceof Reference session) {
-      try {
-        Appointment appointment =
-            daos.getResourceDao(Appointment.class)
-                .read(new IdType(session.getReference()), request);
-        title += ": " + entry(appointment, names, request).title();
-      } catch (RuntimeException e) {
-        // the session is gone; the block still shows
+      String sessionId = new IdType(session.getReference()).toUnqualifiedVersionless().getValue();
+      String sessionTitle = sessionTitles.get(sessionId);
+      if (sessionTitle == null) {
+        try {
+          Appointment appointment =
+              daos.getResourceDao(Appointment.class).read(new IdType(sessionId), request);
+          sessionTitle = entry(appointment, names, request).title();
+        } catch (RuntimeException e) {
+          // the session is gone; the block still shows
+        }
+      }
+      if (sessionTitle != null) {
+        title += ": " + sessionTitle;
       }
     }
     String status = slot.getStatus() == Slot.SlotStatus.FREE ? "free" : "busy";

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.grouptherapy.scheduling.CalendarDirectory;
 import org.grouptherapy.scheduling.ScheduleChange;
 import org.grouptherapy.scheduling.ScheduleChangeListener;
 import org.grouptherapy.scheduling.SchedulingCodes;
@@ -84,7 +85,7 @@ class ScheduleNotifications implements ScheduleChangeListener {
     List<String> members = new ArrayList<>();
     for (Appointment session : change.sessions()) {
       for (Appointment.AppointmentParticipantComponent p : session.getParticipant()) {
-        String actor = reference(p.getActor());
+        String actor = CalendarDirectory.referenceOf(p.getActor());
         if (actor == null || p.getStatus() == Appointment.ParticipationStatus.DECLINED) {
           continue;
         }
@@ -175,7 +176,8 @@ class ScheduleNotifications implements ScheduleChangeListener {
       communication.addAbout(
           new Reference(change.group().getIdElement().toUnqualifiedVersionless().getValue()));
       if (change.group().hasManagingEntity()) {
-        communication.setSender(new Reference(reference(change.group().getManagingEntity())));
+        communication.setSender(
+            new Reference(CalendarDirectory.referenceOf(change.group().getManagingEntity())));
       }
     }
     // The sessions the message lists (a long series: the group stands for the rest).
@@ -249,7 +251,7 @@ class ScheduleNotifications implements ScheduleChangeListener {
   private Optional<String> place(
       Appointment session, Map<String, String> places, SystemRequestDetails request) {
     for (Appointment.AppointmentParticipantComponent p : session.getParticipant()) {
-      String actor = reference(p.getActor());
+      String actor = CalendarDirectory.referenceOf(p.getActor());
       if (actor != null && actor.startsWith("Location/")) {
         return Optional.of(
             places.computeIfAbsent(
@@ -286,7 +288,7 @@ class ScheduleNotifications implements ScheduleChangeListener {
     List<String> referrers = new ArrayList<>();
     for (IBaseResource found :
         daos.getResourceDao(ServiceRequest.class).searchForResources(search, request)) {
-      String requester = reference(((ServiceRequest) found).getRequester());
+      String requester = CalendarDirectory.referenceOf(((ServiceRequest) found).getRequester());
       if (requester != null && !referrers.contains(requester)) {
         referrers.add(requester);
       }
@@ -319,13 +321,5 @@ class ScheduleNotifications implements ScheduleChangeListener {
         .filter(t -> t.getUse() != ContactPoint.ContactPointUse.OLD)
         .map(ContactPoint::getValue)
         .findFirst();
-  }
-
-  private static String reference(Reference reference) {
-    if (reference == null || !reference.hasReference()) {
-      return null;
-    }
-    IdType id = new IdType(reference.getReference());
-    return id.hasResourceType() ? id.toUnqualifiedVersionless().getValue() : null;
   }
 }

@@ -121,19 +121,12 @@ public class CalendarDirectory {
     return new IdType(reference).toUnqualifiedVersionless().getValue();
   }
 
-  static String referenceOf(Reference reference) {
+  public static String referenceOf(Reference reference) {
     if (reference == null || !reference.hasReference()) {
       return null;
     }
     IdType id = new IdType(reference.getReference());
     return id.hasResourceType() && id.hasIdPart() ? id.toUnqualifiedVersionless().getValue() : null;
-  }
-
-  /** Forget what this request read: the operation is about to change it. */
-  public static void forget(RequestDetails request, String reference) {
-    if (request != null && request.getUserData().get(MEMO) instanceof Map<?, ?> memo) {
-      memo.remove(unversioned(reference));
-    }
   }
 
   private <T extends IBaseResource> T read(Class<T> type, String id, RequestDetails request) {

@@ -149,8 +149,8 @@ public class MemberChangeService {
                   + " to a make-up session of "
                   + target.getName()
                   + ".";
-          List<String> told = new ArrayList<>(facilitators(from));
-          told.addAll(facilitators(to));
+          List<String> told = new ArrayList<>(SeriesService.practitionersOn(from));
+          told.addAll(SeriesService.practitionersOn(to));
           told.add(member);
           ScheduleChange change =
               new ScheduleChange(
@@ -241,7 +241,7 @@ public class MemberChangeService {
   private void notify(
       Appointment session, String member, String summary, SystemRequestDetails request) {
     String group = BookingLedger.groupOf(session).orElseThrow();
-    List<String> told = new ArrayList<>(facilitators(session));
+    List<String> told = new ArrayList<>(SeriesService.practitionersOn(session));
     told.add(member);
     ScheduleChange change =
         new ScheduleChange(
@@ -252,13 +252,6 @@ public class MemberChangeService {
             List.of(),
             told);
     listeners.forEach(l -> l.changed(change));
-  }
-
-  static List<String> facilitators(Appointment session) {
-    return session.getParticipant().stream()
-        .map(p -> CalendarDirectory.referenceOf(p.getActor()))
-        .filter(a -> a != null && a.startsWith("Practitioner/"))
-        .toList();
   }
 
   private static String modality(Group group) {

@@ -258,7 +258,7 @@ public class SeatService {
                       .update(session, SeriesService.writer(null))
                       .getId()
                       .toUnqualified());
-          List<String> told = new ArrayList<>(MemberChangeService.facilitators(session));
+          List<String> told = new ArrayList<>(SeriesService.practitionersOn(session));
           told.add(seat.patient());
           ScheduleChange change =
               new ScheduleChange(

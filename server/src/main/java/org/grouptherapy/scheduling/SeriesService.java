@@ -116,15 +116,8 @@ public class SeriesService {
     SystemRequestDetails request = new SystemRequestDetails();
     GroupContext group = context(groupId, request);
     OperationInput in = new OperationInput(parameters);
-    String status =
-        group.group().getExtensionByUrl(SchedulingCodes.GROUP_STATUS) == null
-            ? "running"
-            : group
-                .group()
-                .getExtensionByUrl(SchedulingCodes.GROUP_STATUS)
-                .getValue()
-                .primitiveValue();
-    if ("ended".equals(status)) {
+    Extension status = group.group().getExtensionByUrl(SchedulingCodes.GROUP_STATUS);
+    if (status != null && "ended".equals(status.getValue().primitiveValue())) {
       throw InvalidParameter.unprocessable(
           "group", group.id() + " has ended; no sessions can be scheduled for it");
     }
@@ -605,16 +598,7 @@ public class SeriesService {
       if (member.getInactive() || !member.hasEntity() || !coversDay(member, day)) {
         continue;
       }
-      AppointmentParticipantComponent participant = session.addParticipant();
-      participant.setActor(new Reference(CalendarDirectory.referenceOf(member.getEntity())));
-      participant.setRequired(Appointment.ParticipantRequired.REQUIRED);
-      participant.setStatus(Appointment.ParticipationStatus.ACCEPTED);
-      participant
-          .addType()
-          .addCoding()
-          .setSystem(SchedulingCodes.PARTICIPATION_SYSTEM)
-          .setCode("SBJ")
-          .setDisplay("subject");
+      addMember(session, CalendarDirectory.referenceOf(member.getEntity()));
     }
     return session;
   }
@@ -645,6 +629,14 @@ public class SeriesService {
         .setSystem(SchedulingCodes.PARTICIPATION_SYSTEM)
         .setCode(primary ? "PPRF" : "SPRF")
         .setDisplay(primary ? "primary performer" : "secondary performer");
+  }
+
+  /** The practitioners on a session (facilitators and co-facilitators). */
+  static List<String> practitionersOn(Appointment session) {
+    return session.getParticipant().stream()
+        .map(p -> CalendarDirectory.referenceOf(p.getActor()))
+        .filter(a -> a != null && a.startsWith("Practitioner/"))
+        .toList();
   }
 
   /** Adds a member to a session as an attending subject. */

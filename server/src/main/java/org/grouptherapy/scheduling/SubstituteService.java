@@ -394,14 +394,7 @@ public class SubstituteService {
   }
 
   private static Set<String> facilitators(Appointment session) {
-    Set<String> ids = new HashSet<>();
-    for (AppointmentParticipantComponent p : session.getParticipant()) {
-      String actor = CalendarDirectory.referenceOf(p.getActor());
-      if (actor != null && actor.startsWith("Practitioner/")) {
-        ids.add(actor);
-      }
-    }
-    return ids;
+    return Set.copyOf(SeriesService.practitionersOn(session));
   }
 
   /** Active roles, and their practitioners read in one search by id. */

@@ -15,7 +15,6 @@ import org.grouptherapy.support.IntegrationTest;
 import org.grouptherapy.support.TestPractice;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Bundle;
-import org.hl7.fhir.r4.model.Communication;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Parameters;
@@ -198,16 +197,7 @@ class SeatsAndChangeRequestsIT {
         .containsExactly(Appointment.ParticipationStatus.DECLINED);
     assertThat(fhir.get(task).resource(Task.class).getStatus())
         .isEqualTo(Task.TaskStatus.COMPLETED);
-    List<String> told =
-        fhir
-            .get("Communication?about=" + session + "&_count=50")
-            .resource(Bundle.class)
-            .getEntry()
-            .stream()
-            .map(e -> (Communication) e.getResource())
-            .filter(c -> c.getTopic().getText().equals("Session change for a member"))
-            .map(c -> c.getRecipientFirstRep().getReference())
-            .toList();
+    List<String> told = practice.told(session, "Session change for a member");
     assertThat(told).containsExactlyInAnyOrder(members.get(0), therapist);
 
     assertThat(fhir.post(session + "/$skip-session", skip).status())

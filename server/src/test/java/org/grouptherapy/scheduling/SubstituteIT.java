@@ -11,7 +11,6 @@ import org.grouptherapy.support.TestPractice;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Coding;
-import org.hl7.fhir.r4.model.Communication;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Parameters;
@@ -161,16 +160,7 @@ class SubstituteIT {
             .map(e -> ((Schedule) e.getResource()).getActorFirstRep().getReference())
             .toList();
     assertThat(owners).containsExactlyInAnyOrder(knownBefore, co);
-    List<String> told =
-        fhir
-            .get("Communication?about=" + session + "&_count=50")
-            .resource(Bundle.class)
-            .getEntry()
-            .stream()
-            .map(e -> (Communication) e.getResource())
-            .filter(c -> c.getTopic().getText().equals("Substitute facilitator"))
-            .map(c -> c.getRecipientFirstRep().getReference())
-            .toList();
+    List<String> told = practice.told(session, "Substitute facilitator");
     assertThat(told).contains(primary, co, knownBefore).hasSize(5);
     // The replaced facilitator is free at that time now.
     assertThat(

@@ -198,6 +198,19 @@ public final class TestPractice {
     return session;
   }
 
+  /** Who was sent a Communication about a resource on a topic (the change's subject line). */
+  public List<String> told(String about, String topic) {
+    return fhir
+        .get("Communication?about=" + about + "&_count=50")
+        .resource(org.hl7.fhir.r4.model.Bundle.class)
+        .getEntry()
+        .stream()
+        .map(e -> (org.hl7.fhir.r4.model.Communication) e.getResource())
+        .filter(c -> c.getTopic().getText().equals(topic))
+        .map(c -> c.getRecipientFirstRep().getReference())
+        .toList();
+  }
+
   public static Appointment withJoinUrl(Appointment session, String url) {
     session.addExtension(BASE + "session-join-url", new UrlType(url));
     return session;
