@@ -39,6 +39,8 @@ public record ScheduleChange(
     SUBSTITUTE_ASSIGNED("Substitute facilitator"),
     MEMBER_MOVED("Session change for a member"),
     MEMBER_BOOKED("Welcome to your group session"),
+    MEMBER_ENROLLED("Welcome to your group: orientation"),
+    MEMBER_LEFT("Group membership ended"),
     VIRTUAL_LINK_CHANGED("New link for a virtual session");
 
     public final String subject;

@@ -632,7 +632,7 @@ public class SeriesService {
   }
 
   /** The practitioners on a session (facilitators and co-facilitators). */
-  static List<String> practitionersOn(Appointment session) {
+  public static List<String> practitionersOn(Appointment session) {
     return session.getParticipant().stream()
         .map(p -> CalendarDirectory.referenceOf(p.getActor()))
         .filter(a -> a != null && a.startsWith("Practitioner/"))
@@ -640,7 +640,7 @@ public class SeriesService {
   }
 
   /** Adds a member to a session as an attending subject. */
-  static void addMember(Appointment session, String member) {
+  public static void addMember(Appointment session, String member) {
     session
         .addParticipant()
         .setActor(new Reference(member))
@@ -983,7 +983,7 @@ public class SeriesService {
 
   // --- output -----------------------------------------------------------------------------------
 
-  static SystemRequestDetails writer(String override) {
+  public static SystemRequestDetails writer(String override) {
     SystemRequestDetails write = new SystemRequestDetails();
     write.getUserData().put(ProfileValidationInterceptor.BUILT_BY_SERVER, Boolean.TRUE);
     if (override != null) {

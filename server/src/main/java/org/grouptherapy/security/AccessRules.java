@@ -22,6 +22,7 @@ import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Location;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Practitioner;
+import org.hl7.fhir.r4.model.Task;
 
 /**
  * Turns a caller's {@link SmartAccess} into HAPI authorization rules: the token's scopes, limited
@@ -308,6 +309,56 @@ final class AccessRules {
               .andAllowAllResponses();
         }
       }
+    }
+    // Intake and placement. $place reads the person's screening: whoever may read their
+    // Observations (a therapist: their caseload, incl. the people they screen).
+    for (Grant grant : grants) {
+      if (grant.appliesTo("Observation") && grant.permissions().contains(Permission.READ)) {
+        if (grant.patients() == null) {
+          rules
+              .allow()
+              .operation()
+              .named("$place")
+              .onInstancesOfType(Patient.class)
+              .andAllowAllResponses();
+        } else if (!grant.patients().isEmpty()) {
+          rules
+              .allow()
+              .operation()
+              .named("$place")
+              .onInstances(grant.patients())
+              .andAllowAllResponses();
+        }
+      }
+    }
+    if (writesUnbound(grants, "Group") && writesUnbound(grants, "Appointment")) {
+      for (String operation : List.of("$member-add", "$member-remove")) {
+        rules
+            .allow()
+            .operation()
+            .named(operation)
+            .onInstancesOfType(Group.class)
+            .andAllowAllResponses();
+      }
+      if (readsUnbound(grants, "Observation")) {
+        rules
+            .allow()
+            .operation()
+            .named("$place-waitlist")
+            .onType(Group.class)
+            .andAllowAllResponses();
+      }
+    }
+    if (readsUnbound(grants, "Task")) {
+      rules.allow().operation().named("$intake-board").onType(Task.class).andAllowAllResponses();
+    }
+    if (readsUnbound(grants, "Group") && readsUnbound(grants, "Appointment")) {
+      rules
+          .allow()
+          .operation()
+          .named("$retention-report")
+          .onType(Group.class)
+          .andAllowAllResponses();
     }
     List<String> exportable =
         grants.stream()

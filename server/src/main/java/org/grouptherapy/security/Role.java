@@ -27,6 +27,7 @@ public enum Role {
           "ServiceRequest",
           "Task",
           "Consent",
+          "List",
           "Communication",
           "CommunicationRequest",
           "Encounter",

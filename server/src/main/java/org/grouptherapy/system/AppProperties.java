@@ -20,7 +20,8 @@ public record AppProperties(
     @Valid @NotNull @DefaultValue Demo demo,
     @Valid @NotNull @DefaultValue Security security,
     @Valid @NotNull @DefaultValue Scheduling scheduling,
-    @Valid @NotNull @DefaultValue Notifications notifications) {
+    @Valid @NotNull @DefaultValue Notifications notifications,
+    @Valid @NotNull @DefaultValue Intake intake) {
 
   /** The embedded PostgreSQL, used only when no {@code spring.datasource.url} is configured. */
   public record Database(@Valid @NotNull @DefaultValue Embedded embedded) {}
@@ -80,6 +81,9 @@ public record AppProperties(
       @NotNull @DefaultValue("30s") Duration initialBackoff,
       @Min(1) @DefaultValue("8") int maxAttempts,
       @Min(1) @DefaultValue("50") int batchSize) {}
+
+  /** Intake pipeline: how many days in one stage make an intake stale on the board. */
+  public record Intake(@Min(1) @DefaultValue("7") int staleAfterDays) {}
 
   /** The demo practice, loaded through the FHIR API on the first start. */
   public record Demo(@DefaultValue("true") boolean enabled) {}

@@ -98,12 +98,22 @@ public final class TestPractice {
     return id;
   }
 
-  /** A patient without any email address. */
+  /** A patient without any email address (with the group consents signed). */
   public String patientWithoutEmail(String family) {
-    return fhir.create("Patient", Fixtures.patient(family));
+    String id = fhir.create("Patient", Fixtures.patient(family));
+    signConsents(id, "group-treatment", "group-confidentiality", "telehealth");
+    return id;
   }
 
+  /** A patient with an email address and the group consents signed. */
   public String patient(String family) {
+    String id = patientWithoutConsents(family);
+    signConsents(id, "group-treatment", "group-confidentiality", "telehealth");
+    return id;
+  }
+
+  /** A patient with an email address who has signed nothing yet. */
+  public String patientWithoutConsents(String family) {
     org.hl7.fhir.r4.model.Patient patient = Fixtures.patient(family);
     patient
         .addTelecom()
@@ -111,6 +121,52 @@ public final class TestPractice {
         .setValue(
             family.toLowerCase() + "-" + Fixtures.uniqueId().substring(0, 8) + "@mail.example.org");
     return fhir.create("Patient", patient);
+  }
+
+  /** Signed (active) group consents of the given kinds, in one transaction. */
+  public void signConsents(String patient, String... kinds) {
+    org.hl7.fhir.r4.model.Bundle bundle =
+        new org.hl7.fhir.r4.model.Bundle()
+            .setType(org.hl7.fhir.r4.model.Bundle.BundleType.TRANSACTION);
+    for (String kind : kinds) {
+      bundle
+          .addEntry()
+          .setResource(consent(patient, kind, org.hl7.fhir.r4.model.Consent.ConsentState.ACTIVE))
+          .getRequest()
+          .setMethod(org.hl7.fhir.r4.model.Bundle.HTTPVerb.POST)
+          .setUrl("Consent");
+    }
+    FhirHttp.Response response = fhir.post("", bundle);
+    if (response.status() != 200) {
+      throw new IllegalStateException("Consents not stored: " + response);
+    }
+  }
+
+  /** A group consent of a kind (group-treatment, group-confidentiality, telehealth). */
+  public static org.hl7.fhir.r4.model.Consent consent(
+      String patient, String kind, org.hl7.fhir.r4.model.Consent.ConsentState state) {
+    org.hl7.fhir.r4.model.Consent consent = new org.hl7.fhir.r4.model.Consent();
+    consent.setStatus(state);
+    consent
+        .getScope()
+        .addCoding()
+        .setSystem("http://terminology.hl7.org/CodeSystem/consentscope")
+        .setCode("treatment");
+    consent.addCategory().addCoding().setSystem("http://loinc.org").setCode("59284-0");
+    consent
+        .addCategory()
+        .addCoding()
+        .setSystem(Fixtures.BASE + "/CodeSystem/consent-kind")
+        .setCode(kind);
+    consent.setPatient(new Reference(patient));
+    consent.setDateTime(new java.util.Date());
+    consent.addPolicy().setUri("http://grouptherapy.example.org/policies/" + kind);
+    consent
+        .getSourceAttachment()
+        .setContentType("application/pdf")
+        .setTitle(kind + " (signed)")
+        .setData("JVBERi0xLjQK".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    return consent;
   }
 
   public List<String> patients(String family, int count) {

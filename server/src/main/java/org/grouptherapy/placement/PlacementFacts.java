@@ -1,0 +1,546 @@
+package org.grouptherapy.placement;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.DateParam;
+import ca.uhn.fhir.rest.param.DateRangeParam;
+import ca.uhn.fhir.rest.param.ParamPrefixEnum;
+import ca.uhn.fhir.rest.param.ReferenceParam;
+import ca.uhn.fhir.rest.param.TokenOrListParam;
+import ca.uhn.fhir.rest.param.TokenParam;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.Period;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import org.grouptherapy.intake.IntakeCodes;
+import org.grouptherapy.scheduling.InvalidParameter;
+import org.grouptherapy.scheduling.SchedulingCodes;
+import org.grouptherapy.system.AppProperties;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Appointment;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.DateType;
+import org.hl7.fhir.r4.model.Extension;
+import org.hl7.fhir.r4.model.Flag;
+import org.hl7.fhir.r4.model.Group;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.IntegerType;
+import org.hl7.fhir.r4.model.ListResource;
+import org.hl7.fhir.r4.model.Location;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.PositiveIntType;
+import org.hl7.fhir.r4.model.QuestionnaireResponse;
+import org.hl7.fhir.r4.model.Range;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.ServiceRequest;
+import org.springframework.stereotype.Service;
+
+/**
+ * Reads what placement needs from FHIR: a person's screening, conditions, availability and flags,
+ * and every therapy group's modality, focus, ages, enrolment, capacity, waitlist and session times.
+ * A group's facts take a few searches for all groups at once, not a search per group.
+ */
+@Service
+public class PlacementFacts {
+
+  private static final Duration SESSION_HORIZON = Duration.ofDays(28);
+  private static final Duration BIRTH_DATES_KEPT = Duration.ofMinutes(10);
+
+  private final DaoRegistry daos;
+  private final Clock clock;
+  private final ZoneId defaultZone;
+  private final Map<String, Optional<LocalDate>> birthDates = new ConcurrentHashMap<>();
+  private volatile Instant birthDatesSince = Instant.EPOCH;
+
+  PlacementFacts(DaoRegistry daos, Clock clock, AppProperties properties) {
+    this.daos = daos;
+    this.clock = clock;
+    this.defaultZone = ZoneId.of(properties.scheduling().defaultTimeZone());
+  }
+
+  public LocalDate today() {
+    return LocalDate.now(clock.withZone(defaultZone));
+  }
+
+  // --- a person ----------------------------------------------------------------------------------
+
+  /**
+   * The person's facts. A person without a completed group readiness questionnaire, or without a
+   * PHQ-9 or GAD-7 score, is not screened: 422.
+   */
+  public PlacementScorer.Person person(String patientId) {
+    SystemRequestDetails read = new SystemRequestDetails();
+    Patient patient;
+    try {
+      patient = daos.getResourceDao(Patient.class).read(new IdType(patientId), read);
+    } catch (ResourceNotFoundException | ResourceGoneException e) {
+      throw new ResourceNotFoundException(patientId + " does not exist");
+    }
+    Map<String, Integer> scores =
+        latestScores(List.of(patientId)).getOrDefault(patientId, Map.of());
+    QuestionnaireResponse readiness = latestReadiness(patientId).orElse(null);
+    List<String> missing = new ArrayList<>();
+    if (readiness == null) {
+      missing.add("the group readiness questionnaire");
+    }
+    if (!scores.containsKey(IntakeCodes.PHQ9_TOTAL)
+        && !scores.containsKey(IntakeCodes.GAD7_TOTAL)) {
+      missing.add("a PHQ-9 or GAD-7");
+    }
+    if (!missing.isEmpty()) {
+      throw InvalidParameter.unprocessable(
+          "patient",
+          patientId
+              + " has not been screened: submit "
+              + String.join(" and ", missing)
+              + " (completed QuestionnaireResponse) first");
+    }
+    return person(patient, scores, readiness, read);
+  }
+
+  /** The facts of a screened person; {@code null} when their screening is incomplete. */
+  PlacementScorer.Person personOrNull(
+      Patient patient, Map<String, Integer> scores, QuestionnaireResponse readiness) {
+    if (readiness == null
+        || (!scores.containsKey(IntakeCodes.PHQ9_TOTAL)
+            && !scores.containsKey(IntakeCodes.GAD7_TOTAL))) {
+      return null;
+    }
+    return person(patient, scores, readiness, new SystemRequestDetails());
+  }
+
+  private PlacementScorer.Person person(
+      Patient patient,
+      Map<String, Integer> scores,
+      QuestionnaireResponse readiness,
+      SystemRequestDetails read) {
+    String patientId = patient.getIdElement().toUnqualifiedVersionless().getValue();
+    List<String> conditions = new ArrayList<>();
+    SearchParameterMap conditionSearch =
+        SearchParameterMap.newSynchronous()
+            .add(Condition.SP_SUBJECT, new ReferenceParam(patientId));
+    for (IBaseResource found :
+        daos.getResourceDao(Condition.class).searchForResources(conditionSearch, read)) {
+      Condition condition = (Condition) found;
+      boolean active =
+          !condition.hasClinicalStatus()
+              || condition.getClinicalStatus().getCoding().stream()
+                  .anyMatch(c -> Set.of("active", "recurrence", "relapse").contains(c.getCode()));
+      if (active) {
+        conditions.addAll(codes(condition.getCode()));
+      }
+    }
+    SearchParameterMap referralSearch =
+        SearchParameterMap.newSynchronous()
+            .add(ServiceRequest.SP_SUBJECT, new ReferenceParam(patientId))
+            .add(ServiceRequest.SP_STATUS, new TokenParam("active"));
+    for (IBaseResource found :
+        daos.getResourceDao(ServiceRequest.class).searchForResources(referralSearch, read)) {
+      ((ServiceRequest) found).getReasonCode().forEach(reason -> conditions.addAll(codes(reason)));
+    }
+    Set<String> availability = new TreeSet<>();
+    String mode = "either";
+    for (var item : readiness.getItem()) {
+      for (var answer : item.getAnswer()) {
+        if (answer.getValue() instanceof Coding coding) {
+          if ("availability".equals(item.getLinkId())) {
+            availability.add(coding.getCode());
+          } else if ("attendance-mode".equals(item.getLinkId())) {
+            mode = coding.getCode();
+          }
+        }
+      }
+    }
+    SearchParameterMap flagSearch =
+        SearchParameterMap.newSynchronous().add(Flag.SP_SUBJECT, new ReferenceParam(patientId));
+    boolean review =
+        daos.getResourceDao(Flag.class).searchForResources(flagSearch, read).stream()
+            .map(Flag.class::cast)
+            .filter(f -> f.getStatus() == Flag.FlagStatus.ACTIVE)
+            .anyMatch(PlacementFacts::isClinicianReview);
+    Integer age =
+        patient.hasBirthDate()
+            ? Period.between(
+                    LocalDate.parse(patient.getBirthDateElement().getValueAsString()), today())
+                .getYears()
+            : null;
+    return new PlacementScorer.Person(
+        patientId,
+        age,
+        List.copyOf(new LinkedHashSet<>(conditions)),
+        scores.get(IntakeCodes.PHQ9_TOTAL),
+        scores.get(IntakeCodes.GAD7_TOTAL),
+        scores.get(IntakeCodes.READINESS_TOTAL),
+        review,
+        availability,
+        mode);
+  }
+
+  static boolean isClinicianReview(Flag flag) {
+    return flag.getCode().getCoding().stream()
+        .anyMatch(
+            c ->
+                IntakeCodes.CODES_SYSTEM.equals(c.getSystem())
+                    && "clinician-review".equals(c.getCode()));
+  }
+
+  private static List<String> codes(CodeableConcept concept) {
+    List<String> codes = new ArrayList<>();
+    for (Coding coding : concept.getCoding()) {
+      if (coding.hasCode()) {
+        codes.add(coding.getCode().toUpperCase(Locale.ROOT));
+      }
+    }
+    return codes;
+  }
+
+  /** The latest PHQ-9, GAD-7 and readiness totals of each person (all people when null). */
+  Map<String, Map<String, Integer>> latestScores(List<String> patients) {
+    SearchParameterMap search =
+        SearchParameterMap.newSynchronous()
+            .add(
+                Observation.SP_CODE,
+                new TokenOrListParam()
+                    .add(IntakeCodes.LOINC, IntakeCodes.PHQ9_TOTAL)
+                    .add(IntakeCodes.LOINC, IntakeCodes.GAD7_TOTAL)
+                    .add(IntakeCodes.CODES_SYSTEM, IntakeCodes.READINESS_TOTAL));
+    if (patients != null) {
+      ca.uhn.fhir.rest.param.ReferenceOrListParam who =
+          new ca.uhn.fhir.rest.param.ReferenceOrListParam();
+      patients.forEach(p -> who.addOr(new ReferenceParam(p)));
+      search.add(Observation.SP_SUBJECT, who);
+    }
+    Map<String, Map<String, Integer>> latest = new HashMap<>();
+    Map<String, Date> when = new HashMap<>();
+    for (IBaseResource found :
+        daos.getResourceDao(Observation.class)
+            .searchForResources(search, new SystemRequestDetails())) {
+      Observation observation = (Observation) found;
+      if (!(observation.getValue() instanceof IntegerType value)
+          || observation.getStatus() == Observation.ObservationStatus.ENTEREDINERROR) {
+        continue;
+      }
+      String patient = observation.getSubject().getReference();
+      String code = observation.getCode().getCodingFirstRep().getCode();
+      Date at =
+          observation.hasEffectiveDateTimeType()
+              ? observation.getEffectiveDateTimeType().getValue()
+              : observation.getMeta().getLastUpdated();
+      String key = patient + "|" + code;
+      if (at == null) {
+        at = new Date(0);
+      }
+      if (!when.containsKey(key) || when.get(key).before(at)) {
+        when.put(key, at);
+        latest.computeIfAbsent(patient, p -> new HashMap<>()).put(code, value.getValue());
+      }
+    }
+    return latest;
+  }
+
+  Optional<QuestionnaireResponse> latestReadiness(String patientId) {
+    return readinessResponses(List.of(patientId)).values().stream().findFirst();
+  }
+
+  /** The latest completed group readiness response of each person. */
+  Map<String, QuestionnaireResponse> readinessResponses(List<String> patients) {
+    SearchParameterMap search =
+        SearchParameterMap.newSynchronous()
+            .add(
+                QuestionnaireResponse.SP_STATUS,
+                new TokenOrListParam().add("completed").add("amended"));
+    if (patients != null) {
+      ca.uhn.fhir.rest.param.ReferenceOrListParam who =
+          new ca.uhn.fhir.rest.param.ReferenceOrListParam();
+      patients.forEach(p -> who.addOr(new ReferenceParam(p)));
+      search.add(QuestionnaireResponse.SP_SUBJECT, who);
+    }
+    Map<String, QuestionnaireResponse> latest = new HashMap<>();
+    for (IBaseResource found :
+        daos.getResourceDao(QuestionnaireResponse.class)
+            .searchForResources(search, new SystemRequestDetails())) {
+      QuestionnaireResponse response = (QuestionnaireResponse) found;
+      if (!response.hasQuestionnaire()
+          || !IntakeCodes.READINESS.equals(response.getQuestionnaire().split("\\|")[0])
+          || !response.hasSubject()) {
+        continue;
+      }
+      String patient = response.getSubject().getReference();
+      QuestionnaireResponse before = latest.get(patient);
+      if (before == null || authored(before).before(authored(response))) {
+        latest.put(patient, response);
+      }
+    }
+    return latest;
+  }
+
+  private static Date authored(QuestionnaireResponse response) {
+    return response.hasAuthored()
+        ? response.getAuthored()
+        : response.getMeta().hasLastUpdated() ? response.getMeta().getLastUpdated() : new Date(0);
+  }
+
+  // --- groups ------------------------------------------------------------------------------------
+
+  public static boolean isTherapyGroup(Group group) {
+    return group.getMeta().getProfile().stream()
+        .anyMatch(
+            p -> p.getValue() != null && p.getValue().startsWith(SchedulingCodes.THERAPY_GROUP));
+  }
+
+  /** The facts of every therapy group, by group id. */
+  public Map<String, PlacementScorer.GroupFacts> groups(boolean withAcuity) {
+    SystemRequestDetails read = new SystemRequestDetails();
+    LocalDate today = today();
+    List<Group> groups = new ArrayList<>();
+    for (IBaseResource found :
+        daos.getResourceDao(Group.class)
+            .searchForResources(SearchParameterMap.newSynchronous(), read)) {
+      Group group = (Group) found;
+      if (isTherapyGroup(group)) {
+        groups.add(group);
+      }
+    }
+    Set<String> virtualLocations = new HashSet<>();
+    for (IBaseResource found :
+        daos.getResourceDao(Location.class)
+            .searchForResources(SearchParameterMap.newSynchronous(), read)) {
+      Location location = (Location) found;
+      if (location.getPhysicalType().getCoding().stream().anyMatch(c -> "vi".equals(c.getCode()))) {
+        virtualLocations.add(location.getIdElement().toUnqualifiedVersionless().getValue());
+      }
+    }
+    Map<String, Integer> waitlists = new HashMap<>();
+    for (ListResource list : waitlists(read)) {
+      waitlists.put(
+          list.getSubject().getReference(),
+          (int) list.getEntry().stream().filter(e -> !e.getDeleted()).count());
+    }
+    Map<String, List<Appointment>> sessions = upcomingSessions(read);
+    Set<String> members = new HashSet<>();
+    for (Group group : groups) {
+      activeMembers(group, today).forEach(members::add);
+    }
+    Map<String, Optional<LocalDate>> births = birthDates(members);
+    Map<String, Map<String, Integer>> scores = withAcuity ? latestScores(null) : Map.of();
+    Map<String, PlacementScorer.GroupFacts> facts = new java.util.LinkedHashMap<>();
+    for (Group group : groups) {
+      String id = group.getIdElement().toUnqualifiedVersionless().getValue();
+      ZoneId zone = zoneOf(group);
+      List<String> active = activeMembers(group, today);
+      List<Integer> ages =
+          active.stream()
+              .map(births::get)
+              .filter(b -> b != null && b.isPresent())
+              .map(b -> Period.between(b.get(), today).getYears())
+              .sorted()
+              .toList();
+      Double median =
+          ages.isEmpty()
+              ? null
+              : ages.size() % 2 == 1
+                  ? ages.get(ages.size() / 2).doubleValue()
+                  : (ages.get(ages.size() / 2 - 1) + ages.get(ages.size() / 2)) / 2.0;
+      Set<String> windows = new TreeSet<>();
+      List<Appointment> upcoming = sessions.getOrDefault(id, List.of());
+      for (Appointment session : upcoming) {
+        windows.add(window(session.getStart().toInstant().atZone(zone)));
+      }
+      Extension location = group.getExtensionByUrl(SchedulingCodes.GROUP_LOCATION);
+      boolean virtual =
+          group.getExtensionByUrl(SchedulingCodes.GROUP_JOIN_URL) != null
+              || (location != null
+                  && location.getValue() instanceof Reference r
+                  && virtualLocations.contains(r.getReference()));
+      Range ages2 =
+          group.getExtensionByUrl(IntakeCodes.GROUP_AGE_RANGE) != null
+                  && group.getExtensionByUrl(IntakeCodes.GROUP_AGE_RANGE).getValue()
+                      instanceof Range range
+              ? range
+              : null;
+      int severe = 0;
+      if (withAcuity) {
+        for (String member : active) {
+          Map<String, Integer> s = scores.getOrDefault(member, Map.of());
+          if (s.getOrDefault(IntakeCodes.PHQ9_TOTAL, 0) >= 20
+              || s.getOrDefault(IntakeCodes.GAD7_TOTAL, 0) >= 15) {
+            severe++;
+          }
+        }
+      }
+      Extension acuity = group.getExtensionByUrl(IntakeCodes.GROUP_ACUITY_LIMIT);
+      facts.put(
+          id,
+          new PlacementScorer.GroupFacts(
+              id,
+              group.getName(),
+              group.getCode().getCodingFirstRep().getCode(),
+              group.getExtensionsByUrl(IntakeCodes.GROUP_CLINICAL_FOCUS).stream()
+                  .filter(e -> e.getValue() instanceof CodeableConcept)
+                  .flatMap(e -> codes((CodeableConcept) e.getValue()).stream())
+                  .toList(),
+              ages2 != null && ages2.hasLow() ? ages2.getLow().getValue().intValue() : null,
+              ages2 != null && ages2.hasHigh() ? ages2.getHigh().getValue().intValue() : null,
+              code(group, SchedulingCodes.GROUP_STATUS).orElse("running"),
+              "closed".equals(code(group, SchedulingCodes.GROUP_ENROLMENT_MODE).orElse("open")),
+              cohortStart(group).orElse(null),
+              maximum(group),
+              active.size(),
+              waitlists.getOrDefault(id, 0),
+              virtual,
+              windows,
+              upcoming.isEmpty()
+                  ? null
+                  : upcoming.get(0).getIdElement().toUnqualifiedVersionless().getValue(),
+              median,
+              acuity != null && acuity.getValue() instanceof PositiveIntType p
+                  ? p.getValue()
+                  : null,
+              severe));
+    }
+    return facts;
+  }
+
+  public static Optional<LocalDate> cohortStart(Group group) {
+    Extension start = group.getExtensionByUrl(IntakeCodes.GROUP_COHORT_START);
+    return start != null && start.getValue() instanceof DateType date && date.hasValue()
+        ? Optional.of(LocalDate.parse(date.getValueAsString()))
+        : Optional.empty();
+  }
+
+  public static int maximum(Group group) {
+    Extension capacity = group.getExtensionByUrl(SchedulingCodes.GROUP_CAPACITY);
+    if (capacity != null) {
+      Extension maximum = capacity.getExtensionByUrl("maximum");
+      if (maximum != null && maximum.getValue() instanceof IntegerType n && n.getValue() != null) {
+        return n.getValue();
+      }
+    }
+    return Integer.MAX_VALUE;
+  }
+
+  public static Optional<String> code(Group group, String url) {
+    Extension extension = group.getExtensionByUrl(url);
+    return extension == null || extension.getValue() == null
+        ? Optional.empty()
+        : Optional.ofNullable(extension.getValue().primitiveValue());
+  }
+
+  public ZoneId zoneOf(Group group) {
+    return code(group, SchedulingCodes.GROUP_TIMEZONE).map(ZoneId::of).orElse(defaultZone);
+  }
+
+  /** Members whose membership is not inactive and has not ended before the day. */
+  public static List<String> activeMembers(Group group, LocalDate day) {
+    List<String> members = new ArrayList<>();
+    for (Group.GroupMemberComponent member : group.getMember()) {
+      if (member.getInactive() || !member.hasEntity()) {
+        continue;
+      }
+      if (member.getPeriod().hasEnd()
+          && LocalDate.parse(member.getPeriod().getEndElement().getValueAsString().substring(0, 10))
+              .isBefore(day)) {
+        continue;
+      }
+      members.add(member.getEntity().getReference());
+    }
+    return members;
+  }
+
+  /** "mon-evening": the weekday and part of the day of a local time. */
+  static String window(ZonedDateTime start) {
+    String day = start.getDayOfWeek().getDisplayName(java.time.format.TextStyle.SHORT, Locale.US);
+    int hour = start.getHour();
+    String part = hour < 12 ? "morning" : hour < 17 ? "afternoon" : "evening";
+    return day.toLowerCase(Locale.ROOT) + "-" + part;
+  }
+
+  private Map<String, List<Appointment>> upcomingSessions(SystemRequestDetails read) {
+    Instant now = clock.instant();
+    SearchParameterMap search = SearchParameterMap.newSynchronous();
+    search.add(
+        Appointment.SP_DATE,
+        new DateRangeParam(
+            new DateParam(ParamPrefixEnum.GREATERTHAN_OR_EQUALS, Date.from(now)),
+            new DateParam(ParamPrefixEnum.LESSTHAN, Date.from(now.plus(SESSION_HORIZON)))));
+    search.add(Appointment.SP_STATUS, new TokenParam("booked"));
+    Map<String, List<Appointment>> byGroup = new HashMap<>();
+    for (IBaseResource found :
+        daos.getResourceDao(Appointment.class).searchForResources(search, read)) {
+      Appointment session = (Appointment) found;
+      session.getSupportingInformation().stream()
+          .map(Reference::getReference)
+          .filter(r -> r != null && r.startsWith("Group/"))
+          .findFirst()
+          .ifPresent(g -> byGroup.computeIfAbsent(g, k -> new ArrayList<>()).add(session));
+    }
+    byGroup.values().forEach(list -> list.sort(Comparator.comparing(Appointment::getStart)));
+    return byGroup;
+  }
+
+  /** Every group waitlist (List with code intake-codes#waitlist). */
+  List<ListResource> waitlists(SystemRequestDetails read) {
+    SearchParameterMap search =
+        SearchParameterMap.newSynchronous()
+            .add(ListResource.SP_CODE, new TokenParam(IntakeCodes.CODES_SYSTEM, "waitlist"));
+    return daos.getResourceDao(ListResource.class).searchForResources(search, read).stream()
+        .map(ListResource.class::cast)
+        .filter(l -> l.getStatus() == ListResource.ListStatus.CURRENT && l.hasSubject())
+        .toList();
+  }
+
+  /**
+   * Birth dates of patients, kept for ten minutes: a group's composition needs its members' ages,
+   * and a birth date seldom changes.
+   */
+  private Map<String, Optional<LocalDate>> birthDates(Set<String> patients) {
+    Instant now = clock.instant();
+    if (birthDatesSince.plus(BIRTH_DATES_KEPT).isBefore(now)) {
+      birthDates.clear();
+      birthDatesSince = now;
+    }
+    List<String> missing = patients.stream().filter(p -> !birthDates.containsKey(p)).toList();
+    for (int from = 0; from < missing.size(); from += 500) {
+      List<String> chunk = missing.subList(from, Math.min(missing.size(), from + 500));
+      TokenOrListParam ids = new TokenOrListParam();
+      chunk.forEach(p -> ids.add(new TokenParam(new IdType(p).getIdPart())));
+      SearchParameterMap search = SearchParameterMap.newSynchronous().add("_id", ids);
+      for (IBaseResource found :
+          daos.getResourceDao(Patient.class)
+              .searchForResources(search, new SystemRequestDetails())) {
+        Patient patient = (Patient) found;
+        birthDates.put(
+            patient.getIdElement().toUnqualifiedVersionless().getValue(),
+            patient.hasBirthDate()
+                ? Optional.of(LocalDate.parse(patient.getBirthDateElement().getValueAsString()))
+                : Optional.empty());
+      }
+      chunk.forEach(p -> birthDates.putIfAbsent(p, Optional.empty()));
+    }
+    Map<String, Optional<LocalDate>> out = new HashMap<>();
+    patients.forEach(p -> out.put(p, birthDates.getOrDefault(p, Optional.empty())));
+    return out;
+  }
+}

@@ -1,0 +1,294 @@
+package org.grouptherapy.placement;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.TokenOrListParam;
+import ca.uhn.fhir.rest.param.TokenParam;
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.grouptherapy.scheduling.BookingConflictException;
+import org.grouptherapy.scheduling.InvalidParameter;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.BooleanType;
+import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.DecimalType;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.IntegerType;
+import org.hl7.fhir.r4.model.ListResource;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.QuestionnaireResponse;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.StringType;
+import org.springframework.stereotype.Service;
+
+/** {@code Patient/[id]/$place} and {@code Group/$place-waitlist}. */
+@Service
+public class PlacementService {
+
+  private final PlacementFacts facts;
+  private final EnrolmentService enrolment;
+  private final DaoRegistry daos;
+
+  PlacementService(PlacementFacts facts, EnrolmentService enrolment, DaoRegistry daos) {
+    this.facts = facts;
+    this.enrolment = enrolment;
+    this.daos = daos;
+  }
+
+  public Parameters place(String patientId, int count) {
+    PlacementScorer.Person person = facts.person(patientId);
+    Map<String, PlacementScorer.GroupFacts> groups = facts.groups(false);
+    LocalDate today = facts.today();
+    List<PlacementScorer.Fit> fits = new ArrayList<>();
+    List<PlacementScorer.Fit> excluded = new ArrayList<>();
+    for (PlacementScorer.GroupFacts group : groups.values()) {
+      PlacementScorer.Fit fit = PlacementScorer.fit(person, group, today);
+      (fit.excluded() ? excluded : fits).add(fit);
+    }
+    fits.sort(
+        Comparator.comparingDouble(PlacementScorer.Fit::score)
+            .reversed()
+            .thenComparing(f -> f.group().id()));
+    excluded.sort(Comparator.comparing(f -> f.group().id()));
+    Parameters out = new Parameters();
+    out.addParameter().setName("reviewRequired").setValue(new BooleanType(person.reviewRequired()));
+    if (person.reviewRequired()) {
+      OperationOutcome outcome = new OperationOutcome();
+      outcome
+          .addIssue()
+          .setSeverity(OperationOutcome.IssueSeverity.WARNING)
+          .setCode(OperationOutcome.IssueType.BUSINESSRULE)
+          .setDiagnostics(
+              "A screening answer needs a clinician's review: the ranking is advice; enrolment waits"
+                  + " until the clinician-review Flag is inactive");
+      out.addParameter().setName("outcome").setResource(outcome);
+    }
+    for (PlacementScorer.Fit fit : fits.subList(0, Math.min(count, fits.size()))) {
+      Parameters.ParametersParameterComponent candidate = out.addParameter().setName("candidate");
+      candidate.addPart().setName("group").setValue(groupReference(fit.group()));
+      candidate.addPart().setName("score").setValue(decimal(fit.score()));
+      candidate.addPart().setName("clinicalFit").setValue(decimal(fit.clinical()));
+      candidate.addPart().setName("readiness").setValue(decimal(fit.readiness()));
+      candidate.addPart().setName("scheduleFit").setValue(decimal(fit.schedule()));
+      candidate.addPart().setName("composition").setValue(decimal(fit.composition()));
+      candidate.addPart().setName("capacity").setValue(decimal(fit.capacity()));
+      if (fit.group().closed() && fit.group().cohortStart() != null) {
+        candidate
+            .addPart()
+            .setName("joins")
+            .setValue(new DateTimeType(fit.group().cohortStart().toString()));
+      }
+      if (fit.group().openSeats() == 0) {
+        candidate
+            .addPart()
+            .setName("waitlistPosition")
+            .setValue(new IntegerType(fit.group().waitlist() + 1));
+      }
+      fit.reasons().forEach(r -> candidate.addPart().setName("reason").setValue(new StringType(r)));
+    }
+    for (PlacementScorer.Fit fit : excluded) {
+      Parameters.ParametersParameterComponent out2 = out.addParameter().setName("excluded");
+      out2.addPart().setName("group").setValue(groupReference(fit.group()));
+      fit.excludedBecause()
+          .forEach(r -> out2.addPart().setName("reason").setValue(new StringType(r)));
+    }
+    return out;
+  }
+
+  private static Reference groupReference(PlacementScorer.GroupFacts group) {
+    return new Reference(group.id()).setDisplay(group.name());
+  }
+
+  private static DecimalType decimal(double value) {
+    return new DecimalType(BigDecimal.valueOf(value).setScale(3));
+  }
+
+  // --- the waitlist
+  // -------------------------------------------------------------------------------
+
+  /** One proposed assignment. */
+  record Assignment(String patient, String group, double score, List<String> reasons) {}
+
+  public Parameters placeWaitlist(boolean apply, List<String[]> accepted) {
+    if (apply) {
+      return applyAssignments(accepted);
+    }
+    SystemRequestDetails read = new SystemRequestDetails();
+    Map<String, PlacementScorer.GroupFacts> groups = facts.groups(true);
+    // Everyone waiting, in waitlist order (oldest lists first, then their entries).
+    Set<String> waiting = new LinkedHashSet<>();
+    List<ListResource> lists = new ArrayList<>(facts.waitlists(read));
+    lists.sort(Comparator.comparing(l -> l.getIdElement().getIdPart()));
+    for (ListResource list : lists) {
+      list.getEntry().stream()
+          .filter(e -> !e.getDeleted() && e.getItem().hasReference())
+          .forEach(e -> waiting.add(e.getItem().getReference()));
+    }
+    List<String> people = new ArrayList<>(waiting);
+    Map<String, Map<String, Integer>> scores =
+        facts.latestScores(people.isEmpty() ? List.of("Patient/none") : people);
+    Map<String, QuestionnaireResponse> readiness =
+        facts.readinessResponses(people.isEmpty() ? List.of("Patient/none") : people);
+    Map<String, Patient> patients = patients(people, read);
+    List<PlacementScorer.GroupFacts> open =
+        groups.values().stream().filter(g -> g.openSeats() > 0).toList();
+    LocalDate today = facts.today();
+    Parameters out = new Parameters();
+    List<PlacementScorer.Person> persons = new ArrayList<>();
+    Map<String, String> left = new LinkedHashMap<>();
+    for (String id : people) {
+      Patient patient = patients.get(id);
+      PlacementScorer.Person person =
+          patient == null
+              ? null
+              : facts.personOrNull(patient, scores.getOrDefault(id, Map.of()), readiness.get(id));
+      if (person == null) {
+        left.put(id, "Not screened (group readiness and PHQ-9 or GAD-7 needed)");
+      } else if (person.reviewRequired()) {
+        left.put(id, "Waiting for a clinician's review of screening");
+      } else {
+        persons.add(person);
+      }
+    }
+    List<WaitlistSolver.Candidate> candidates = new ArrayList<>();
+    Map<Long, PlacementScorer.Fit> fitOf = new HashMap<>();
+    for (int p = 0; p < persons.size(); p++) {
+      for (int g = 0; g < open.size(); g++) {
+        PlacementScorer.Fit fit = PlacementScorer.fit(persons.get(p), open.get(g), today);
+        if (!fit.excluded() && fit.score() > 0) {
+          candidates.add(
+              new WaitlistSolver.Candidate(
+                  p, g, (int) Math.round(fit.score() * 1000), persons.get(p).severe()));
+          fitOf.put(((long) p << 32) | g, fit);
+        }
+      }
+    }
+    List<WaitlistSolver.Seats> seats =
+        open.stream()
+            .map(
+                g ->
+                    new WaitlistSolver.Seats(
+                        g.openSeats(),
+                        g.acuityLimit() == null
+                            ? -1
+                            : Math.max(0, g.acuityLimit() - g.severeMembers())))
+            .toList();
+    int[] assigned = WaitlistSolver.solve(persons.size(), seats, candidates);
+    BigDecimal total = BigDecimal.ZERO.setScale(3);
+    for (int p = 0; p < persons.size(); p++) {
+      String id = persons.get(p).id();
+      if (assigned[p] < 0) {
+        int index = p;
+        boolean anyFit = candidates.stream().anyMatch(c -> c.person() == index);
+        left.put(
+            id,
+            anyFit
+                ? "Open seats went to better-fitting people; stays on the waitlist"
+                : "No group with an open seat fits (age, mode, schedule or enrolment)");
+        continue;
+      }
+      PlacementScorer.Fit fit = fitOf.get(((long) p << 32) | assigned[p]);
+      total = total.add(BigDecimal.valueOf(fit.score()));
+      Parameters.ParametersParameterComponent a = out.addParameter().setName("assignment");
+      a.addPart().setName("patient").setValue(new Reference(id));
+      a.addPart().setName("group").setValue(groupReference(fit.group()));
+      a.addPart().setName("score").setValue(decimal(fit.score()));
+      fit.reasons().forEach(r -> a.addPart().setName("reason").setValue(new StringType(r)));
+    }
+    left.forEach(
+        (id, why) -> {
+          Parameters.ParametersParameterComponent u = out.addParameter().setName("unassigned");
+          u.addPart().setName("patient").setValue(new Reference(id));
+          u.addPart().setName("reason").setValue(new StringType(why));
+        });
+    out.addParameter().setName("totalScore").setValue(new DecimalType(total));
+    out.addParameter()
+        .setName("method")
+        .setValue(
+            new StringType(
+                "exact: minimum-cost flow over "
+                    + persons.size()
+                    + " people, "
+                    + open.size()
+                    + " groups with open seats, "
+                    + candidates.size()
+                    + " feasible pairs"));
+    return out;
+  }
+
+  private Map<String, Patient> patients(List<String> ids, SystemRequestDetails read) {
+    Map<String, Patient> found = new HashMap<>();
+    for (int from = 0; from < ids.size(); from += 500) {
+      TokenOrListParam any = new TokenOrListParam();
+      ids.subList(from, Math.min(ids.size(), from + 500))
+          .forEach(p -> any.add(new TokenParam(new IdType(p).getIdPart())));
+      for (IBaseResource r :
+          daos.getResourceDao(Patient.class)
+              .searchForResources(SearchParameterMap.newSynchronous().add("_id", any), read)) {
+        found.put(r.getIdElement().toUnqualifiedVersionless().getValue(), (Patient) r);
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Enrols each accepted assignment through $member-add's path, each in its own transaction: one
+   * that no longer holds (the seat went, a consent lapsed) is reported, and the others go on.
+   */
+  private Parameters applyAssignments(List<String[]> accepted) {
+    if (accepted.isEmpty()) {
+      throw InvalidParameter.malformed(
+          "assignment",
+          "apply=true needs the accepted assignments (assignment with patient and group parts)");
+    }
+    Parameters out = new Parameters();
+    OperationOutcome outcome = new OperationOutcome();
+    int enrolled = 0;
+    for (String[] pair : accepted) {
+      String patient = pair[0];
+      String group = pair[1];
+      try {
+        enrolment.add(group, new EnrolmentService.Request(patient, null, null, false));
+        enrolled++;
+        Parameters.ParametersParameterComponent a = out.addParameter().setName("assignment");
+        a.addPart().setName("patient").setValue(new Reference(patient));
+        a.addPart().setName("group").setValue(new Reference(group));
+        outcome
+            .addIssue()
+            .setSeverity(OperationOutcome.IssueSeverity.INFORMATION)
+            .setCode(OperationOutcome.IssueType.INFORMATIONAL)
+            .setDiagnostics(patient + " enrolled in " + group);
+      } catch (BookingConflictException | InvalidParameter e) {
+        outcome
+            .addIssue()
+            .setSeverity(OperationOutcome.IssueSeverity.ERROR)
+            .setCode(OperationOutcome.IssueType.CONFLICT)
+            .setDiagnostics(patient + " not enrolled in " + group + ": " + e.getMessage());
+      } catch (ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException e) {
+        outcome
+            .addIssue()
+            .setSeverity(OperationOutcome.IssueSeverity.ERROR)
+            .setCode(OperationOutcome.IssueType.NOTFOUND)
+            .setDiagnostics(patient + " not enrolled in " + group + ": " + e.getMessage());
+      }
+    }
+    out.addParameter().setName("totalScore").setValue(new DecimalType(0));
+    out.addParameter()
+        .setName("method")
+        .setValue(
+            new StringType("applied " + enrolled + " of " + accepted.size() + " assignments"));
+    out.addParameter().setName("outcome").setResource(outcome);
+    return out;
+  }
+}

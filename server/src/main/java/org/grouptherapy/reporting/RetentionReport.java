@@ -1,0 +1,197 @@
+package org.grouptherapy.reporting;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.DateParam;
+import ca.uhn.fhir.rest.param.DateRangeParam;
+import ca.uhn.fhir.rest.param.ParamPrefixEnum;
+import ca.uhn.fhir.rest.param.TokenParam;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.grouptherapy.intake.IntakeCodes;
+import org.grouptherapy.intake.IntakePipeline;
+import org.grouptherapy.placement.PlacementFacts;
+import org.grouptherapy.scheduling.InvalidParameter;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Appointment;
+import org.hl7.fhir.r4.model.DecimalType;
+import org.hl7.fhir.r4.model.Group;
+import org.hl7.fhir.r4.model.IntegerType;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.StringType;
+import org.hl7.fhir.r4.model.Task;
+import org.springframework.stereotype.Service;
+
+/**
+ * Retention at session N (8 by default): of the members who joined a group in a period and whose
+ * Nth session since joining has taken place, the share still attending at it: listed in that
+ * session and not declined. By group, modality and intake path (structured: an intake Task reached
+ * placement-decided; direct: none did).
+ */
+@Service
+public class RetentionReport {
+
+  private static final Set<Appointment.AppointmentStatus> HELD =
+      Set.of(
+          Appointment.AppointmentStatus.BOOKED,
+          Appointment.AppointmentStatus.ARRIVED,
+          Appointment.AppointmentStatus.FULFILLED,
+          Appointment.AppointmentStatus.CHECKEDIN);
+
+  private final DaoRegistry daos;
+  private final PlacementFacts facts;
+  private final Clock clock;
+
+  RetentionReport(DaoRegistry daos, PlacementFacts facts, Clock clock) {
+    this.daos = daos;
+    this.facts = facts;
+    this.clock = clock;
+  }
+
+  private record Row(String dimension, String value) {}
+
+  public Parameters report(LocalDate start, LocalDate end, int sessionNumber) {
+    if (end.isBefore(start)) {
+      throw InvalidParameter.unprocessable("end", "end " + end + " is before start " + start);
+    }
+    if (sessionNumber < 1) {
+      throw InvalidParameter.unprocessable("session", "session must be 1 or more");
+    }
+    SystemRequestDetails read = new SystemRequestDetails();
+    List<Group> groups = new ArrayList<>();
+    for (IBaseResource found :
+        daos.getResourceDao(Group.class)
+            .searchForResources(SearchParameterMap.newSynchronous(), read)) {
+      if (PlacementFacts.isTherapyGroup((Group) found)) {
+        groups.add((Group) found);
+      }
+    }
+    ZoneId zone = ZoneId.systemDefault();
+    SearchParameterMap sessionSearch = SearchParameterMap.newSynchronous();
+    sessionSearch.add(
+        Appointment.SP_DATE,
+        new DateRangeParam(
+            new DateParam(
+                ParamPrefixEnum.GREATERTHAN_OR_EQUALS,
+                Date.from(start.minusDays(1).atStartOfDay(zone).toInstant())),
+            new DateParam(ParamPrefixEnum.LESSTHAN, Date.from(clock.instant()))));
+    Map<String, List<Appointment>> sessions = new HashMap<>();
+    for (IBaseResource found :
+        daos.getResourceDao(Appointment.class).searchForResources(sessionSearch, read)) {
+      Appointment session = (Appointment) found;
+      if (!HELD.contains(session.getStatus())) {
+        continue;
+      }
+      session.getSupportingInformation().stream()
+          .map(Reference::getReference)
+          .filter(r -> r != null && r.startsWith("Group/"))
+          .findFirst()
+          .ifPresent(g -> sessions.computeIfAbsent(g, k -> new ArrayList<>()).add(session));
+    }
+    sessions.values().forEach(l -> l.sort(Comparator.comparing(Appointment::getStart)));
+    Set<String> structured = structuredIntakes(read);
+    Map<Row, int[]> counts = new LinkedHashMap<>();
+    for (Group group : groups) {
+      String groupId = group.getIdElement().toUnqualifiedVersionless().getValue();
+      ZoneId groupZone = facts.zoneOf(group);
+      List<Appointment> held = sessions.getOrDefault(groupId, List.of());
+      for (Group.GroupMemberComponent member : group.getMember()) {
+        if (!member.hasEntity() || !member.getPeriod().hasStart()) {
+          continue;
+        }
+        LocalDate joined =
+            LocalDate.parse(
+                member.getPeriod().getStartElement().getValueAsString().substring(0, 10));
+        if (joined.isBefore(start) || joined.isAfter(end)) {
+          continue;
+        }
+        String patient = member.getEntity().getReference();
+        List<Appointment> since =
+            held.stream()
+                .filter(
+                    s -> !s.getStart().toInstant().atZone(groupZone).toLocalDate().isBefore(joined))
+                .toList();
+        if (since.size() < sessionNumber) {
+          continue;
+        }
+        Appointment nth = since.get(sessionNumber - 1);
+        boolean retained =
+            nth.getParticipant().stream()
+                .anyMatch(
+                    p ->
+                        patient.equals(p.getActor().getReference())
+                            && p.getStatus() != Appointment.ParticipationStatus.DECLINED);
+        String modality = group.getCode().getCodingFirstRep().getCode();
+        for (Row row :
+            List.of(
+                new Row("overall", "all"),
+                new Row("group", groupId),
+                new Row("modality", modality == null ? "unknown" : modality),
+                new Row("intake-path", structured.contains(patient) ? "structured" : "direct"))) {
+          int[] c = counts.computeIfAbsent(row, r -> new int[2]);
+          c[0]++;
+          c[1] += retained ? 1 : 0;
+        }
+      }
+    }
+    counts.putIfAbsent(new Row("overall", "all"), new int[2]);
+    Parameters out = new Parameters();
+    counts.entrySet().stream()
+        .sorted(
+            Comparator.comparing((Map.Entry<Row, int[]> e) -> order(e.getKey().dimension()))
+                .thenComparing(e -> e.getKey().value()))
+        .forEach(
+            e -> {
+              Parameters.ParametersParameterComponent row = out.addParameter().setName("row");
+              row.addPart().setName("dimension").setValue(new StringType(e.getKey().dimension()));
+              row.addPart().setName("value").setValue(new StringType(e.getKey().value()));
+              row.addPart().setName("members").setValue(new IntegerType(e.getValue()[0]));
+              row.addPart().setName("retained").setValue(new IntegerType(e.getValue()[1]));
+              if (e.getValue()[0] > 0) {
+                row.addPart()
+                    .setName("rate")
+                    .setValue(
+                        new DecimalType(
+                            BigDecimal.valueOf(e.getValue()[1])
+                                .divide(
+                                    BigDecimal.valueOf(e.getValue()[0]), 3, RoundingMode.HALF_UP)));
+              }
+            });
+    return out;
+  }
+
+  private static int order(String dimension) {
+    return List.of("overall", "group", "modality", "intake-path").indexOf(dimension);
+  }
+
+  /** People with an intake that reached placement-decided or beyond. */
+  private Set<String> structuredIntakes(SystemRequestDetails read) {
+    SearchParameterMap search =
+        SearchParameterMap.newSynchronous()
+            .add(Task.SP_CODE, new TokenParam(IntakeCodes.CODES_SYSTEM, "intake"));
+    Set<String> people = new HashSet<>();
+    int decided = IntakePipeline.STAGES.indexOf("placement-decided");
+    for (IBaseResource found : daos.getResourceDao(Task.class).searchForResources(search, read)) {
+      Task task = (Task) found;
+      String stage = IntakePipeline.stageOf(task).orElse("");
+      if (IntakePipeline.STAGES.indexOf(stage) >= decided && task.hasFor()) {
+        people.add(task.getFor().getReference());
+      }
+    }
+    return people;
+  }
+}
