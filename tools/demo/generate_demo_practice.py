@@ -262,10 +262,17 @@ GROUPS = [
     ("dbt-monday", "DBT Skills — Monday Evening", "dbt-skills", "closed", 6, 10, range(0, 9), ["okafor", "haddad"], "willow", 0, "18:00", 90),
     ("process-tuesday", "Interpersonal Process Group", "process", "open", 5, 9, range(9, 16), ["lindqvist"], "cedar", 1, "17:30", 90),
     ("anxiety-psychoed", "Anxiety Psychoeducation (virtual)", "psychoeducation", "closed", 6, 12, range(16, 24), ["ramirez"], "telehealth", 2, "12:00", 60),
-    ("grief-support", "Grief and Loss Support Group", "support", "open", 4, 8, range(24, 30), ["chen"], "birch", 3, "18:30", 75),
+    ("grief-support", "Grief and Loss Support Group", "support", "open", 4, 6, range(24, 30), ["chen"], "birch", 3, "18:30", 75),
     ("multi-family", "Adolescent Multi-Family Group", "multi-family", "closed", 4, 6, range(30, 36), ["abernathy", "osei"], "maple", 5, "10:00", 90),
     ("cbt-depression", "CBT for Depression (virtual)", "cbt", "open", 5, 10, range(36, 40), ["nakamura"], "telehealth", 4, "16:00", 90),
 ]
+
+# Placement: clinical focus (ICD-10-CM categories), age ranges, acuity limits.
+FOCUS = {"dbt-monday": ["F60.3", "F33"], "process-tuesday": ["F33", "F41", "F43"], "anxiety-psychoed": ["F41"],
+         "grief-support": ["F43.2", "Z63.4"], "multi-family": ["F91", "F32", "F41"], "cbt-depression": ["F32", "F33"]}
+AGES = {"dbt-monday": (18, 65), "process-tuesday": (21, 75), "anxiety-psychoed": (18, 80),
+        "grief-support": (18, 90), "multi-family": (12, 17), "cbt-depression": (18, 80)}
+ACUITY = {"process-tuesday": 3, "dbt-monday": 4}
 
 BYDAY = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 PREP, DOCS = 15, 20
@@ -334,6 +341,14 @@ for key, name, modality, enrolment, cap_min, cap_max, members, facilitators, roo
     ]
     if virtual:
         extensions.append({"url": f"{BASE}/StructureDefinition/group-join-url", "valueUrl": join})
+    for code in FOCUS[key]:
+        extensions.append({"url": f"{BASE}/StructureDefinition/group-clinical-focus", "valueCodeableConcept": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": code}]}})
+    low, high = AGES[key]
+    extensions.append({"url": f"{BASE}/StructureDefinition/group-age-range", "valueRange": {"low": {"value": low, "unit": "a", "system": "http://unitsofmeasure.org", "code": "a"}, "high": {"value": high, "unit": "a", "system": "http://unitsofmeasure.org", "code": "a"}}})
+    if enrolment == "closed":
+        extensions.append({"url": f"{BASE}/StructureDefinition/group-cohort-start", "valueDate": (ANCHOR_MONDAY + timedelta(weeks=4 + weekday)).isoformat()})
+    if key in ACUITY:
+        extensions.append({"url": f"{BASE}/StructureDefinition/group-acuity-limit", "valuePositiveInt": ACUITY[key]})
     for i, f in enumerate(facilitators):
         extensions.append({"url": f"{BASE}/StructureDefinition/group-facilitator", "extension": [
             {"url": "practitioner", "valueReference": {"reference": therapists[f]}},
@@ -421,6 +436,47 @@ block("nakamura", "pto", at(1, 1, "00:00"), at(1, 2, "00:00"), "pto/nakamura", s
       comment="Vacation day")
 block("ramirez", "pto", at(2, 3, "00:00"), at(2, 5, "00:00"), "pto/ramirez", status="busy-unavailable",
       comment="Conference")
+
+# --- Group consents: every member signed treatment and confidentiality (and telehealth if virtual) --
+VIRTUAL_MEMBERS = set(range(16, 24)) | set(range(36, 40))
+CONSENT_NAMES = {"group-treatment": "Group treatment consent", "group-confidentiality": "Group confidentiality agreement", "telehealth": "Telehealth consent"}
+for m in range(40):
+    kinds = ["group-treatment", "group-confidentiality"] + (["telehealth"] if m in VIRTUAL_MEMBERS else [])
+    signed = (ANCHOR_MONDAY - timedelta(weeks=7 + (m % 4))).isoformat()
+    for kind in kinds:
+        add(
+            {
+                "resourceType": "Consent",
+                "status": "active",
+                "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "treatment"}]},
+                "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}]},
+                             {"coding": [{"system": f"{BASE}/CodeSystem/consent-kind", "code": kind, "display": CONSENT_NAMES[kind]}]}],
+                "patient": {"reference": patients[m]},
+                "dateTime": signed + "T10:00:00-05:00",
+                "organization": [{"reference": practice}],
+                "policy": [{"uri": f"https://riverbend-groups.example.org/policies/{kind}"}],
+                "sourceAttachment": {"contentType": "application/pdf", "title": f"{CONSENT_NAMES[kind]} (signed {signed})", "url": f"https://riverbend-groups.example.org/forms/{kind}/{m}.pdf"},
+                "provision": {"period": {"start": signed, "end": (ANCHOR_MONDAY + timedelta(weeks=52)).isoformat()}},
+            },
+            f"consent/{m}/{kind}",
+            f"consent-{m}-{kind}",
+        )
+
+# --- The full grief group's waitlist: two people wait for a seat ------------------------------------
+add(
+    {
+        "resourceType": "List",
+        "status": "current",
+        "mode": "working",
+        "title": "Waitlist: Grief and Loss Support Group",
+        "code": {"coding": [{"system": f"{BASE}/CodeSystem/intake-codes", "code": "waitlist"}]},
+        "subject": {"reference": group_refs["grief-support"]},
+        "orderedBy": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/list-order", "code": "entry-date"}]},
+        "entry": [{"item": {"reference": patients[m]}, "date": (ANCHOR_MONDAY - timedelta(days=10 - m % 5)).isoformat()} for m in (9, 12)],
+    },
+    "list/waitlist-grief",
+    "waitlist-grief-support",
+)
 
 # --- Pending member change requests -------------------------------------------------------------
 for n, (group_key, week, member, text) in enumerate([

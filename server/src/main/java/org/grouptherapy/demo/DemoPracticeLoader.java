@@ -33,7 +33,7 @@ class DemoPracticeLoader implements ApplicationRunner {
   static final String DATA_SET = "demo-practice";
 
   /** Raised when the demo changes: the new version updates the old one in place. */
-  static final int VERSION = 2;
+  static final int VERSION = 3;
 
   private static final String BUNDLE = "demo/demo-practice.json";
   private static final Logger log = LoggerFactory.getLogger(DemoPracticeLoader.class);

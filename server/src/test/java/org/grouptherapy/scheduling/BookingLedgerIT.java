@@ -190,7 +190,9 @@ class BookingLedgerIT {
     assertThat(overRoom.status()).isEqualTo(409);
     assertThat(overRoom.diagnostics()).contains(smallRoom + " seats 2 but the session has 3");
 
-    String tinyGroup = practice.createGroup("Tiny", room, List.of(therapist), members, 2);
+    // The group holds two members (its maximum); a session listing a third is over capacity.
+    String tinyGroup =
+        practice.createGroup("Tiny", room, List.of(therapist), members.subList(0, 2), 2);
     FhirHttp.Response overGroup =
         fhir.post(
             "Appointment",
