@@ -35,7 +35,6 @@ import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Communication;
 import org.hl7.fhir.r4.model.DateTimeType;
-import org.hl7.fhir.r4.model.Flag;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.IntegerType;
@@ -118,7 +117,7 @@ public class EnrolmentService {
       throw new BookingConflictException(
           List.of(patient + " is already a member of " + groupId), "patient");
     }
-    if (hasReviewFlag(patient, read)) {
+    if (facts.underClinicianReview(patient)) {
       throw new BookingConflictException(
           List.of(
               patient
@@ -485,15 +484,6 @@ public class EnrolmentService {
       throw InvalidParameter.unprocessable("patient", reference + " does not exist");
     }
     return new IdType(reference).toUnqualifiedVersionless().getValue();
-  }
-
-  private boolean hasReviewFlag(String patient, SystemRequestDetails read) {
-    SearchParameterMap search =
-        SearchParameterMap.newSynchronous().add(Flag.SP_SUBJECT, new ReferenceParam(patient));
-    return daos.getResourceDao(Flag.class).searchForResources(search, read).stream()
-        .map(Flag.class::cast)
-        .filter(f -> f.getStatus() == Flag.FlagStatus.ACTIVE)
-        .anyMatch(PlacementFacts::isClinicianReview);
   }
 
   boolean isVirtual(Group group, SystemRequestDetails read) {

@@ -173,13 +173,7 @@ public class PlacementFacts {
         }
       }
     }
-    SearchParameterMap flagSearch =
-        SearchParameterMap.newSynchronous().add(Flag.SP_SUBJECT, new ReferenceParam(patientId));
-    boolean review =
-        daos.getResourceDao(Flag.class).searchForResources(flagSearch, read).stream()
-            .map(Flag.class::cast)
-            .filter(f -> f.getStatus() == Flag.FlagStatus.ACTIVE)
-            .anyMatch(PlacementFacts::isClinicianReview);
+    boolean review = underClinicianReview(patientId);
     Integer age =
         patient.hasBirthDate()
             ? Period.between(
@@ -196,6 +190,19 @@ public class PlacementFacts {
         review,
         availability,
         mode);
+  }
+
+  /** Whether an active clinician-review Flag from screening blocks the person's placement. */
+  public boolean underClinicianReview(String patient) {
+    SearchParameterMap search =
+        SearchParameterMap.newSynchronous().add(Flag.SP_SUBJECT, new ReferenceParam(patient));
+    return daos
+        .getResourceDao(Flag.class)
+        .searchForResources(search, new SystemRequestDetails())
+        .stream()
+        .map(Flag.class::cast)
+        .filter(f -> f.getStatus() == Flag.FlagStatus.ACTIVE)
+        .anyMatch(PlacementFacts::isClinicianReview);
   }
 
   static boolean isClinicianReview(Flag flag) {
@@ -522,25 +529,36 @@ public class PlacementFacts {
       birthDatesSince = now;
     }
     List<String> missing = patients.stream().filter(p -> !birthDates.containsKey(p)).toList();
-    for (int from = 0; from < missing.size(); from += 500) {
-      List<String> chunk = missing.subList(from, Math.min(missing.size(), from + 500));
-      TokenOrListParam ids = new TokenOrListParam();
-      chunk.forEach(p -> ids.add(new TokenParam(new IdType(p).getIdPart())));
-      SearchParameterMap search = SearchParameterMap.newSynchronous().add("_id", ids);
-      for (IBaseResource found :
-          daos.getResourceDao(Patient.class)
-              .searchForResources(search, new SystemRequestDetails())) {
-        Patient patient = (Patient) found;
-        birthDates.put(
-            patient.getIdElement().toUnqualifiedVersionless().getValue(),
-            patient.hasBirthDate()
-                ? Optional.of(LocalDate.parse(patient.getBirthDateElement().getValueAsString()))
-                : Optional.empty());
-      }
-      chunk.forEach(p -> birthDates.putIfAbsent(p, Optional.empty()));
+    Map<String, Patient> found = patients(missing);
+    for (String id : missing) {
+      Patient patient = found.get(id);
+      birthDates.put(
+          id,
+          patient != null && patient.hasBirthDate()
+              ? Optional.of(LocalDate.parse(patient.getBirthDateElement().getValueAsString()))
+              : Optional.empty());
     }
     Map<String, Optional<LocalDate>> out = new HashMap<>();
     patients.forEach(p -> out.put(p, birthDates.getOrDefault(p, Optional.empty())));
     return out;
+  }
+
+  /** Patients by reference, read 500 at a time; unknown ones are left out. */
+  Map<String, Patient> patients(java.util.Collection<String> references) {
+    List<String> ids = List.copyOf(references);
+    Map<String, Patient> found = new HashMap<>();
+    for (int from = 0; from < ids.size(); from += 500) {
+      TokenOrListParam any = new TokenOrListParam();
+      ids.subList(from, Math.min(ids.size(), from + 500))
+          .forEach(p -> any.add(new TokenParam(new IdType(p).getIdPart())));
+      for (IBaseResource r :
+          daos.getResourceDao(Patient.class)
+              .searchForResources(
+                  SearchParameterMap.newSynchronous().add("_id", any),
+                  new SystemRequestDetails())) {
+        found.put(r.getIdElement().toUnqualifiedVersionless().getValue(), (Patient) r);
+      }
+    }
+    return found;
   }
 }

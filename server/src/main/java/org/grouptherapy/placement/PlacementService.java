@@ -1,10 +1,7 @@
 package org.grouptherapy.placement;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
-import ca.uhn.fhir.rest.param.TokenOrListParam;
-import ca.uhn.fhir.rest.param.TokenParam;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -17,11 +14,9 @@ import java.util.Map;
 import java.util.Set;
 import org.grouptherapy.scheduling.BookingConflictException;
 import org.grouptherapy.scheduling.InvalidParameter;
-import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.DecimalType;
-import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.ListResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
@@ -140,7 +135,7 @@ public class PlacementService {
         facts.latestScores(people.isEmpty() ? List.of("Patient/none") : people);
     Map<String, QuestionnaireResponse> readiness =
         facts.readinessResponses(people.isEmpty() ? List.of("Patient/none") : people);
-    Map<String, Patient> patients = patients(people, read);
+    Map<String, Patient> patients = facts.patients(people);
     List<PlacementScorer.GroupFacts> open =
         groups.values().stream().filter(g -> g.openSeats() > 0).toList();
     LocalDate today = facts.today();
@@ -225,21 +220,6 @@ public class PlacementService {
                     + candidates.size()
                     + " feasible pairs"));
     return out;
-  }
-
-  private Map<String, Patient> patients(List<String> ids, SystemRequestDetails read) {
-    Map<String, Patient> found = new HashMap<>();
-    for (int from = 0; from < ids.size(); from += 500) {
-      TokenOrListParam any = new TokenOrListParam();
-      ids.subList(from, Math.min(ids.size(), from + 500))
-          .forEach(p -> any.add(new TokenParam(new IdType(p).getIdPart())));
-      for (IBaseResource r :
-          daos.getResourceDao(Patient.class)
-              .searchForResources(SearchParameterMap.newSynchronous().add("_id", any), read)) {
-        found.put(r.getIdElement().toUnqualifiedVersionless().getValue(), (Patient) r);
-      }
-    }
-    return found;
   }
 
   /**

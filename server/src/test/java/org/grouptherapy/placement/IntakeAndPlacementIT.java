@@ -620,11 +620,17 @@ class IntakeAndPlacementIT {
   }
 
   static ParametersParameterComponent rowFor(Parameters board, String task) {
-    return board.getParameter().stream()
+    return entry(board, "intake", "task", task);
+  }
+
+  /** The output parameter of a name whose reference part points at the given resource. */
+  static ParametersParameterComponent entry(
+      Parameters out, String name, String part, String reference) {
+    return out.getParameter().stream()
         .filter(
             p ->
-                "intake".equals(p.getName())
-                    && task.equals(((Reference) part(p, "task")).getReference()))
+                name.equals(p.getName())
+                    && reference.equals(((Reference) part(p, part)).getReference()))
         .findFirst()
         .orElseThrow();
   }
@@ -645,13 +651,7 @@ class IntakeAndPlacementIT {
   }
 
   static ParametersParameterComponent candidate(Parameters out, String group) {
-    return out.getParameter().stream()
-        .filter(
-            p ->
-                "candidate".equals(p.getName())
-                    && group.equals(((Reference) part(p, "group")).getReference()))
-        .findFirst()
-        .orElseThrow();
+    return entry(out, "candidate", "group", group);
   }
 
   static List<String> reasons(ParametersParameterComponent parameter) {
@@ -662,13 +662,6 @@ class IntakeAndPlacementIT {
   }
 
   static List<String> reasonsOfExcluded(Parameters out, String group) {
-    return reasons(
-        out.getParameter().stream()
-            .filter(
-                p ->
-                    "excluded".equals(p.getName())
-                        && group.equals(((Reference) part(p, "group")).getReference()))
-            .findFirst()
-            .orElseThrow());
+    return reasons(entry(out, "excluded", "group", group));
   }
 }
