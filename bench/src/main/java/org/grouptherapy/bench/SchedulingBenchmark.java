@@ -4,15 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
@@ -56,11 +52,10 @@ public final class SchedulingBenchmark {
   /** Groups scheduled first on each server, unmeasured, so that both are warm (JIT, caches). */
   private static final int WARMUP = 10;
 
-  private final HttpClient http = HttpClient.newHttpClient();
-  private final String base;
+  private final BenchClient fhir;
 
   private SchedulingBenchmark(String base) {
-    this.base = base;
+    this.fhir = new BenchClient(base);
   }
 
   /** The practice the benchmark schedules for. */
@@ -631,66 +626,19 @@ public final class SchedulingBenchmark {
   // --- HTTP ---------------------------------------------------------------------------------
 
   private String create(String type, ObjectNode resource) throws Exception {
-    resource.put("resourceType", type);
-    HttpResponse<String> response = post(type, resource);
-    if (response.statusCode() != 201) {
-      throw new IllegalStateException(type + " " + response.statusCode() + ": " + response.body());
-    }
-    String location = response.headers().firstValue("Location").orElseThrow();
-    String[] parts = location.substring(location.indexOf("/fhir/") + 6).split("/");
-    return parts[0] + "/" + parts[1];
+    return fhir.create(type, resource);
   }
 
-  /** Creates the resources in one transaction; returns their ids in order. */
   private List<String> transact(List<ObjectNode> resources) throws Exception {
-    ObjectNode bundle =
-        JSON.createObjectNode().put("resourceType", "Bundle").put("type", "transaction");
-    ArrayNode entries = bundle.putArray("entry");
-    for (ObjectNode resource : resources) {
-      entries
-          .addObject()
-          .<ObjectNode>set("resource", resource)
-          .putObject("request")
-          .put("method", "POST")
-          .put("url", resource.path("resourceType").asText());
-    }
-    HttpResponse<String> response = post("", bundle);
-    if (response.statusCode() != 200) {
-      throw new IllegalStateException(
-          "transaction "
-              + response.statusCode()
-              + ": "
-              + response.body().substring(0, Math.min(600, response.body().length())));
-    }
-    List<String> ids = new ArrayList<>();
-    for (JsonNode entry : JSON.readTree(response.body()).path("entry")) {
-      String location = entry.path("response").path("location").asText();
-      String[] parts = location.split("/");
-      ids.add(parts[0] + "/" + parts[1]);
-    }
-    return ids;
+    return fhir.transact(resources);
   }
 
   private HttpResponse<String> post(String path, JsonNode body) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create(base + (path.isEmpty() ? "" : "/" + path)))
-            .timeout(Duration.ofMinutes(10))
-            .header("Content-Type", "application/fhir+json")
-            .header("Accept", "application/fhir+json")
-            .header("Prefer", "return=minimal")
-            .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return fhir.post(path, body);
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create(base + "/" + path))
-            .timeout(Duration.ofMinutes(2))
-            .header("Accept", "application/fhir+json")
-            .GET()
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return fhir.get(path);
   }
 
   // --- report -------------------------------------------------------------------------------

@@ -183,10 +183,7 @@ class CalendarOperations implements FhirOperationProvider {
     if (revoke != null && !revoke.hasValue()) {
       throw new InvalidRequestException("revoke must be true or false");
     }
-    String token =
-        feeds.rotate(
-            actor,
-            caller.map(a -> a.fhirUser() != null ? a.fhirUser() : a.clientId()).orElse(null));
+    String token = feeds.rotate(actor, callers.actor(request).orElse(null));
     out.addParameter()
         .setName("url")
         .setValue(new UrlType(urls.baseUrl() + CalendarFeedController.PATH + token + ".ics"));

@@ -528,16 +528,7 @@ public class IntakePipeline implements FhirStorageInterceptor {
             + stage
             + (skipped.isEmpty() ? "" : " (passed " + String.join(", ", skipped) + ")"));
     String who =
-        request instanceof SystemRequestDetails
-            ? null
-            : callers
-                .current(request)
-                .map(
-                    c ->
-                        c.access().fhirUser() != null
-                            ? c.access().fhirUser()
-                            : c.access().clientId())
-                .orElse(null);
+        request instanceof SystemRequestDetails ? null : callers.actor(request).orElse(null);
     if (who != null && who.contains("/")) {
       note.setAuthor(new Reference(who));
     } else {

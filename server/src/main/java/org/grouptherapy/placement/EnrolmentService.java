@@ -21,10 +21,12 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.grouptherapy.fhir.Outcomes;
 import org.grouptherapy.intake.Consents;
 import org.grouptherapy.intake.IntakeCodes;
 import org.grouptherapy.intake.IntakePipeline;
 import org.grouptherapy.scheduling.BookingConflictException;
+import org.grouptherapy.scheduling.CalendarDirectory;
 import org.grouptherapy.scheduling.InvalidParameter;
 import org.grouptherapy.scheduling.ScheduleChange;
 import org.grouptherapy.scheduling.ScheduleChangeListener;
@@ -185,7 +187,7 @@ public class EnrolmentService {
             "patient");
       }
       int position = waitlist(group, patient);
-      info(
+      Outcomes.info(
           outcome,
           group.getName() + " is full: " + patient + " is number " + position + " on its waitlist");
       out.addParameter().setName("waitlistPosition").setValue(new IntegerType(position));
@@ -221,7 +223,7 @@ public class EnrolmentService {
     commit(bundle);
     removeFromWaitlist(groupId, patient, read);
     pipeline.advance(patient, "placement-decided", "Enrolled in " + group.getName());
-    info(
+    Outcomes.info(
         outcome,
         patient
             + " joins "
@@ -234,8 +236,9 @@ public class EnrolmentService {
             + (joined.size() == 1 ? "" : "s"));
     out.addParameter().setName("sessions").setValue(new IntegerType(joined.size()));
     if (joined.isEmpty()) {
-      warn(
+      Outcomes.warning(
           outcome,
+          OperationOutcome.IssueType.INCOMPLETE,
           "No session is scheduled yet: orientation is sent when you tell the member the first date");
       return out;
     }
@@ -372,7 +375,7 @@ public class EnrolmentService {
               waitlistOf(groupId, read)
                   .map(l -> (int) l.getEntry().stream().filter(e -> !e.getDeleted()).count())
                   .orElse(0);
-          info(
+          Outcomes.info(
               outcome,
               patient
                   + " leaves "
@@ -487,21 +490,17 @@ public class EnrolmentService {
   }
 
   boolean isVirtual(Group group, SystemRequestDetails read) {
-    if (group.getExtensionByUrl(SchedulingCodes.GROUP_JOIN_URL) != null) {
-      return true;
-    }
-    var location = group.getExtensionByUrl(SchedulingCodes.GROUP_LOCATION);
-    if (location != null && location.getValue() instanceof Reference r && r.hasReference()) {
-      try {
-        org.hl7.fhir.r4.model.Location place =
-            daos.getResourceDao(org.hl7.fhir.r4.model.Location.class)
-                .read(new IdType(r.getReference()), read);
-        return place.getPhysicalType().getCoding().stream().anyMatch(c -> "vi".equals(c.getCode()));
-      } catch (ResourceNotFoundException | ResourceGoneException e) {
-        return false;
-      }
-    }
-    return false;
+    return CalendarDirectory.meetsOnline(
+        group,
+        reference -> {
+          try {
+            return CalendarDirectory.isVirtual(
+                daos.getResourceDao(org.hl7.fhir.r4.model.Location.class)
+                    .read(new IdType(reference), read));
+          } catch (ResourceNotFoundException | ResourceGoneException e) {
+            return false;
+          }
+        });
   }
 
   private List<Appointment> futureSessions(
@@ -541,21 +540,5 @@ public class EnrolmentService {
     entityManager.flush();
     systemDao.transactionNested(SeriesService.writer(null), bundle);
     entityManager.flush();
-  }
-
-  private static void info(OperationOutcome outcome, String text) {
-    outcome
-        .addIssue()
-        .setSeverity(OperationOutcome.IssueSeverity.INFORMATION)
-        .setCode(OperationOutcome.IssueType.INFORMATIONAL)
-        .setDiagnostics(text);
-  }
-
-  private static void warn(OperationOutcome outcome, String text) {
-    outcome
-        .addIssue()
-        .setSeverity(OperationOutcome.IssueSeverity.WARNING)
-        .setCode(OperationOutcome.IssueType.INCOMPLETE)
-        .setDiagnostics(text);
   }
 }

@@ -32,6 +32,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.grouptherapy.intake.IntakeCodes;
+import org.grouptherapy.scheduling.CalendarDirectory;
 import org.grouptherapy.scheduling.InvalidParameter;
 import org.grouptherapy.scheduling.SchedulingCodes;
 import org.grouptherapy.system.AppProperties;
@@ -335,7 +336,7 @@ public class PlacementFacts {
         daos.getResourceDao(Location.class)
             .searchForResources(SearchParameterMap.newSynchronous(), read)) {
       Location location = (Location) found;
-      if (location.getPhysicalType().getCoding().stream().anyMatch(c -> "vi".equals(c.getCode()))) {
+      if (CalendarDirectory.isVirtual(location)) {
         virtualLocations.add(location.getIdElement().toUnqualifiedVersionless().getValue());
       }
     }
@@ -375,12 +376,7 @@ public class PlacementFacts {
       for (Appointment session : upcoming) {
         windows.add(window(session.getStart().toInstant().atZone(zone)));
       }
-      Extension location = group.getExtensionByUrl(SchedulingCodes.GROUP_LOCATION);
-      boolean virtual =
-          group.getExtensionByUrl(SchedulingCodes.GROUP_JOIN_URL) != null
-              || (location != null
-                  && location.getValue() instanceof Reference r
-                  && virtualLocations.contains(r.getReference()));
+      boolean virtual = CalendarDirectory.meetsOnline(group, virtualLocations::contains);
       Range ages2 =
           group.getExtensionByUrl(IntakeCodes.GROUP_AGE_RANGE) != null
                   && group.getExtensionByUrl(IntakeCodes.GROUP_AGE_RANGE).getValue()

@@ -180,6 +180,14 @@ public class PlacementService {
                             : Math.max(0, g.acuityLimit() - g.severeMembers())))
             .toList();
     int[] assigned = WaitlistSolver.solve(persons.size(), seats, candidates);
+    int[] byHand = WaitlistSolver.firstComeFirstServed(persons.size(), seats, candidates);
+    BigDecimal byHandTotal = BigDecimal.ZERO.setScale(3);
+    for (int p = 0; p < persons.size(); p++) {
+      if (byHand[p] >= 0) {
+        byHandTotal =
+            byHandTotal.add(BigDecimal.valueOf(fitOf.get(((long) p << 32) | byHand[p]).score()));
+      }
+    }
     BigDecimal total = BigDecimal.ZERO.setScale(3);
     for (int p = 0; p < persons.size(); p++) {
       String id = persons.get(p).id();
@@ -208,6 +216,7 @@ public class PlacementService {
           u.addPart().setName("reason").setValue(new StringType(why));
         });
     out.addParameter().setName("totalScore").setValue(new DecimalType(total));
+    out.addParameter().setName("firstComeFirstServedScore").setValue(new DecimalType(byHandTotal));
     out.addParameter()
         .setName("method")
         .setValue(

@@ -10,9 +10,12 @@ import java.util.List;
  * score, exactly, as a minimum-cost flow: source → person (1) → group, or through the group's
  * acuity gate for a person with severe scores (the gate's capacity is how many more severe members
  * the group takes) → group → sink (open seats). Edge costs are minus the scores (integers in
- * thousandths). Successive shortest paths with Bellman-Ford queues (SPFA); augmenting stops when no
- * path has negative cost, so nobody is placed at a loss. People and groups are taken in the order
- * given, so the same input gives the same answer.
+ * thousandths). Primal-dual successive shortest paths: node potentials start from the shortest
+ * distances on the initial graph (a DAG, so one pass in order), each round runs Dijkstra on the
+ * reduced costs and then sends a blocking flow along every shortest path at once (Dinic on the
+ * edges whose reduced cost is zero). Augmenting stops when the shortest path no longer has negative
+ * cost, so nobody is placed at a loss. People and groups are taken in the order given, so the same
+ * input gives the same answer.
  */
 public final class WaitlistSolver {
 
@@ -53,7 +56,7 @@ public final class WaitlistSolver {
       int to = candidate.severe() ? gateBase + candidate.group() : groupBase + candidate.group();
       edgeOf[c] = graph.add(personBase + candidate.person(), to, 1, -candidate.score());
     }
-    graph.minCostFlow(0, 1);
+    graph.minCostFlow(0, 1, dagOrder(people, g, personBase, groupBase, gateBase));
     int[] assigned = new int[people];
     Arrays.fill(assigned, -1);
     for (int c = 0; c < candidates.size(); c++) {
@@ -64,8 +67,61 @@ public final class WaitlistSolver {
     return assigned;
   }
 
+  /**
+   * What placing by hand would do, for comparison: people in waitlist order, each taking their
+   * best-scoring group that still has a seat (and acuity room, if severe).
+   */
+  public static int[] firstComeFirstServed(
+      int people, List<Seats> groups, List<Candidate> candidates) {
+    int[] open = groups.stream().mapToInt(Seats::open).toArray();
+    int[] severeRoom = groups.stream().mapToInt(Seats::severeRoom).toArray();
+    List<List<Candidate>> byPerson = new ArrayList<>();
+    for (int p = 0; p < people; p++) {
+      byPerson.add(new ArrayList<>());
+    }
+    candidates.forEach(c -> byPerson.get(c.person()).add(c));
+    int[] assigned = new int[people];
+    Arrays.fill(assigned, -1);
+    for (int p = 0; p < people; p++) {
+      Candidate best = null;
+      for (Candidate c : byPerson.get(p)) {
+        boolean fits = open[c.group()] > 0 && (!c.severe() || severeRoom[c.group()] != 0);
+        if (fits && (best == null || c.score() > best.score())) {
+          best = c;
+        }
+      }
+      if (best != null) {
+        assigned[p] = best.group();
+        open[best.group()]--;
+        if (best.severe() && severeRoom[best.group()] > 0) {
+          severeRoom[best.group()]--;
+        }
+      }
+    }
+    return assigned;
+  }
+
+  /** The nodes in an order where every initial edge points forward. */
+  private static int[] dagOrder(int people, int g, int personBase, int groupBase, int gateBase) {
+    int[] order = new int[2 + people + 2 * g];
+    int n = 0;
+    order[n++] = 0;
+    for (int p = 0; p < people; p++) {
+      order[n++] = personBase + p;
+    }
+    for (int i = 0; i < g; i++) {
+      order[n++] = gateBase + i;
+    }
+    for (int i = 0; i < g; i++) {
+      order[n++] = groupBase + i;
+    }
+    order[n] = 1;
+    return order;
+  }
+
   /** A residual graph in arrays: edge e and its reverse e^1. */
   private static final class Graph {
+    private static final long INFINITE = Long.MAX_VALUE / 4;
     private final int nodes;
     private final List<int[]> adjacency = new ArrayList<>();
     private int[] to = new int[16];
@@ -124,44 +180,110 @@ public final class WaitlistSolver {
       }
     }
 
-    void minCostFlow(int source, int sink) {
+    void minCostFlow(int source, int sink, int[] topological) {
       index();
-      long[] distance = new long[nodes];
-      int[] via = new int[nodes];
-      boolean[] queued = new boolean[nodes];
-      while (true) {
-        Arrays.fill(distance, Long.MAX_VALUE);
-        Arrays.fill(via, -1);
-        distance[source] = 0;
-        ArrayDeque<Integer> queue = new ArrayDeque<>();
-        queue.add(source);
-        queued[source] = true;
-        while (!queue.isEmpty()) {
-          int v = queue.poll();
-          queued[v] = false;
-          for (int e : out[v]) {
-            if (capacity[e] > 0 && distance[v] + cost[e] < distance[to[e]]) {
-              distance[to[e]] = distance[v] + cost[e];
-              via[to[e]] = e;
-              if (!queued[to[e]]) {
-                queued[to[e]] = true;
-                queue.add(to[e]);
-              }
-            }
+      long[] potential = new long[nodes];
+      Arrays.fill(potential, INFINITE);
+      potential[source] = 0;
+      for (int v : topological) {
+        if (potential[v] == INFINITE) {
+          continue;
+        }
+        for (int e : out[v]) {
+          if (capacity[e] > 0 && potential[v] + cost[e] < potential[to[e]]) {
+            potential[to[e]] = potential[v] + cost[e];
           }
         }
-        if (distance[sink] == Long.MAX_VALUE || distance[sink] >= 0) {
+      }
+      long[] distance = new long[nodes];
+      int[] level = new int[nodes];
+      int[] next = new int[nodes];
+      while (true) {
+        if (!dijkstra(source, sink, potential, distance)) {
           return;
         }
-        int push = Integer.MAX_VALUE;
-        for (int v = sink; v != source; v = to[via[v] ^ 1]) {
-          push = Math.min(push, capacity[via[v]]);
+        for (int v = 0; v < nodes; v++) {
+          if (distance[v] != INFINITE) {
+            potential[v] += distance[v];
+          }
         }
-        for (int v = sink; v != source; v = to[via[v] ^ 1]) {
-          capacity[via[v]] -= push;
-          capacity[via[v] ^ 1] += push;
+        if (potential[sink] - potential[source] >= 0) {
+          return;
+        }
+        while (levels(source, sink, potential, level)) {
+          Arrays.fill(next, 0);
+          while (push(source, sink, Integer.MAX_VALUE, potential, level, next) > 0) {
+            // keep pushing along the shortest paths of this round
+          }
         }
       }
+    }
+
+    /** Shortest reduced-cost distances from the source; false when the sink is unreachable. */
+    private boolean dijkstra(int source, int sinkNode, long[] potential, long[] distance) {
+      Arrays.fill(distance, INFINITE);
+      distance[source] = 0;
+      java.util.PriorityQueue<long[]> queue =
+          new java.util.PriorityQueue<>((x, y) -> Long.compare(x[0], y[0]));
+      queue.add(new long[] {0, source});
+      while (!queue.isEmpty()) {
+        long[] top = queue.poll();
+        int v = (int) top[1];
+        if (top[0] > distance[v]) {
+          continue;
+        }
+        for (int e : out[v]) {
+          if (capacity[e] <= 0) {
+            continue;
+          }
+          long d = distance[v] + cost[e] + potential[v] - potential[to[e]];
+          if (d < distance[to[e]]) {
+            distance[to[e]] = d;
+            queue.add(new long[] {d, to[e]});
+          }
+        }
+      }
+      return distance[sinkNode] != INFINITE;
+    }
+
+    private boolean tight(int from, int e, long[] potential) {
+      return capacity[e] > 0 && cost[e] + potential[from] - potential[to[e]] == 0;
+    }
+
+    /** Breadth-first levels over the tight edges; false when they no longer reach the sink. */
+    private boolean levels(int source, int sink, long[] potential, int[] level) {
+      Arrays.fill(level, -1);
+      level[source] = 0;
+      ArrayDeque<Integer> queue = new ArrayDeque<>();
+      queue.add(source);
+      while (!queue.isEmpty()) {
+        int v = queue.poll();
+        for (int e : out[v]) {
+          if (level[to[e]] < 0 && tight(v, e, potential)) {
+            level[to[e]] = level[v] + 1;
+            queue.add(to[e]);
+          }
+        }
+      }
+      return level[sink] >= 0;
+    }
+
+    private int push(int v, int sink, int limit, long[] potential, int[] level, int[] next) {
+      if (v == sink) {
+        return limit;
+      }
+      for (; next[v] < out[v].length; next[v]++) {
+        int e = out[v][next[v]];
+        if (level[to[e]] == level[v] + 1 && tight(v, e, potential)) {
+          int sent = push(to[e], sink, Math.min(limit, capacity[e]), potential, level, next);
+          if (sent > 0) {
+            capacity[e] -= sent;
+            capacity[e ^ 1] += sent;
+            return sent;
+          }
+        }
+      }
+      return 0;
     }
   }
 }

@@ -408,14 +408,11 @@ public class BookingLedger implements FhirStorageInterceptor {
         .addCoding()
         .setSystem("http://terminology.hl7.org/CodeSystem/provenance-participant-type")
         .setCode("author");
-    var caller = callers.current(request).map(CallerResolver.Caller::access);
-    String fhirUser = caller.map(a -> a.fhirUser()).orElse(null);
-    if (fhirUser != null) {
-      agent.setWho(new Reference(fhirUser));
+    String actor = callers.actor(request).orElse(null);
+    if (actor != null && actor.contains("/")) {
+      agent.setWho(new Reference(actor));
     } else {
-      agent.setWho(
-          new Reference()
-              .setDisplay(caller.map(a -> "client " + a.clientId()).orElse("the server")));
+      agent.setWho(new Reference().setDisplay(actor == null ? "the server" : "client " + actor));
     }
     for (String problem : problems) {
       provenance

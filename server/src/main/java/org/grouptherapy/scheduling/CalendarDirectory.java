@@ -80,10 +80,29 @@ public class CalendarDirectory {
 
   /** A room that can be booked only once at a time: not virtual, not a kind of location. */
   public static boolean isPhysicalRoom(Location location) {
-    if (location.getMode() == Location.LocationMode.KIND) {
-      return false;
+    return location.getMode() != Location.LocationMode.KIND && !isVirtual(location);
+  }
+
+  /** A video platform rather than a place (physical type "vi"). */
+  public static boolean isVirtual(Location location) {
+    return location.getPhysicalType().getCoding().stream().anyMatch(c -> "vi".equals(c.getCode()));
+  }
+
+  /**
+   * A group that meets online: it has a join link, or its usual location is a video platform.
+   *
+   * @param virtualLocation whether a Location reference ("Location/3") is a video platform
+   */
+  public static boolean meetsOnline(
+      Group group, java.util.function.Predicate<String> virtualLocation) {
+    if (group.getExtensionByUrl(SchedulingCodes.GROUP_JOIN_URL) != null) {
+      return true;
     }
-    return location.getPhysicalType().getCoding().stream().noneMatch(c -> "vi".equals(c.getCode()));
+    Extension location = group.getExtensionByUrl(SchedulingCodes.GROUP_LOCATION);
+    return location != null
+        && location.getValue() instanceof org.hl7.fhir.r4.model.Reference r
+        && r.hasReference()
+        && virtualLocation.test(r.getReference());
   }
 
   public static Optional<Integer> roomCapacity(Location location) {

@@ -131,10 +131,7 @@ class SeatOperations implements FhirOperationProvider {
   }
 
   private String who(RequestDetails request) {
-    return callers
-        .current(request)
-        .map(c -> c.access().fhirUser() != null ? c.access().fhirUser() : c.access().clientId())
-        .orElse(null);
+    return callers.actor(request).orElse(null);
   }
 
   private static String reference(StringType value, String parameter, String prefix) {

@@ -31,6 +31,18 @@ public class CallerResolver {
     this.caseload = caseload;
   }
 
+  /**
+   * Who is acting, for notes, Provenance and audit: the signed-in user's FHIR reference
+   * ("Practitioner/7"), else the client id of a system client; empty outside a signed-in request.
+   */
+  public Optional<String> actor(RequestDetails request) {
+    return current(request).map(c -> actorOf(c.access()));
+  }
+
+  private static String actorOf(SmartAccess access) {
+    return access.fhirUser() != null ? access.fhirUser() : access.clientId();
+  }
+
   public Optional<Caller> current(RequestDetails request) {
     if (request != null && request.getUserData().get(KEY) instanceof Caller cached) {
       return Optional.of(cached);

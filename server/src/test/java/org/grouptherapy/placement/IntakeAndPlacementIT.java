@@ -36,6 +36,7 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Range;
 import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.Task;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -370,6 +371,47 @@ class IntakeAndPlacementIT {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  void malformedEnrolmentAndWaitlistInputIsRefusedAndChangesNothing() {
+    String group = openGroup("Strict group", 8, List.of(), DayOfWeek.WEDNESDAY, 18);
+    List<String> before = members(group);
+
+    FhirHttp.Response noPatient = fhir.post(group + "/$member-add", new Parameters());
+    assertThat(noPatient.status()).isEqualTo(400);
+    assertThat(noPatient.diagnostics()).contains("patient is required");
+
+    Parameters badPeriod = new Parameters();
+    badPeriod.addParameter().setName("patient").setValue(new Reference(practice.patient("Dated")));
+    badPeriod.addParameter().setName("period").setValue(new StringType("next week"));
+    FhirHttp.Response period = fhir.post(group + "/$member-add", badPeriod);
+    assertThat(period.status()).isEqualTo(400);
+    assertThat(period.diagnostics()).contains("period must be a Period");
+    assertThat(members(group)).isEqualTo(before);
+
+    Parameters halfAssignment = new Parameters();
+    halfAssignment.addParameter().setName("apply").setValue(new BooleanType(true));
+    halfAssignment
+        .addParameter()
+        .setName("assignment")
+        .addPart()
+        .setName("patient")
+        .setValue(new Reference(practice.patient("Halfway")));
+    FhirHttp.Response half = fhir.post("Group/$place-waitlist", halfAssignment);
+    assertThat(half.status()).isEqualTo(400);
+    assertThat(half.diagnostics()).contains("needs a patient and a group");
+
+    Parameters applyNothing = new Parameters();
+    applyNothing.addParameter().setName("apply").setValue(new BooleanType(true));
+    FhirHttp.Response nothing = fhir.post("Group/$place-waitlist", applyNothing);
+    assertThat(nothing.status()).isEqualTo(400);
+    assertThat(nothing.diagnostics()).contains("apply=true needs the accepted assignments");
+
+    FhirHttp.Response owner = fhir.get("Task/$intake-board?owner=Patient/1");
+    assertThat(owner.status()).isEqualTo(400);
+    assertThat(owner.diagnostics()).contains("owner must be a Practitioner/id reference");
+    assertThat(members(group)).isEqualTo(before);
   }
 
   @Test

@@ -37,7 +37,34 @@ class WaitlistSolverTest {
       assertThat(total(solved, candidates))
           .as("instance " + instance)
           .isEqualTo(best(0, new int[people], seats, candidates, severe));
+      int[] byHand = WaitlistSolver.firstComeFirstServed(people, seats, candidates);
+      assertThat(feasible(byHand, seats, candidates, severe)).as("instance " + instance).isTrue();
+      assertThat(total(byHand, candidates)).isLessThanOrEqualTo(total(solved, candidates));
     }
+  }
+
+  @Test
+  void solvesAPracticeSizedWaitlist() {
+    Random random = new Random(7);
+    int people = 5_000;
+    List<WaitlistSolver.Seats> seats = new ArrayList<>();
+    for (int g = 0; g < 500; g++) {
+      seats.add(new WaitlistSolver.Seats(1 + random.nextInt(6), g % 5 == 0 ? 1 : -1));
+    }
+    List<WaitlistSolver.Candidate> candidates = new ArrayList<>();
+    boolean[] severe = new boolean[people];
+    for (int p = 0; p < people; p++) {
+      severe[p] = random.nextInt(10) == 0;
+      for (int g = 0; g < 500; g++) {
+        if (random.nextInt(10) == 0) {
+          candidates.add(new WaitlistSolver.Candidate(p, g, 1 + random.nextInt(1000), severe[p]));
+        }
+      }
+    }
+    int[] solved = WaitlistSolver.solve(people, seats, candidates);
+    int[] byHand = WaitlistSolver.firstComeFirstServed(people, seats, candidates);
+    assertThat(feasible(solved, seats, candidates, severe)).isTrue();
+    assertThat(total(solved, candidates)).isGreaterThan(total(byHand, candidates));
   }
 
   @Test
