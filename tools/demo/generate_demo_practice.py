@@ -505,6 +505,126 @@ for n, (group_key, week, member, text) in enumerate([
 bundle = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
 out = Path(__file__).resolve().parents[2] / "server/src/main/resources/demo/demo-practice.json"
 out.write_text(json.dumps(bundle, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+practice_entries = entries
+
+# --- The intake pipeline: one small transaction per person, loaded after the practice ----------------
+# Each goes through the server's own hooks: a referral opens an intake Task, a screening appointment
+# based on it moves it on, screening responses are validated and scored (a PHQ-9 item 9 answer raises
+# a clinician-review Flag), and signed consents move it to consents-signed. References into the
+# practice are match URLs on its business identifiers.
+def match(kind, value):
+    return {"reference": f"{kind}?identifier={ID_SYSTEM}/{kind.lower()}|{value}"}
+
+
+FREQUENCY = ["LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9"]
+AGREEMENT = ["strongly-disagree", "disagree", "neutral", "agree", "strongly-agree"]
+CONSENT_STATUS = {"signed": "active", "sent": "proposed", "declined": "rejected", "revoked": "inactive", "expired": "active"}
+
+
+def response(questionnaire, patient, key, items, authored):
+    return add({"resourceType": "QuestionnaireResponse", "questionnaire": f"{BASE}/Questionnaire/{questionnaire}",
+                "status": "completed", "subject": {"reference": patient}, "authored": authored, "item": items},
+               f"qr/{key}/{questionnaire}", f"screening-{key}-{questionnaire}")
+
+
+def frequency_items(answers):
+    return [{"linkId": str(i + 1), "answer": [{"valueCoding": {"system": "http://loinc.org", "code": FREQUENCY[a]}}]}
+            for i, a in enumerate(answers)]
+
+
+def readiness_items(agreement, windows, mode):
+    items = [{"linkId": f"r{i + 1}", "answer": [{"valueCoding": {"system": f"{BASE}/CodeSystem/agreement", "code": AGREEMENT[a]}}]}
+             for i, a in enumerate(agreement)]
+    items.append({"linkId": "availability", "answer": [{"valueCoding": {"system": f"{BASE}/CodeSystem/availability-window", "code": w}} for w in windows]})
+    items.append({"linkId": "attendance-mode", "answer": [{"valueCoding": {"system": f"{BASE}/CodeSystem/attendance-mode", "code": mode}}]})
+    return items
+
+
+def consent(patient, key, kind, state, day):
+    resource = {
+        "resourceType": "Consent",
+        "status": CONSENT_STATUS[state],
+        "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "treatment"}]},
+        "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}]},
+                     {"coding": [{"system": f"{BASE}/CodeSystem/consent-kind", "code": kind, "display": CONSENT_NAMES[kind]}]}],
+        "patient": {"reference": patient},
+        "dateTime": day.isoformat() + "T10:00:00-05:00",
+        "policy": [{"uri": f"https://riverbend-groups.example.org/policies/{kind}"}],
+    }
+    if state in ("signed", "expired", "revoked"):
+        end = day - timedelta(days=1) if state == "expired" else ANCHOR_MONDAY + timedelta(weeks=52)
+        start = day - timedelta(days=366) if state == "expired" else day
+        resource["provision"] = {"period": {"start": start.isoformat(), "end": end.isoformat()}}
+        resource["sourceAttachment"] = {"contentType": "application/pdf", "title": f"{CONSENT_NAMES[kind]} ({state})",
+                                        "url": f"https://riverbend-groups.example.org/forms/{kind}/{key}.pdf"}
+    return add(resource, f"consent/{key}/{kind}", f"consent-{key}-{kind}")
+
+
+# (key, given, family, birth, reason ICD-10, stage reached, therapist, PHQ-9 answers, readiness, consents)
+INTAKE = [
+    ("ada", "Ada", "Whitfield", "1991-03-14", "F41.1", "referral-received", "ramirez", None, None, {}),
+    ("bo", "Bo", "Lindgren", "1985-09-02", "F33.1", "screening-scheduled", "lindqvist", None, None, {}),
+    ("cyrus", "Cyrus", "Mahdavi", "1978-06-21", "F43.21", "screening-done", "chen",
+     [1, 1, 2, 1, 0, 1, 1, 0, 0], ([3, 3, 4, 3, 3, 4], ["tue-evening", "thu-evening"], "in-person"),
+     {"group-treatment": "sent", "group-confidentiality": "sent"}),
+    ("dee", "Deirdre", "Oyelaran", "1996-12-08", "F33.0", "screening-done", "nakamura",
+     [2, 2, 2, 1, 2, 2, 1, 1, 1], ([2, 3, 3, 2, 3, 3], ["mon-evening", "tue-evening"], "either"),
+     {"group-treatment": "declined"}),
+    ("emil", "Emil", "Sorensen", "1989-04-30", "F41.1", "consents-signed", "ramirez",
+     [1, 0, 1, 1, 0, 0, 1, 0, 0], ([4, 4, 3, 4, 3, 4], ["wed-afternoon", "wed-evening", "thu-evening"], "either"),
+     {"group-treatment": "signed", "group-confidentiality": "signed", "telehealth": "expired"}),
+    ("fen", "Fen", "Zhao", "2000-07-19", "F32.1", "consents-signed", "nakamura",
+     [1, 2, 1, 1, 1, 0, 1, 0, 0], ([3, 3, 3, 3, 4, 3], ["mon-evening", "thu-evening"], "virtual"),
+     {"group-treatment": "signed", "group-confidentiality": "signed", "telehealth": "signed"}),
+    ("gus", "Gus", "Halloran", "1969-11-11", "F43.21", "referral-received", "chen", None, None,
+     {"group-treatment": "revoked"}),
+]
+intake_bundles = []
+for n, (key, given, family, birth, reason, stage, therapist, phq9, readiness, consents) in enumerate(INTAKE):
+    entries = []
+    referred = ANCHOR_MONDAY - timedelta(days=21 - 2 * n)
+    patient = add({"resourceType": "Patient", "active": True, "name": [{"use": "official", "family": family, "given": [given]}],
+                   "birthDate": birth, "telecom": [{"system": "email", "value": f"{given.lower()}.{family.lower()}@mail.example.org", "use": "home"}],
+                   "managingOrganization": match("Organization", "riverbend")},
+                  f"patient/intake-{key}", f"patient-intake-{key}")
+    referral = add({"resourceType": "ServiceRequest", "status": "active", "intent": "order",
+                    "code": {"coding": [{"system": "http://snomed.info/sct", "code": "76168009", "display": "Group psychotherapy"}]},
+                    "subject": {"reference": patient}, "authoredOn": referred.isoformat(),
+                    "requester": match("Practitioner", f"practitioner-{therapist}"),
+                    "performer": [match("Practitioner", f"practitioner-{therapist}")],
+                    "reasonCode": [{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": reason}]}]},
+                   f"referral/{key}", f"referral-{key}")
+    if stage != "referral-received":
+        screened_day = ANCHOR_MONDAY + timedelta(days=2 + n) if stage == "screening-scheduled" else referred + timedelta(days=5)
+        start = datetime.combine(screened_day, datetime.min.time()).replace(hour=11 + n % 3, tzinfo=EST)
+        add({"resourceType": "Appointment", "status": "booked" if stage == "screening-scheduled" else "fulfilled",
+             "serviceType": [{"text": "Group screening"}], "description": "Screening for group therapy",
+             "start": start.isoformat(), "end": (start + timedelta(minutes=45)).isoformat(),
+             "basedOn": [{"reference": referral}],
+             "participant": [{"actor": {"reference": patient}, "status": "accepted"},
+                             {"actor": match("Practitioner", f"practitioner-{therapist}"), "status": "accepted"}]},
+            f"appointment/screening-{key}", f"screening-{key}")
+        if phq9:
+            authored = (referred + timedelta(days=5)).isoformat() + "T12:00:00-05:00"
+            response("phq-9", patient, key, frequency_items(phq9), authored)
+            response("group-readiness", patient, key, readiness_items(*readiness), authored)
+    for kind, state in consents.items():
+        consent(patient, key, kind, state, referred + timedelta(days=6))
+    intake_bundles.append({"resourceType": "Bundle", "type": "transaction", "entry": entries})
+
+# The two people waiting for the full grief group are screened too, so $place-waitlist has work.
+for m, answers, windows in ((9, [1, 1, 1, 0, 1, 1, 0, 0, 0], ["wed-evening", "thu-evening"]),
+                            (12, [2, 1, 2, 1, 1, 1, 1, 0, 0], ["mon-evening", "wed-evening"])):
+    entries = []
+    mrn = f"RB{100200 + m * 17}"
+    authored = (ANCHOR_MONDAY - timedelta(days=12)).isoformat() + "T12:00:00-05:00"
+    response("phq-9", patients_by_mrn := f"Patient?identifier={ID_SYSTEM}/patient|patient-{mrn}", f"member-{m}", frequency_items(answers), authored)
+    response("group-readiness", patients_by_mrn, f"member-{m}", readiness_items([3, 4, 3, 3, 4, 3], windows, "either"), authored)
+    intake_bundles.append({"resourceType": "Bundle", "type": "transaction", "entry": entries})
+
+intake = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": b} for b in intake_bundles]}
+(out.parent / "demo-intake.json").write_text(json.dumps(intake, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+entries = practice_entries
 counts = {}
 for e in entries:
     counts[e["resource"]["resourceType"]] = counts.get(e["resource"]["resourceType"], 0) + 1

@@ -533,7 +533,7 @@ public final class PlacementBenchmark {
       for (JsonNode link : bundle.path("link")) {
         if ("next".equals(link.path("relation").asText())) {
           String url = link.path("url").asText();
-          next = url.substring(url.indexOf("/fhir/") + 6);
+          next = url.substring(url.indexOf("/fhir") + 5).replaceFirst("^/", "");
         }
       }
     }

@@ -19,11 +19,12 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * Loads the demo practice (demo/demo-practice.json, written by tools/demo) through the FHIR API on
- * the first start of a database, and records that it did so in {@code gt.demo_data_load}. Every
- * entry is a conditional update on a business identifier, so even a load interrupted before it was
- * recorded never duplicates anything, and a database holding an older version of the demo is
- * brought up to this one.
+ * Loads the demo practice (demo/demo-practice.json, then the people in intake from
+ * demo/demo-intake.json, both written by tools/demo) through the FHIR API on the first start of a
+ * database, and records that it did so in {@code gt.demo_data_load}. Every entry is a conditional
+ * update on a business identifier, so even a load interrupted before it was recorded never
+ * duplicates anything, and a database holding an older version of the demo is brought up to this
+ * one.
  */
 @Component
 @Order(10)
@@ -33,9 +34,13 @@ class DemoPracticeLoader implements ApplicationRunner {
   static final String DATA_SET = "demo-practice";
 
   /** Raised when the demo changes: the new version updates the old one in place. */
-  static final int VERSION = 3;
+  static final int VERSION = 4;
 
   private static final String BUNDLE = "demo/demo-practice.json";
+
+  /** People in intake, one small transaction each, through the same hooks a client's would run. */
+  private static final String INTAKE = "demo/demo-intake.json";
+
   private static final Logger log = LoggerFactory.getLogger(DemoPracticeLoader.class);
 
   private final IFhirSystemDao<Bundle, Meta> systemDao;
@@ -60,16 +65,22 @@ class DemoPracticeLoader implements ApplicationRunner {
       log.info("Demo practice already loaded; set app.demo.enabled=false to skip this check");
       return;
     }
-    Bundle transaction = readBundle();
+    Bundle transaction = readBundle(BUNDLE);
     DemoSessionCalendar.moveSessionsToWeekOf(transaction, clock.instant());
     Bundle response = systemDao.transaction(new SystemRequestDetails(), transaction);
+    int intake = 0;
+    for (Bundle.BundleEntryComponent entry : readBundle(INTAKE).getEntry()) {
+      Bundle person = (Bundle) entry.getResource();
+      DemoSessionCalendar.moveSessionsToWeekOf(person, clock.instant());
+      intake += systemDao.transaction(new SystemRequestDetails(), person).getEntry().size();
+    }
     jdbc.update(
         "INSERT INTO gt.demo_data_load (data_set, version, resources) VALUES (?, ?, ?)"
             + " ON CONFLICT DO NOTHING",
         DATA_SET,
         VERSION,
-        response.getEntry().size());
-    log.info("Demo practice loaded: {} resources", response.getEntry().size());
+        response.getEntry().size() + intake);
+    log.info("Demo practice loaded: {} resources", response.getEntry().size() + intake);
   }
 
   private boolean alreadyLoaded() {
@@ -82,8 +93,8 @@ class DemoPracticeLoader implements ApplicationRunner {
     return count != null && count > 0;
   }
 
-  private Bundle readBundle() throws IOException {
-    try (InputStream in = new ClassPathResource(BUNDLE).getInputStream()) {
+  private Bundle readBundle(String path) throws IOException {
+    try (InputStream in = new ClassPathResource(path).getInputStream()) {
       return fhirContext.newJsonParser().parseResource(Bundle.class, in);
     }
   }

@@ -118,49 +118,115 @@ public class PlacementFacts {
               + String.join(" and ", missing)
               + " (completed QuestionnaireResponse) first");
     }
-    return person(patient, scores, readiness, read);
+    return person(
+        patient,
+        scores,
+        readiness,
+        conditions(List.of(patientId)).getOrDefault(patientId, List.of()),
+        underClinicianReview(patientId));
   }
 
-  /** The facts of a screened person; {@code null} when their screening is incomplete. */
+  /**
+   * The facts of a screened person from facts read in bulk; {@code null} when their screening is
+   * incomplete.
+   */
   PlacementScorer.Person personOrNull(
-      Patient patient, Map<String, Integer> scores, QuestionnaireResponse readiness) {
+      Patient patient,
+      Map<String, Integer> scores,
+      QuestionnaireResponse readiness,
+      List<String> conditions,
+      boolean review) {
     if (readiness == null
         || (!scores.containsKey(IntakeCodes.PHQ9_TOTAL)
             && !scores.containsKey(IntakeCodes.GAD7_TOTAL))) {
       return null;
     }
-    return person(patient, scores, readiness, new SystemRequestDetails());
+    return person(patient, scores, readiness, conditions, review);
+  }
+
+  /**
+   * Each person's diagnoses and referral reasons (ICD-10-CM codes, upper case): active Conditions
+   * and active referrals, read 500 people at a time.
+   */
+  Map<String, List<String>> conditions(java.util.Collection<String> patients) {
+    SystemRequestDetails read = new SystemRequestDetails();
+    Map<String, Set<String>> codes = new HashMap<>();
+    for (List<String> chunk : chunks(patients)) {
+      for (IBaseResource found :
+          daos.getResourceDao(Condition.class)
+              .searchForResources(
+                  SearchParameterMap.newSynchronous().add(Condition.SP_SUBJECT, anyOf(chunk)),
+                  read)) {
+        Condition condition = (Condition) found;
+        boolean active =
+            !condition.hasClinicalStatus()
+                || condition.getClinicalStatus().getCoding().stream()
+                    .anyMatch(c -> Set.of("active", "recurrence", "relapse").contains(c.getCode()));
+        if (active) {
+          codes
+              .computeIfAbsent(condition.getSubject().getReference(), p -> new LinkedHashSet<>())
+              .addAll(codes(condition.getCode()));
+        }
+      }
+      for (IBaseResource found :
+          daos.getResourceDao(ServiceRequest.class)
+              .searchForResources(
+                  SearchParameterMap.newSynchronous()
+                      .add(ServiceRequest.SP_SUBJECT, anyOf(chunk))
+                      .add(ServiceRequest.SP_STATUS, new TokenParam("active")),
+                  read)) {
+        ServiceRequest referral = (ServiceRequest) found;
+        Set<String> into =
+            codes.computeIfAbsent(referral.getSubject().getReference(), p -> new LinkedHashSet<>());
+        referral.getReasonCode().forEach(reason -> into.addAll(codes(reason)));
+      }
+    }
+    Map<String, List<String>> out = new HashMap<>();
+    codes.forEach((patient, set) -> out.put(patient, List.copyOf(set)));
+    return out;
+  }
+
+  /** Of these people, those an active clinician-review Flag holds back, 500 at a time. */
+  Set<String> underClinicianReview(java.util.Collection<String> patients) {
+    Set<String> held = new HashSet<>();
+    for (List<String> chunk : chunks(patients)) {
+      daos
+          .getResourceDao(Flag.class)
+          .searchForResources(
+              SearchParameterMap.newSynchronous().add(Flag.SP_SUBJECT, anyOf(chunk)),
+              new SystemRequestDetails())
+          .stream()
+          .map(Flag.class::cast)
+          .filter(f -> f.getStatus() == Flag.FlagStatus.ACTIVE)
+          .filter(PlacementFacts::isClinicianReview)
+          .forEach(f -> held.add(f.getSubject().getReference()));
+    }
+    return held;
+  }
+
+  private static List<List<String>> chunks(java.util.Collection<String> patients) {
+    List<String> all = new ArrayList<>(patients);
+    List<List<String>> out = new ArrayList<>();
+    for (int i = 0; i < all.size(); i += 500) {
+      out.add(all.subList(i, Math.min(all.size(), i + 500)));
+    }
+    return out;
+  }
+
+  private static ca.uhn.fhir.rest.param.ReferenceOrListParam anyOf(List<String> patients) {
+    ca.uhn.fhir.rest.param.ReferenceOrListParam any =
+        new ca.uhn.fhir.rest.param.ReferenceOrListParam();
+    patients.forEach(p -> any.addOr(new ReferenceParam(p)));
+    return any;
   }
 
   private PlacementScorer.Person person(
       Patient patient,
       Map<String, Integer> scores,
       QuestionnaireResponse readiness,
-      SystemRequestDetails read) {
+      List<String> conditions,
+      boolean review) {
     String patientId = patient.getIdElement().toUnqualifiedVersionless().getValue();
-    List<String> conditions = new ArrayList<>();
-    SearchParameterMap conditionSearch =
-        SearchParameterMap.newSynchronous()
-            .add(Condition.SP_SUBJECT, new ReferenceParam(patientId));
-    for (IBaseResource found :
-        daos.getResourceDao(Condition.class).searchForResources(conditionSearch, read)) {
-      Condition condition = (Condition) found;
-      boolean active =
-          !condition.hasClinicalStatus()
-              || condition.getClinicalStatus().getCoding().stream()
-                  .anyMatch(c -> Set.of("active", "recurrence", "relapse").contains(c.getCode()));
-      if (active) {
-        conditions.addAll(codes(condition.getCode()));
-      }
-    }
-    SearchParameterMap referralSearch =
-        SearchParameterMap.newSynchronous()
-            .add(ServiceRequest.SP_SUBJECT, new ReferenceParam(patientId))
-            .add(ServiceRequest.SP_STATUS, new TokenParam("active"));
-    for (IBaseResource found :
-        daos.getResourceDao(ServiceRequest.class).searchForResources(referralSearch, read)) {
-      ((ServiceRequest) found).getReasonCode().forEach(reason -> conditions.addAll(codes(reason)));
-    }
     Set<String> availability = new TreeSet<>();
     String mode = "either";
     for (var item : readiness.getItem()) {
@@ -174,7 +240,6 @@ public class PlacementFacts {
         }
       }
     }
-    boolean review = underClinicianReview(patientId);
     Integer age =
         patient.hasBirthDate()
             ? Period.between(
@@ -184,7 +249,7 @@ public class PlacementFacts {
     return new PlacementScorer.Person(
         patientId,
         age,
-        List.copyOf(new LinkedHashSet<>(conditions)),
+        conditions,
         scores.get(IntakeCodes.PHQ9_TOTAL),
         scores.get(IntakeCodes.GAD7_TOTAL),
         scores.get(IntakeCodes.READINESS_TOTAL),

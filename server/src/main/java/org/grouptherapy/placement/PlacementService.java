@@ -136,6 +136,8 @@ public class PlacementService {
     Map<String, QuestionnaireResponse> readiness =
         facts.readinessResponses(people.isEmpty() ? List.of("Patient/none") : people);
     Map<String, Patient> patients = facts.patients(people);
+    Map<String, List<String>> conditions = facts.conditions(people);
+    Set<String> underReview = facts.underClinicianReview(people);
     List<PlacementScorer.GroupFacts> open =
         groups.values().stream().filter(g -> g.openSeats() > 0).toList();
     LocalDate today = facts.today();
@@ -147,7 +149,12 @@ public class PlacementService {
       PlacementScorer.Person person =
           patient == null
               ? null
-              : facts.personOrNull(patient, scores.getOrDefault(id, Map.of()), readiness.get(id));
+              : facts.personOrNull(
+                  patient,
+                  scores.getOrDefault(id, Map.of()),
+                  readiness.get(id),
+                  conditions.getOrDefault(id, List.of()),
+                  underReview.contains(id));
       if (person == null) {
         left.put(id, "Not screened (group readiness and PHQ-9 or GAD-7 needed)");
       } else if (person.reviewRequired()) {

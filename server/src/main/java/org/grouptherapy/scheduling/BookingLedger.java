@@ -207,7 +207,7 @@ public class BookingLedger implements FhirStorageInterceptor {
     };
   }
 
-  static Optional<String> groupOf(Appointment appointment) {
+  public static Optional<String> groupOf(Appointment appointment) {
     return appointment.getSupportingInformation().stream()
         .map(CalendarDirectory::referenceOf)
         .filter(r -> r != null && r.startsWith("Group/"))

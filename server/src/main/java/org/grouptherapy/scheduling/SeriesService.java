@@ -907,7 +907,7 @@ public class SeriesService {
         .toList();
   }
 
-  static int number(Appointment session) {
+  public static int number(Appointment session) {
     Extension number = session.getExtensionByUrl(SchedulingCodes.SESSION_NUMBER);
     return number != null && number.getValue() instanceof IntegerType n && n.getValue() != null
         ? n.getValue()

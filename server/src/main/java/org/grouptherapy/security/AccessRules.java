@@ -360,6 +360,38 @@ final class AccessRules {
           .onType(Group.class)
           .andAllowAllResponses();
     }
+    // Attendance and billing. Recording attendance writes Encounters and the session; a therapist
+    // may record only sessions they facilitate (BillingOperations checks).
+    if (writesUnbound(grants, "Encounter") && writesUnbound(grants, "Appointment")) {
+      rules
+          .allow()
+          .operation()
+          .named("$record-attendance")
+          .onInstancesOfType(Appointment.class)
+          .andAllowAllResponses();
+    }
+    if (writesUnbound(grants, "Claim") && readsUnbound(grants, "Encounter")) {
+      rules
+          .allow()
+          .operation()
+          .named("$reconcile-attendance")
+          .onInstancesOfType(Appointment.class)
+          .andAllowAllResponses();
+      rules
+          .allow()
+          .operation()
+          .named("$reconcile-attendance")
+          .onType(Appointment.class)
+          .andAllowAllResponses();
+    }
+    if (readsUnbound(grants, "Claim")) {
+      rules
+          .allow()
+          .operation()
+          .named("$billing-package")
+          .onType(org.hl7.fhir.r4.model.Claim.class)
+          .andAllowAllResponses();
+    }
     List<String> exportable =
         grants.stream()
             .filter(g -> g.patients() == null && g.permissions().contains(Permission.READ))

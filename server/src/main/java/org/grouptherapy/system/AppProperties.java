@@ -21,7 +21,8 @@ public record AppProperties(
     @Valid @NotNull @DefaultValue Security security,
     @Valid @NotNull @DefaultValue Scheduling scheduling,
     @Valid @NotNull @DefaultValue Notifications notifications,
-    @Valid @NotNull @DefaultValue Intake intake) {
+    @Valid @NotNull @DefaultValue Intake intake,
+    @Valid @NotNull @DefaultValue Billing billing) {
 
   /** The embedded PostgreSQL, used only when no {@code spring.datasource.url} is configured. */
   public record Database(@Valid @NotNull @DefaultValue Embedded embedded) {}
@@ -84,6 +85,13 @@ public record AppProperties(
 
   /** Intake pipeline: how many days in one stage make an intake stale on the board. */
   public record Intake(@Min(1) @DefaultValue("7") int staleAfterDays) {}
+
+  /**
+   * Billing: the payer rules file (codes, place of service, modifiers, limits, fees); a Spring
+   * resource location, the built-in one by default.
+   */
+  public record Billing(
+      @NotBlank @DefaultValue("classpath:billing/billing-rules.json") String rules) {}
 
   /** The demo practice, loaded through the FHIR API on the first start. */
   public record Demo(@DefaultValue("true") boolean enabled) {}

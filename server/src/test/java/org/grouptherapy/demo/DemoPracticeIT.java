@@ -5,10 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ca.uhn.fhir.context.FhirContext;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.grouptherapy.support.FhirHttp;
 import org.grouptherapy.support.IntegrationTest;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.Parameters;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -39,7 +44,7 @@ class DemoPracticeIT {
     assertThat(count("Practitioner?identifier=" + DEMO_IDS + "/practitioner|")).isEqualTo(8);
     assertThat(count("PractitionerRole?identifier=" + DEMO_IDS + "/practitionerrole|"))
         .isEqualTo(8);
-    assertThat(count("Patient?identifier=" + DEMO_IDS + "/patient|")).isEqualTo(40);
+    assertThat(count("Patient?identifier=" + DEMO_IDS + "/patient|")).isEqualTo(47);
     assertThat(count("Coverage?identifier=" + DEMO_IDS + "/coverage|")).isEqualTo(40);
     assertThat(
             count(
@@ -54,7 +59,7 @@ class DemoPracticeIT {
     Bundle sessions =
         fhir.get("Appointment?identifier=" + DEMO_IDS + "/appointment|&_count=100")
             .resource(Bundle.class);
-    assertThat(sessions.getEntry()).hasSize(30);
+    assertThat(sessions.getEntry()).hasSize(35); // 30 group sessions, 5 screenings
     Instant now = Instant.now();
     for (Bundle.BundleEntryComponent entry : sessions.getEntry()) {
       Appointment session = (Appointment) entry.getResource();
@@ -114,6 +119,38 @@ class DemoPracticeIT {
     assertThat(fhir.get("Appointment/$find").resource(Bundle.class).getEntry()).isNotEmpty();
     assertThat(count("Task?status=requested&identifier=" + DEMO_IDS + "/task|")).isEqualTo(2);
     assertThat(count("Slot?identifier=" + DEMO_IDS + "/slot|")).isGreaterThan(200);
+  }
+
+  @Test
+  void aNewcomerSeesPeopleAtEveryIntakeStageAFlaggedScreeningAndConsentsInEveryState() {
+    Parameters board = fhir.get("Task/$intake-board").resource(Parameters.class);
+    Map<String, Long> stages =
+        board.getParameter().stream()
+            .filter(p -> "intake".equals(p.getName()))
+            .map(
+                p ->
+                    p.getPart().stream()
+                        .filter(part -> "stage".equals(part.getName()))
+                        .findFirst()
+                        .orElseThrow()
+                        .getValue())
+            .map(stage -> ((org.hl7.fhir.r4.model.Coding) stage).getCode())
+            .collect(Collectors.groupingBy(stage -> stage, Collectors.counting()));
+    assertThat(stages)
+        .containsEntry("referral-received", 2L)
+        .containsEntry("screening-scheduled", 1L)
+        .containsEntry("screening-done", 2L)
+        .containsEntry("consents-signed", 2L);
+    assertThat(count("Flag?status=active")).isEqualTo(1);
+    Set<String> consentStatuses =
+        fhir.get("Consent?_count=200").resource(Bundle.class).getEntry().stream()
+            .map(e -> ((Consent) e.getResource()).getStatus().toCode())
+            .collect(Collectors.toSet());
+    assertThat(consentStatuses).contains("active", "proposed", "rejected", "inactive");
+    Parameters proposal =
+        fhir.post("Group/$place-waitlist", new Parameters()).resource(Parameters.class);
+    assertThat(proposal.getParameter("method").getValue().primitiveValue())
+        .startsWith("exact: minimum-cost flow over 2 people");
   }
 
   @Test

@@ -1,0 +1,52 @@
+package org.grouptherapy.billing;
+
+import org.grouptherapy.fhir.ConformancePackage;
+
+/** Canonical URLs and code systems of attendance, session notes and claims. */
+public final class BillingCodes {
+
+  private static final String BASE = ConformancePackage.CANONICAL_BASE;
+  private static final String SD = BASE + "/StructureDefinition/";
+  private static final String CS = BASE + "/CodeSystem/";
+
+  /** Complex extension on Encounter and on a member's Appointment participant. */
+  public static final String SESSION_ATTENDANCE = SD + "session-attendance";
+
+  public static final String ATTENDANCE_STATUS_SYSTEM = CS + "attendance-status";
+
+  /** Boolean extension on a session note: the session involved interactive complexity. */
+  public static final String INTERACTIVE_COMPLEXITY = SD + "interactive-complexity";
+
+  /** Complex extension on a therapy Group: how co-facilitated sessions are billed. */
+  public static final String GROUP_BILLING = SD + "group-billing";
+
+  public static final String BILLING_PROBLEM_SYSTEM = CS + "billing-problem";
+  public static final String CLAIM_PROFILE = SD + "group-session-claim";
+
+  /** Identifier system of one member's attendance of one session (Encounter, Claim, note). */
+  public static final String MEMBER_SESSION_SYSTEM =
+      "http://grouptherapy.example.org/identifiers/member-session";
+
+  public static final String CPT = "http://www.ama-assn.org/go/cpt";
+  public static final String HCPCS = "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets";
+  public static final String POS =
+      "https://www.cms.gov/Medicare/Coding/place-of-service-codes/Place_of_Service_Code_Set";
+  public static final String ICD10 = "http://hl7.org/fhir/sid/icd-10-cm";
+  public static final String NPI = "http://hl7.org/fhir/sid/us-npi";
+  public static final String PAYER_ID = "http://grouptherapy.example.org/identifiers/payer-id";
+  public static final String PROGRESS_NOTE_LOINC = "11506-3";
+
+  private BillingCodes() {}
+
+  /** The business key of a member's attendance of a session: "{session id}-{patient id}". */
+  public static String memberSessionKey(String sessionId, String patientId) {
+    return new org.hl7.fhir.r4.model.IdType(sessionId).getIdPart()
+        + "-"
+        + new org.hl7.fhir.r4.model.IdType(patientId).getIdPart();
+  }
+
+  /** CPT modifiers are CPT codes; the HCPCS Level II ones (GT, HQ, …) are HCPCS. */
+  public static String modifierSystem(String modifier) {
+    return modifier.chars().allMatch(Character::isDigit) ? CPT : HCPCS;
+  }
+}

@@ -1,0 +1,342 @@
+package org.grouptherapy.billing;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.model.DaoMethodOutcome;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.grouptherapy.billing.ClaimReconciler.Line;
+import org.grouptherapy.billing.ClaimReconciler.Problem;
+import org.grouptherapy.billing.ClaimReconciler.Scope;
+import org.grouptherapy.billing.ClaimReconciler.SessionResult;
+import org.grouptherapy.fhir.Outcomes;
+import org.grouptherapy.fhir.ProfileValidationInterceptor;
+import org.grouptherapy.scheduling.CalendarDirectory;
+import org.grouptherapy.scheduling.InvalidParameter;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Appointment;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Claim;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.DecimalType;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.IntegerType;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * {@code $reconcile-attendance} and {@code Claim/$billing-package}. A reconcile runs in one
+ * transaction under one PostgreSQL advisory lock: two runs at once take turns (the second sees the
+ * first's Claims and creates none), and a run that fails leaves nothing behind.
+ */
+@Service
+public class BillingService {
+
+  private final ClaimReconciler reconciler;
+  private final DaoRegistry daos;
+  private final JdbcTemplate jdbc;
+  private final Clock clock;
+  private final TransactionTemplate transaction;
+
+  BillingService(
+      ClaimReconciler reconciler,
+      DaoRegistry daos,
+      JdbcTemplate jdbc,
+      Clock clock,
+      PlatformTransactionManager transactionManager) {
+    this.reconciler = reconciler;
+    this.daos = daos;
+    this.jdbc = jdbc;
+    this.clock = clock;
+    this.transaction = new TransactionTemplate(transactionManager);
+  }
+
+  // --- reconcile --------------------------------------------------------------------------------
+
+  public Parameters reconcile(Scope scope) {
+    return transaction.execute(
+        status -> {
+          jdbc.queryForObject(
+              "SELECT pg_advisory_xact_lock(hashtextextended('billing:reconcile', 7))",
+              Object.class);
+          return reconcileLocked(scope);
+        });
+  }
+
+  private Parameters reconcileLocked(Scope scope) {
+    SystemRequestDetails read = new SystemRequestDetails();
+    SystemRequestDetails write = new SystemRequestDetails();
+    write.getUserData().put(ProfileValidationInterceptor.BUILT_BY_SERVER, Boolean.TRUE);
+    ClaimReconciler.Run run = reconciler.newRun();
+    List<Appointment> sessions = reconciler.sessions(scope, read);
+    Parameters out = new Parameters();
+    OperationOutcome outcome = new OperationOutcome();
+    int created = 0;
+    BigDecimal total = BigDecimal.ZERO.setScale(2);
+    Date now = Date.from(clock.instant());
+    for (Appointment session : sessions) {
+      SessionResult result = run.session(session, scope.payer());
+      int members = 0;
+      int units = 0;
+      BigDecimal amount = BigDecimal.ZERO.setScale(2);
+      int issues = 0;
+      for (Line line : result.lines()) {
+        for (Problem problem : line.problems()) {
+          issue(outcome, problem);
+          issues++;
+        }
+        if (line.expected() == null) {
+          continue;
+        }
+        members++;
+        if (line.billable()) {
+          units += line.expected().units();
+          amount = amount.add(line.expected().amount());
+        }
+        if (line.billable() && line.claims().isEmpty()) {
+          Claim claim = ClaimReconciler.claim(line.expected(), now);
+          DaoMethodOutcome written =
+              daos.getResourceDao(Claim.class)
+                  .create(
+                      claim,
+                      "Claim?identifier=" + BillingCodes.MEMBER_SESSION_SYSTEM + "|" + line.key(),
+                      write);
+          if (Boolean.TRUE.equals(written.getCreated())) {
+            created++;
+            out.addParameter()
+                .setName("claim")
+                .setValue(new Reference(written.getId().toUnqualifiedVersionless().getValue()));
+          }
+        } else if (!line.billable() && line.claims().isEmpty()) {
+          Problem held =
+              new Problem(
+                  true,
+                  "attendance-without-claim",
+                  line.patient() + " attended " + line.session() + " but has no claim",
+                  "Fix the problems above for this member and session, then reconcile again",
+                  List.of(line.session(), line.patient()));
+          issue(outcome, held);
+          issues++;
+        }
+      }
+      total = total.add(amount);
+      Parameters.ParametersParameterComponent summary = out.addParameter().setName("session");
+      summary.addPart().setName("session").setValue(new Reference(ClaimReconciler.idOf(session)));
+      if (result.group() != null) {
+        summary
+            .addPart()
+            .setName("group")
+            .setValue(
+                new Reference(result.group().getIdElement().toUnqualifiedVersionless().getValue())
+                    .setDisplay(result.group().getName()));
+      }
+      summary.addPart().setName("members").setValue(new IntegerType(members));
+      summary.addPart().setName("units").setValue(new IntegerType(units));
+      summary.addPart().setName("amount").setValue(new DecimalType(amount));
+      summary.addPart().setName("issues").setValue(new IntegerType(issues));
+    }
+    if (outcome.getIssue().isEmpty()) {
+      Outcomes.info(outcome, "No problems: attendance, notes, coverage and claims agree");
+    }
+    out.addParameter().setName("sessions").setValue(new IntegerType(sessions.size()));
+    out.addParameter().setName("created").setValue(new IntegerType(created));
+    out.addParameter().setName("amount").setValue(new DecimalType(total));
+    out.addParameter().setName("outcome").setResource(outcome);
+    return out;
+  }
+
+  private static void issue(OperationOutcome outcome, Problem problem) {
+    OperationOutcome.OperationOutcomeIssueComponent issue =
+        Outcomes.add(
+            outcome,
+            problem.error()
+                ? OperationOutcome.IssueSeverity.ERROR
+                : OperationOutcome.IssueSeverity.WARNING,
+            problem.error()
+                ? OperationOutcome.IssueType.BUSINESSRULE
+                : OperationOutcome.IssueType.INCOMPLETE,
+            problem.text());
+    issue.setDetails(
+        new CodeableConcept(new Coding(BillingCodes.BILLING_PROBLEM_SYSTEM, problem.code(), null))
+            .setText(problem.fix()));
+    problem.resources().forEach(issue::addExpression);
+  }
+
+  // --- billing packages -------------------------------------------------------------------------
+
+  /** A package: the Bundle, and the claims it holds (for the X12 writer). */
+  public record Package(Bundle bundle, List<Claim> claims, Map<String, Resource> resources) {}
+
+  public Package billingPackage(Scope scope) {
+    return transaction.execute(status -> packageOf(scope));
+  }
+
+  private Package packageOf(Scope scope) {
+    SystemRequestDetails read = new SystemRequestDetails();
+    if (scope.payer() != null && !payerExists(scope.payer(), read)) {
+      throw InvalidParameter.unprocessable(
+          "payer", "No payer Organization has payer id " + scope.payer());
+    }
+    ClaimReconciler.Run run = reconciler.newRun();
+    List<Claim> included = new ArrayList<>();
+    Map<String, Resource> resources = new LinkedHashMap<>();
+    OperationOutcome held = new OperationOutcome();
+    for (Appointment session : reconciler.sessions(scope, read)) {
+      for (Line line : run.session(session, scope.payer()).lines()) {
+        if (line.claims().isEmpty()) {
+          if (line.expected() != null) {
+            Problem problem =
+                line.billable()
+                    ? new Problem(
+                        false,
+                        "attendance-without-claim",
+                        line.patient() + " attended " + line.session() + " and has no claim yet",
+                        "Run $reconcile-attendance to create its draft Claim",
+                        List.of(line.session(), line.patient()))
+                    : line.problems().stream().filter(Problem::error).findFirst().orElseThrow();
+            issue(held, problem);
+          }
+          continue;
+        }
+        if (!line.billable() || line.claims().size() > 1) {
+          line.problems().stream()
+              .filter(Problem::error)
+              .forEach(
+                  p ->
+                      issue(
+                          held,
+                          new Problem(
+                              false, p.code(), "Held back: " + p.text(), p.fix(), p.resources())));
+          continue;
+        }
+        Claim claim = line.claims().get(0);
+        included.add(claim);
+        collect(claim, line, resources, read);
+      }
+    }
+    if (included.isEmpty()) {
+      String text =
+          "No billable claims"
+              + (scope.payer() == null ? "" : " for payer " + scope.payer())
+              + (scope.group() == null ? "" : " in " + scope.group())
+              + " between "
+              + scope.start()
+              + " and "
+              + scope.end()
+              + (held.getIssue().isEmpty()
+                  ? ": run $reconcile-attendance on the period first"
+                  : ": "
+                      + held.getIssue().size()
+                      + " held back ("
+                      + held.getIssueFirstRep().getDiagnostics()
+                      + (held.getIssue().size() > 1 ? ", …" : "")
+                      + ")");
+      throw InvalidParameter.unprocessable("start", text);
+    }
+    Bundle bundle = new Bundle().setType(Bundle.BundleType.COLLECTION);
+    bundle.setTimestamp(Date.from(clock.instant()));
+    bundle
+        .getIdentifier()
+        .setSystem("http://grouptherapy.example.org/identifiers/billing-package")
+        .setValue(fingerprint(included));
+    for (Claim claim : included) {
+      bundle.addEntry().setFullUrl(fullUrl(claim)).setResource(claim);
+    }
+    for (Resource resource : resources.values()) {
+      bundle.addEntry().setFullUrl(fullUrl(resource)).setResource(resource);
+    }
+    if (held.getIssue().isEmpty()) {
+      Outcomes.info(held, "Every claim in the period is in the package");
+    }
+    bundle.addEntry().setResource(held);
+    return new Package(bundle, included, resources);
+  }
+
+  private void collect(
+      Claim claim, Line line, Map<String, Resource> into, SystemRequestDetails read) {
+    List<String> references = new ArrayList<>();
+    references.add(line.patient());
+    references.add(CalendarDirectory.referenceOf(claim.getProvider()));
+    references.add(CalendarDirectory.referenceOf(claim.getInsurer()));
+    claim
+        .getInsurance()
+        .forEach(i -> references.add(CalendarDirectory.referenceOf(i.getCoverage())));
+    claim
+        .getCareTeam()
+        .forEach(t -> references.add(CalendarDirectory.referenceOf(t.getProvider())));
+    claim
+        .getItem()
+        .forEach(
+            i -> i.getEncounter().forEach(e -> references.add(CalendarDirectory.referenceOf(e))));
+    for (String reference : references) {
+      if (reference == null || into.containsKey(reference)) {
+        continue;
+      }
+      try {
+        IdType id = new IdType(reference);
+        into.put(reference, (Resource) daos.getResourceDao(id.getResourceType()).read(id, read));
+      } catch (ResourceNotFoundException | ResourceGoneException e) {
+        // a dangling reference stays a reference
+      }
+    }
+    for (IBaseResource found :
+        daos.getResourceDao(Condition.class)
+            .searchForResources(
+                ca.uhn.fhir.jpa.searchparam.SearchParameterMap.newSynchronous()
+                    .add(
+                        Condition.SP_SUBJECT,
+                        new ca.uhn.fhir.rest.param.ReferenceParam(line.patient())),
+                read)) {
+      into.putIfAbsent(
+          found.getIdElement().toUnqualifiedVersionless().getValue(), (Resource) found);
+    }
+  }
+
+  private boolean payerExists(String payerId, SystemRequestDetails read) {
+    return !daos.getResourceDao(org.hl7.fhir.r4.model.Organization.class)
+        .searchForResources(
+            ca.uhn.fhir.jpa.searchparam.SearchParameterMap.newSynchronous()
+                .add(
+                    org.hl7.fhir.r4.model.Organization.SP_IDENTIFIER,
+                    new ca.uhn.fhir.rest.param.TokenParam(BillingCodes.PAYER_ID, payerId)),
+            read)
+        .isEmpty();
+  }
+
+  private static String fullUrl(Resource resource) {
+    return "urn:grouptherapy:" + resource.getIdElement().toUnqualifiedVersionless().getValue();
+  }
+
+  /** The same claims at the same versions make the same package id. */
+  private static String fingerprint(List<Claim> claims) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      for (Claim claim : claims) {
+        digest.update(
+            claim.getIdElement().toUnqualified().getValue().getBytes(StandardCharsets.UTF_8));
+      }
+      return HexFormat.of().formatHex(digest.digest()).substring(0, 20);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

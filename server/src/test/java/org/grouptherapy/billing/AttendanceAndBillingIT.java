@@ -1,0 +1,623 @@
+package org.grouptherapy.billing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.fhir.context.FhirContext;
+import io.xlate.edi.stream.EDIInputFactory;
+import io.xlate.edi.stream.EDIStreamEvent;
+import io.xlate.edi.stream.EDIStreamReader;
+import java.io.ByteArrayInputStream;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.grouptherapy.support.FhirHttp;
+import org.grouptherapy.support.Fixtures;
+import org.grouptherapy.support.IntegrationTest;
+import org.grouptherapy.support.TestPractice;
+import org.hl7.fhir.r4.model.Appointment;
+import org.hl7.fhir.r4.model.Attachment;
+import org.hl7.fhir.r4.model.Binary;
+import org.hl7.fhir.r4.model.BooleanType;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Claim;
+import org.hl7.fhir.r4.model.CodeType;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.Coverage;
+import org.hl7.fhir.r4.model.DocumentReference;
+import org.hl7.fhir.r4.model.Encounter;
+import org.hl7.fhir.r4.model.Enumerations;
+import org.hl7.fhir.r4.model.Extension;
+import org.hl7.fhir.r4.model.Group;
+import org.hl7.fhir.r4.model.IntegerType;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Organization;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Reference;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/**
+ * Attendance, notes and claims over real HTTP: $record-attendance, $reconcile-attendance, the
+ * billing package as a Bundle and as an 837P parsed back with StAEDI, and the bad input of each.
+ */
+@IntegrationTest
+class AttendanceAndBillingIT {
+
+  static final String SD = Fixtures.BASE + "/StructureDefinition/";
+
+  @LocalServerPort int port;
+  @Autowired FhirContext fhirContext;
+  FhirHttp fhir;
+  TestPractice practice;
+  String primary;
+  String co;
+  String payer;
+  String payerId;
+
+  @BeforeEach
+  void setUp() {
+    fhir = new FhirHttp(port, fhirContext);
+    practice = new TestPractice(fhir);
+    primary = practice.practitioner("Renders", "Process groups");
+    co = practice.practitioner("Assists", "Process groups");
+    payerId = "T" + Fixtures.uniqueId().substring(0, 8);
+    Organization organization = new Organization().setName("Test Health Plan " + payerId);
+    organization
+        .addIdentifier()
+        .setSystem("http://grouptherapy.example.org/identifiers/payer-id")
+        .setValue(payerId);
+    payer = fhir.create("Organization", organization);
+  }
+
+  @Test
+  void attendanceNotesAndCoverageBecomeOneClaimPerMemberThatAPackageAndAn837Carry()
+      throws Exception {
+    String ann = member("Ann", "F33.1");
+    String ben = member("Ben", "F41.1");
+    String cal = member("Cal", null); // no diagnosis
+    String dot = member("Dot", "F43.21");
+    String group = groupOf(List.of(ann, ben, cal, dot), null, "process");
+    String session = pastSession(group, List.of(ann, ben, cal, dot), 2, 90, false);
+
+    Parameters recorded =
+        recordAttendance(
+            session,
+            attendance(ann, "attended"),
+            attendance(ben, "late", "minutesLate", 10),
+            attendance(cal, "left-early", "minutesLeftEarly", 15),
+            attendance(dot, "no-show"));
+    assertThat(recorded.getParameter().stream().filter(p -> p.getName().equals("encounter")))
+        .hasSize(3);
+    assertThat(recorded.getParameter("changed").getValue().primitiveValue()).isEqualTo("true");
+    Appointment after = fhir.get(session).resource(Appointment.class);
+    assertThat(statusOf(after, dot)).isEqualTo(Appointment.ParticipationStatus.DECLINED);
+    Encounter benEncounter = encounterOf(session, ben);
+    assertThat(benEncounter.getStatus()).isEqualTo(Encounter.EncounterStatus.FINISHED);
+    assertThat(benEncounter.getPeriod().getStart().toInstant())
+        .isEqualTo(after.getStart().toInstant().plus(10, ChronoUnit.MINUTES));
+
+    // The same input again changes nothing: no new versions.
+    Parameters again =
+        recordAttendance(
+            session,
+            attendance(ann, "attended"),
+            attendance(ben, "late", "minutesLate", 10),
+            attendance(cal, "left-early", "minutesLeftEarly", 15),
+            attendance(dot, "no-show"));
+    assertThat(again.getParameter("changed").getValue().primitiveValue()).isEqualTo("false");
+    assertThat(encounterOf(session, ben).getMeta().getVersionId())
+        .isEqualTo(benEncounter.getMeta().getVersionId());
+
+    note(ann, encounterOf(session, ann), primary, true, true);
+    String benNote = note(ben, benEncounter, primary, false, false);
+    note(cal, encounterOf(session, cal), primary, true, false);
+
+    Parameters first = reconcile(session);
+    assertThat(intOf(first, "created")).isEqualTo(1); // Ann: Ben's note unsigned, Cal undiagnosed
+    OperationOutcome problems = (OperationOutcome) first.getParameter("outcome").getResource();
+    assertThat(codes(problems))
+        .contains("unsigned-note", "missing-diagnosis", "attendance-without-claim");
+    assertThat(fixOf(problems, "unsigned-note")).contains("signs it");
+    Claim annClaim = claimOf(session, ann);
+    assertThat(annClaim.getStatus()).isEqualTo(Claim.ClaimStatus.DRAFT);
+    assertThat(annClaim.getItem()).hasSize(2);
+    assertThat(annClaim.getItem().get(0).getProductOrService().getCodingFirstRep().getCode())
+        .isEqualTo("90853");
+    assertThat(annClaim.getItem().get(1).getProductOrService().getCodingFirstRep().getCode())
+        .isEqualTo("90785");
+    assertThat(
+            annClaim.getItemFirstRep().getLocationCodeableConcept().getCodingFirstRep().getCode())
+        .isEqualTo("11");
+    assertThat(annClaim.getCareTeam().get(0).getProvider().getReference()).isEqualTo(primary);
+    assertThat(annClaim.getCareTeam().get(1).getProvider().getReference()).isEqualTo(co);
+    assertThat(annClaim.getCareTeam().get(1).getRole().getCodingFirstRep().getCode())
+        .isEqualTo("assist");
+    assertThat(annClaim.getItem())
+        .allSatisfy(
+            i ->
+                assertThat(i.getCareTeamSequence())
+                    .extracting(s -> s.getValue())
+                    .containsExactly(1));
+    assertThat(annClaim.getTotal().getValue()).isEqualByComparingTo("83.00");
+
+    // Valid against the project's Claim profile.
+    OperationOutcome validation =
+        fhir.post("Claim/$validate?profile=" + SD + "group-session-claim", annClaim)
+            .resource(OperationOutcome.class);
+    assertThat(validation.getIssue())
+        .noneMatch(i -> i.getSeverity() == OperationOutcome.IssueSeverity.ERROR);
+
+    // Idempotent: a second run creates nothing.
+    assertThat(intOf(reconcile(session), "created")).isZero();
+
+    // Signing Ben's note makes his attendance billable.
+    DocumentReference signed = fhir.get(benNote).resource(DocumentReference.class);
+    signed.setDocStatus(DocumentReference.ReferredDocumentStatus.FINAL);
+    signed.setAuthenticator(new Reference(primary));
+    assertThat(fhir.put(benNote, signed).status()).isEqualTo(200);
+    assertThat(intOf(reconcile(session), "created")).isEqualTo(1);
+
+    String today = LocalDate.now(ZoneOffset.UTC).toString();
+    String weekAgo = LocalDate.now(ZoneOffset.UTC).minusDays(7).toString();
+    Bundle pack =
+        fhir.get("Claim/$billing-package?start=" + weekAgo + "&end=" + today + "&payer=" + payerId)
+            .resource(Bundle.class);
+    List<String> types = pack.getEntry().stream().map(e -> e.getResource().fhirType()).toList();
+    assertThat(types.stream().filter("Claim"::equals)).hasSize(2);
+    assertThat(types)
+        .contains(
+            "Patient",
+            "Coverage",
+            "Organization",
+            "Practitioner",
+            "Encounter",
+            "Condition",
+            "OperationOutcome");
+    OperationOutcome held =
+        (OperationOutcome) pack.getEntry().get(pack.getEntry().size() - 1).getResource();
+    assertThat(codes(held)).contains("missing-diagnosis");
+
+    Binary x12 =
+        fhir.get(
+                "Claim/$billing-package?start="
+                    + weekAgo
+                    + "&end="
+                    + today
+                    + "&payer="
+                    + payerId
+                    + "&format=x12")
+            .resource(Binary.class);
+    assertThat(x12.getContentType()).isEqualTo("application/edi-x12");
+    List<List<String>> segments = parse(x12.getData());
+    assertThat(segments.get(0).get(0)).isEqualTo("ISA");
+    assertThat(tags(segments))
+        .containsSubsequence(
+            "ISA", "GS", "ST", "BHT", "NM1", "HL", "HL", "SBR", "NM1", "CLM", "HI", "NM1", "LX",
+            "SV1", "DTP", "SE", "GE", "IEA");
+    assertThat(segments.stream().filter(s -> s.get(0).equals("CLM"))).hasSize(2);
+    List<String> sv1 = segments.stream().filter(s -> s.get(0).equals("SV1")).findFirst().get();
+    assertThat(sv1.get(1)).startsWith("HC:90853");
+    assertThat(sv1.get(5)).isEqualTo("11"); // place of service
+    assertThat(segments.stream().filter(s -> s.get(0).equals("NM1") && s.get(1).equals("82")))
+        .hasSize(2); // one rendering provider per claim
+    assertThat(segments.stream().filter(s -> s.get(0).equals("HI")).findFirst().get().get(1))
+        .startsWith("ABK:F33");
+    int st = tags(segments).indexOf("ST");
+    int se = tags(segments).indexOf("SE");
+    assertThat(segments.get(se).get(1)).isEqualTo(String.valueOf(se - st + 1));
+  }
+
+  @Test
+  void telehealthPayerRulesAndASplitCoFacilitationGiveOneRenderingProviderEach() {
+    String eve = member("Eve", "F32.1", "MCD25");
+    String fay = member("Fay", "F32.1", "MCD25");
+    String group = groupOf(List.of(eve, fay), "split", "process");
+    String session = pastSession(group, List.of(eve, fay), 3, 60, true);
+    recordAttendance(session, attendance(eve, "attended"), attendance(fay, "attended"));
+    note(eve, encounterOf(session, eve), primary, true, false);
+    note(fay, encounterOf(session, fay), co, true, false);
+    assertThat(intOf(reconcile(session), "created")).isEqualTo(2);
+    Claim first = claimOf(session, eve);
+    Claim second = claimOf(session, fay);
+    assertThat(first.getItemFirstRep().getLocationCodeableConcept().getCodingFirstRep().getCode())
+        .isEqualTo("10");
+    assertThat(first.getItemFirstRep().getModifier())
+        .extracting(m -> m.getCodingFirstRep().getCode())
+        .containsExactly("95", "HQ");
+    assertThat(first.getTotal().getValue()).isEqualByComparingTo("42.50");
+    assertThat(
+            List.of(
+                first.getCareTeamFirstRep().getProvider().getReference(),
+                second.getCareTeamFirstRep().getProvider().getReference()))
+        .containsExactlyInAnyOrder(primary, co);
+  }
+
+  @Test
+  void reconcileFindsDuplicatesTwoRenderersWrongCodingAndClaimsWithoutAttendance() {
+    String gil = member("Gil", "F33.1");
+    String hal = member("Hal", "F33.1");
+    String group = groupOf(List.of(gil, hal), null, "process");
+    String session = pastSession(group, List.of(gil, hal), 4, 90, false);
+    recordAttendance(session, attendance(gil, "attended"), attendance(hal, "attended"));
+    note(gil, encounterOf(session, gil), primary, true, false);
+    note(hal, encounterOf(session, hal), primary, true, false);
+    assertThat(intOf(reconcile(session), "created")).isEqualTo(2);
+
+    // Another system bills Gil again, by the co-facilitator, with the wrong place of service.
+    Claim copy = claimOf(session, gil).copy();
+    copy.setId((String) null);
+    copy.getIdentifier().clear();
+    copy.getMeta().getProfile().clear();
+    copy.getCareTeamFirstRep().setProvider(new Reference(co));
+    copy.getItemFirstRep().getLocationCodeableConcept().getCodingFirstRep().setCode("02");
+    fhir.create("Claim", copy);
+    // Hal's attendance is corrected to a no-show: his claim no longer has attendance.
+    recordAttendance(session, attendance(hal, "no-show"));
+
+    Parameters checked = reconcile(session);
+    assertThat(intOf(checked, "created")).isZero();
+    OperationOutcome problems = (OperationOutcome) checked.getParameter("outcome").getResource();
+    assertThat(codes(problems))
+        .contains(
+            "duplicate-claim",
+            "two-rendering-providers",
+            "wrong-coding",
+            "claim-without-attendance");
+    assertThat(
+            problems.getIssue().stream()
+                .filter(i -> i.getDetails().getCodingFirstRep().getCode().equals("wrong-coding"))
+                .map(OperationOutcome.OperationOutcomeIssueComponent::getDiagnostics))
+        .anyMatch(d -> d.contains("place of service 02 should be 11"));
+    assertThat(encounterOf(session, hal).getStatus())
+        .isEqualTo(Encounter.EncounterStatus.CANCELLED);
+  }
+
+  @Test
+  void twoReconcilesAtOnceCreateEachClaimOnce() throws Exception {
+    List<String> members = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      members.add(member("Par" + i, "F41.1"));
+    }
+    String group = groupOf(members, null, "process");
+    String session = pastSession(group, members, 5, 90, false);
+    List<Parameters.ParametersParameterComponent> marks = new ArrayList<>();
+    members.forEach(m -> marks.add(attendance(m, "attended")));
+    recordAttendance(session, marks.toArray(new Parameters.ParametersParameterComponent[0]));
+    for (String m : members) {
+      note(m, encounterOf(session, m), primary, true, false);
+    }
+    String day = LocalDate.now(ZoneOffset.UTC).minusDays(5).toString();
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    List<Future<Integer>> runs = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      runs.add(
+          pool.submit(
+              () -> {
+                Parameters in = new Parameters();
+                in.addParameter()
+                    .setName("start")
+                    .setValue(new org.hl7.fhir.r4.model.DateType(day));
+                in.addParameter().setName("end").setValue(new org.hl7.fhir.r4.model.DateType(day));
+                in.addParameter().setName("group").setValue(new Reference(group));
+                FhirHttp.Response response = fhir.post("Appointment/$reconcile-attendance", in);
+                assertThat(response.status()).isEqualTo(200);
+                return intOf(response.resource(Parameters.class), "created");
+              }));
+    }
+    int created = 0;
+    for (Future<Integer> run : runs) {
+      created += run.get();
+    }
+    pool.shutdown();
+    assertThat(created).isEqualTo(5);
+    assertThat(
+            fhir.get("Claim?patient=" + members.get(0) + "&_summary=count")
+                .resource(Bundle.class)
+                .getTotal())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void badAttendanceAndBillingInputIsRefusedAndWritesNothing() {
+    String ivy = member("Ivy", "F33.1");
+    String stranger = member("Stranger", "F33.1");
+    String group = groupOf(List.of(ivy), null, "process");
+    String session = pastSession(group, List.of(ivy), 6, 90, false);
+
+    FhirHttp.Response notMember =
+        fhir.post(
+            session + "/$record-attendance",
+            params(attendance(ivy, "attended"), attendance(stranger, "attended")));
+    assertThat(notMember.status()).isEqualTo(422);
+    assertThat(notMember.diagnostics()).contains(stranger).contains("is not a member");
+    assertThat(
+            fhir.get("Encounter?appointment=" + session + "&_summary=count")
+                .resource(Bundle.class)
+                .getTotal())
+        .isZero();
+
+    FhirHttp.Response badStatus =
+        fhir.post(session + "/$record-attendance", params(attendance(ivy, "asleep")));
+    assertThat(badStatus.status()).isEqualTo(400);
+    assertThat(badStatus.diagnostics()).contains("must be one of");
+
+    String future =
+        fhir.create(
+            "Appointment",
+            TestPractice.session(
+                group,
+                iso(Instant.now().plus(2, ChronoUnit.DAYS)),
+                iso(Instant.now().plus(2, ChronoUnit.DAYS).plus(90, ChronoUnit.MINUTES)),
+                null,
+                List.of(primary),
+                List.of(ivy)));
+    FhirHttp.Response early =
+        fhir.post(future + "/$record-attendance", params(attendance(ivy, "attended")));
+    assertThat(early.status()).isEqualTo(422);
+    assertThat(early.diagnostics()).contains("has not started yet");
+
+    Appointment cancelled = fhir.get(session).resource(Appointment.class);
+    cancelled.setStatus(Appointment.AppointmentStatus.CANCELLED);
+    cancelled.setCancelationReason(new CodeableConcept().setText("Facilitator ill"));
+    FhirHttp.Response cancelling = fhir.put(session, cancelled);
+    assertThat(cancelling.status()).as(cancelling.toString()).isEqualTo(200);
+    FhirHttp.Response onCancelled =
+        fhir.post(session + "/$record-attendance", params(attendance(ivy, "attended")));
+    assertThat(onCancelled.status()).isEqualTo(409);
+    assertThat(onCancelled.diagnostics()).contains("was cancelled");
+
+    Parameters backwards = new Parameters();
+    backwards
+        .addParameter()
+        .setName("start")
+        .setValue(new org.hl7.fhir.r4.model.DateType("2026-03-10"));
+    backwards
+        .addParameter()
+        .setName("end")
+        .setValue(new org.hl7.fhir.r4.model.DateType("2026-03-01"));
+    FhirHttp.Response inverted = fhir.post("Appointment/$reconcile-attendance", backwards);
+    assertThat(inverted.status()).isEqualTo(422);
+    assertThat(inverted.diagnostics()).contains("inverted");
+
+    FhirHttp.Response empty =
+        fhir.get("Claim/$billing-package?start=2020-01-01&end=2020-01-31&payer=" + payerId);
+    assertThat(empty.status()).isEqualTo(422);
+    assertThat(empty.diagnostics()).contains("No billable claims for payer " + payerId);
+
+    FhirHttp.Response unknownPayer =
+        fhir.get("Claim/$billing-package?start=2020-01-01&end=2020-01-31&payer=NOPE");
+    assertThat(unknownPayer.status()).isEqualTo(422);
+    assertThat(unknownPayer.diagnostics()).contains("No payer Organization has payer id NOPE");
+  }
+
+  // --- helpers --------------------------------------------------------------------------------
+
+  String member(String family, String icd10) {
+    return member(family, icd10, null);
+  }
+
+  /** A consented member with coverage (this test's payer, or a payer id) and a diagnosis. */
+  String member(String family, String icd10, String payerIdOrNull) {
+    String patient = practice.patient(family);
+    String insurer = payer;
+    if (payerIdOrNull != null) {
+      Organization other = new Organization().setName("Payer " + payerIdOrNull);
+      other
+          .addIdentifier()
+          .setSystem("http://grouptherapy.example.org/identifiers/payer-id")
+          .setValue(payerIdOrNull);
+      insurer = fhir.create("Organization", other);
+    }
+    Coverage coverage = new Coverage().setStatus(Coverage.CoverageStatus.ACTIVE);
+    coverage.setBeneficiary(new Reference(patient));
+    coverage.setSubscriberId("M" + Fixtures.uniqueId().substring(0, 8));
+    coverage.addPayor(new Reference(insurer));
+    fhir.create("Coverage", coverage);
+    if (icd10 != null) {
+      Condition condition = new Condition();
+      condition.setSubject(new Reference(patient));
+      condition
+          .getClinicalStatus()
+          .addCoding()
+          .setSystem("http://terminology.hl7.org/CodeSystem/condition-clinical")
+          .setCode("active");
+      condition.getCode().addCoding().setSystem("http://hl7.org/fhir/sid/icd-10-cm").setCode(icd10);
+      fhir.create("Condition", condition);
+    }
+    return patient;
+  }
+
+  String groupOf(List<String> members, String arrangement, String modality) {
+    Group group =
+        practice.group(
+            "Billing group " + Fixtures.uniqueId().substring(0, 6),
+            null,
+            List.of(primary, co),
+            members,
+            12);
+    group.getCode().getCodingFirstRep().setCode(modality);
+    if (arrangement != null) {
+      Extension billing = group.addExtension().setUrl(SD + "group-billing");
+      billing.addExtension("arrangement", new CodeType(arrangement));
+    }
+    return fhir.create("Group", group);
+  }
+
+  String pastSession(
+      String group, List<String> members, int daysAgo, int minutes, boolean virtual) {
+    Instant start = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(daysAgo, ChronoUnit.DAYS);
+    Appointment session =
+        TestPractice.session(
+            group,
+            iso(start),
+            iso(start.plus(minutes, ChronoUnit.MINUTES)),
+            null,
+            List.of(primary, co),
+            members);
+    if (virtual) {
+      TestPractice.withJoinUrl(session, "https://video.example.org/room/" + Fixtures.uniqueId());
+    }
+    return fhir.create("Appointment", session);
+  }
+
+  static String iso(Instant instant) {
+    return DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(instant.atOffset(ZoneOffset.UTC));
+  }
+
+  static Parameters.ParametersParameterComponent attendance(
+      String patient, String status, Object... minutes) {
+    Parameters.ParametersParameterComponent a =
+        new Parameters.ParametersParameterComponent().setName("attendance");
+    a.addPart().setName("patient").setValue(new Reference(patient));
+    a.addPart().setName("status").setValue(new CodeType(status));
+    for (int i = 0; i + 1 < minutes.length; i += 2) {
+      a.addPart().setName((String) minutes[i]).setValue(new IntegerType((Integer) minutes[i + 1]));
+    }
+    return a;
+  }
+
+  static Parameters params(Parameters.ParametersParameterComponent... parts) {
+    Parameters in = new Parameters();
+    for (Parameters.ParametersParameterComponent part : parts) {
+      in.addParameter(part);
+    }
+    return in;
+  }
+
+  Parameters recordAttendance(String session, Parameters.ParametersParameterComponent... marks) {
+    FhirHttp.Response response = fhir.post(session + "/$record-attendance", params(marks));
+    assertThat(response.status()).as(response.toString()).isEqualTo(200);
+    return response.resource(Parameters.class);
+  }
+
+  Parameters reconcile(String session) {
+    FhirHttp.Response response = fhir.post(session + "/$reconcile-attendance", new Parameters());
+    assertThat(response.status()).as(response.toString()).isEqualTo(200);
+    return response.resource(Parameters.class);
+  }
+
+  Encounter encounterOf(String session, String patient) {
+    Bundle found =
+        fhir.get("Encounter?appointment=" + session + "&subject=" + patient).resource(Bundle.class);
+    assertThat(found.getEntry()).hasSize(1);
+    return (Encounter) found.getEntryFirstRep().getResource();
+  }
+
+  Claim claimOf(String session, String patient) {
+    String key =
+        session.substring(session.indexOf('/') + 1)
+            + "-"
+            + patient.substring(patient.indexOf('/') + 1);
+    Bundle found =
+        fhir.get(
+                "Claim?identifier="
+                    + "http://grouptherapy.example.org/identifiers/member-session|"
+                    + key)
+            .resource(Bundle.class);
+    assertThat(found.getEntry()).hasSize(1);
+    return (Claim) found.getEntryFirstRep().getResource();
+  }
+
+  /** The member's session note: signed (final, authenticated) or not. */
+  String note(
+      String patient, Encounter encounter, String author, boolean signed, boolean complexity) {
+    DocumentReference note = new DocumentReference();
+    note.setStatus(Enumerations.DocumentReferenceStatus.CURRENT);
+    note.setDocStatus(
+        signed
+            ? DocumentReference.ReferredDocumentStatus.FINAL
+            : DocumentReference.ReferredDocumentStatus.PRELIMINARY);
+    note.setType(new CodeableConcept(new Coding("http://loinc.org", "11506-3", "Progress note")));
+    note.setSubject(new Reference(patient));
+    note.addAuthor(new Reference(author));
+    if (signed) {
+      note.setAuthenticator(new Reference(author));
+    }
+    note.getContext()
+        .addEncounter(new Reference(encounter.getIdElement().toUnqualifiedVersionless()));
+    note.addContent()
+        .setAttachment(
+            new Attachment()
+                .setContentType("text/plain")
+                .setData("Participated; practiced skills.".getBytes()));
+    if (complexity) {
+      note.addExtension(SD + "interactive-complexity", new BooleanType(true));
+    }
+    return fhir.create("DocumentReference", note);
+  }
+
+  static Appointment.ParticipationStatus statusOf(Appointment session, String who) {
+    return session.getParticipant().stream()
+        .filter(p -> who.equals(p.getActor().getReference()))
+        .findFirst()
+        .orElseThrow()
+        .getStatus();
+  }
+
+  static int intOf(Parameters parameters, String name) {
+    return ((IntegerType) parameters.getParameter(name).getValue()).getValue();
+  }
+
+  static List<String> codes(OperationOutcome outcome) {
+    return outcome.getIssue().stream()
+        .map(i -> i.getDetails().getCodingFirstRep().getCode())
+        .toList();
+  }
+
+  static String fixOf(OperationOutcome outcome, String code) {
+    return outcome.getIssue().stream()
+        .filter(i -> code.equals(i.getDetails().getCodingFirstRep().getCode()))
+        .findFirst()
+        .orElseThrow()
+        .getDetails()
+        .getText();
+  }
+
+  static List<List<String>> parse(byte[] x12) throws Exception {
+    List<List<String>> segments = new ArrayList<>();
+    EDIInputFactory factory = EDIInputFactory.newFactory();
+    try (EDIStreamReader reader = factory.createEDIStreamReader(new ByteArrayInputStream(x12))) {
+      List<String> current = null;
+      StringBuilder composite = null;
+      while (reader.hasNext()) {
+        EDIStreamEvent event = reader.next();
+        switch (event) {
+          case START_SEGMENT -> {
+            current = new ArrayList<>();
+            current.add(reader.getText());
+            segments.add(current);
+          }
+          case START_COMPOSITE -> composite = new StringBuilder();
+          case END_COMPOSITE -> {
+            current.add(composite.toString());
+            composite = null;
+          }
+          case ELEMENT_DATA -> {
+            if (composite != null) {
+              composite.append(composite.length() == 0 ? "" : ":").append(reader.getText());
+            } else {
+              current.add(reader.getText());
+            }
+          }
+          default -> {}
+        }
+      }
+    }
+    return segments;
+  }
+
+  static List<String> tags(List<List<String>> segments) {
+    return segments.stream().map(s -> s.get(0)).toList();
+  }
+}
