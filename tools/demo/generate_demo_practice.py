@@ -594,23 +594,33 @@ for n, (key, given, family, birth, reason, stage, therapist, phq9, readiness, co
                     "performer": [match("Practitioner", f"practitioner-{therapist}")],
                     "reasonCode": [{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": reason}]}]},
                    f"referral/{key}", f"referral-{key}")
+    intake_bundles.append({"resourceType": "Bundle", "type": "transaction", "entry": entries})
+    # Each later step is a transaction of its own, as it would come from the VA app or the EHR:
+    # the server moves the intake on from evidence already stored.
+    patient = f"Patient?identifier={ID_SYSTEM}/patient|patient-intake-{key}"
     if stage != "referral-received":
-        screened_day = ANCHOR_MONDAY + timedelta(days=2 + n) if stage == "screening-scheduled" else referred + timedelta(days=5)
+        entries = []
+        screened_day = ANCHOR_MONDAY + timedelta(days=8 + n) if stage == "screening-scheduled" else referred + timedelta(days=5)
         start = datetime.combine(screened_day, datetime.min.time()).replace(hour=11 + n % 3, tzinfo=EST)
         add({"resourceType": "Appointment", "status": "booked" if stage == "screening-scheduled" else "fulfilled",
              "serviceType": [{"text": "Group screening"}], "description": "Screening for group therapy",
              "start": start.isoformat(), "end": (start + timedelta(minutes=45)).isoformat(),
-             "basedOn": [{"reference": referral}],
+             "basedOn": [match("ServiceRequest", f"referral-{key}")],
              "participant": [{"actor": {"reference": patient}, "status": "accepted"},
                              {"actor": match("Practitioner", f"practitioner-{therapist}"), "status": "accepted"}]},
             f"appointment/screening-{key}", f"screening-{key}")
+        intake_bundles.append({"resourceType": "Bundle", "type": "transaction", "entry": entries})
         if phq9:
+            entries = []
             authored = (referred + timedelta(days=5)).isoformat() + "T12:00:00-05:00"
             response("phq-9", patient, key, frequency_items(phq9), authored)
             response("group-readiness", patient, key, readiness_items(*readiness), authored)
-    for kind, state in consents.items():
-        consent(patient, key, kind, state, referred + timedelta(days=6))
-    intake_bundles.append({"resourceType": "Bundle", "type": "transaction", "entry": entries})
+            intake_bundles.append({"resourceType": "Bundle", "type": "transaction", "entry": entries})
+    if consents:
+        entries = []
+        for kind, state in consents.items():
+            consent(patient, key, kind, state, referred + timedelta(days=6))
+        intake_bundles.append({"resourceType": "Bundle", "type": "transaction", "entry": entries})
 
 # The two people waiting for the full grief group are screened too, so $place-waitlist has work.
 for m, answers, windows in ((9, [1, 1, 1, 0, 1, 1, 0, 0, 0], ["wed-evening", "thu-evening"]),

@@ -73,7 +73,12 @@ public final class PlacementBenchmark {
 
     String report;
     ServerProcess server =
-        ServerProcess.start(jar, "placement", List.of("--app.security.enabled=false"));
+        ServerProcess.start(
+            jar,
+            "placement",
+            List.of(
+                "--app.security.enabled=false",
+                "--logging.level.org.grouptherapy.placement.PlacementService=DEBUG"));
     try {
       PlacementBenchmark bench = new PlacementBenchmark(server.fhirBase());
       bench.practice();

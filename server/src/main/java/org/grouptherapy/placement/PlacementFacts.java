@@ -289,8 +289,16 @@ public class PlacementFacts {
     return codes;
   }
 
-  /** The latest PHQ-9, GAD-7 and readiness totals of each person (all people when null). */
+  /** The latest PHQ-9, GAD-7 and readiness totals of each person, 500 people at a time. */
   Map<String, Map<String, Integer>> latestScores(List<String> patients) {
+    Map<String, Map<String, Integer>> all = new HashMap<>();
+    for (List<String> chunk : chunks(patients)) {
+      all.putAll(latestScoresOf(chunk));
+    }
+    return all;
+  }
+
+  private Map<String, Map<String, Integer>> latestScoresOf(List<String> patients) {
     SearchParameterMap search =
         SearchParameterMap.newSynchronous()
             .add(
@@ -339,18 +347,22 @@ public class PlacementFacts {
 
   /** The latest completed group readiness response of each person. */
   Map<String, QuestionnaireResponse> readinessResponses(List<String> patients) {
+    Map<String, QuestionnaireResponse> latest = new HashMap<>();
+    for (List<String> chunk : chunks(patients)) {
+      readinessResponses(chunk, latest);
+    }
+    return latest;
+  }
+
+  private void readinessResponses(
+      List<String> patients, Map<String, QuestionnaireResponse> latest) {
     SearchParameterMap search =
         SearchParameterMap.newSynchronous()
             .add(
                 QuestionnaireResponse.SP_STATUS,
-                new TokenOrListParam().add("completed").add("amended"));
-    if (patients != null) {
-      ca.uhn.fhir.rest.param.ReferenceOrListParam who =
-          new ca.uhn.fhir.rest.param.ReferenceOrListParam();
-      patients.forEach(p -> who.addOr(new ReferenceParam(p)));
-      search.add(QuestionnaireResponse.SP_SUBJECT, who);
-    }
-    Map<String, QuestionnaireResponse> latest = new HashMap<>();
+                new TokenOrListParam().add("completed").add("amended"))
+            .add(QuestionnaireResponse.SP_QUESTIONNAIRE, new ReferenceParam(IntakeCodes.READINESS))
+            .add(QuestionnaireResponse.SP_SUBJECT, anyOf(patients));
     for (IBaseResource found :
         daos.getResourceDao(QuestionnaireResponse.class)
             .searchForResources(search, new SystemRequestDetails())) {
@@ -366,7 +378,6 @@ public class PlacementFacts {
         latest.put(patient, response);
       }
     }
-    return latest;
   }
 
   private static Date authored(QuestionnaireResponse response) {
@@ -417,7 +428,8 @@ public class PlacementFacts {
       activeMembers(group, today).forEach(members::add);
     }
     Map<String, Optional<LocalDate>> births = birthDates(members);
-    Map<String, Map<String, Integer>> scores = withAcuity ? latestScores(null) : Map.of();
+    Map<String, Map<String, Integer>> scores =
+        withAcuity && !members.isEmpty() ? latestScores(new ArrayList<>(members)) : Map.of();
     Map<String, PlacementScorer.GroupFacts> facts = new java.util.LinkedHashMap<>();
     for (Group group : groups) {
       String id = group.getIdElement().toUnqualifiedVersionless().getValue();

@@ -31,6 +31,9 @@ import org.springframework.stereotype.Service;
 @Service
 public class PlacementService {
 
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(PlacementService.class);
+
   private final PlacementFacts facts;
   private final EnrolmentService enrolment;
   private final DaoRegistry daos;
@@ -120,7 +123,9 @@ public class PlacementService {
       return applyAssignments(accepted);
     }
     SystemRequestDetails read = new SystemRequestDetails();
+    long started = System.nanoTime();
     Map<String, PlacementScorer.GroupFacts> groups = facts.groups(true);
+    long groupsRead = System.nanoTime();
     // Everyone waiting, in waitlist order (oldest lists first, then their entries).
     Set<String> waiting = new LinkedHashSet<>();
     List<ListResource> lists = new ArrayList<>(facts.waitlists(read));
@@ -163,6 +168,7 @@ public class PlacementService {
         persons.add(person);
       }
     }
+    long peopleRead = System.nanoTime();
     List<WaitlistSolver.Candidate> candidates = new ArrayList<>();
     Map<Long, PlacementScorer.Fit> fitOf = new HashMap<>();
     for (int p = 0; p < persons.size(); p++) {
@@ -186,7 +192,15 @@ public class PlacementService {
                             ? -1
                             : Math.max(0, g.acuityLimit() - g.severeMembers())))
             .toList();
+    long scored = System.nanoTime();
     int[] assigned = WaitlistSolver.solve(persons.size(), seats, candidates);
+    long solved = System.nanoTime();
+    log.debug(
+        "$place-waitlist: groups {} ms, people {} ms, scoring {} ms, solving {} ms",
+        (groupsRead - started) / 1_000_000,
+        (peopleRead - groupsRead) / 1_000_000,
+        (scored - peopleRead) / 1_000_000,
+        (solved - scored) / 1_000_000);
     int[] byHand = WaitlistSolver.firstComeFirstServed(persons.size(), seats, candidates);
     BigDecimal byHandTotal = BigDecimal.ZERO.setScale(3);
     for (int p = 0; p < persons.size(); p++) {
