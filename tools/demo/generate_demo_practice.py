@@ -413,6 +413,24 @@ for key, name, modality, enrolment, cap_min, cap_max, members, facilitators, roo
             block(f, "documentation", end, end + timedelta(minutes=DOCS), f"docs/{key}/{week}/{f}", block_for=ref,
                   comment=f"Documentation: {name}, session {session_number}")
 
+# --- Diagnoses: each member's active Condition (ICD-10-CM) from their group's focus -----------------
+# Patient 38 has none on file: reconcile reports the missing diagnosis and holds their claims back.
+DIAGNOSIS = {"F60.3": ("F60.3", "Borderline personality disorder"), "F33": ("F33.1", "Major depressive disorder, recurrent, moderate"),
+             "F41": ("F41.1", "Generalized anxiety disorder"), "F43.2": ("F43.21", "Adjustment disorder with depressed mood"),
+             "F91": ("F91.3", "Oppositional defiant disorder"), "F32": ("F32.1", "Major depressive disorder, single episode, moderate")}
+for key, name, modality, enrolment, cap_min, cap_max, members, facilitators, room, weekday, hhmm, minutes in GROUPS:
+    for m in members:
+        if m == 38:
+            continue
+        code, display = DIAGNOSIS[FOCUS[key][0]]
+        add({"resourceType": "Condition",
+             "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
+             "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]},
+             "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category", "code": "encounter-diagnosis"}]}],
+             "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": code, "display": display}]},
+             "subject": {"reference": patients[m]}, "recordedDate": (ANCHOR_MONDAY - timedelta(weeks=10)).isoformat()},
+            f"condition/{m}", f"condition-{m}")
+
 # --- Working hours, meetings, supervision, individual work, PTO ----------------------------------
 WORKDAYS = {"okafor": (0, 1, 2, 3), "lindqvist": (0, 1, 2, 3, 4), "ramirez": (0, 1, 2, 3), "chen": (1, 2, 3),
             "abernathy": (1, 3, 4, 5), "haddad": (0, 1, 2, 3, 4), "nakamura": (0, 2, 4), "osei": (0, 2, 5)}

@@ -34,7 +34,7 @@ class DemoPracticeLoader implements ApplicationRunner {
   static final String DATA_SET = "demo-practice";
 
   /** Raised when the demo changes: the new version updates the old one in place. */
-  static final int VERSION = 4;
+  static final int VERSION = 5;
 
   private static final String BUNDLE = "demo/demo-practice.json";
 
@@ -47,16 +47,19 @@ class DemoPracticeLoader implements ApplicationRunner {
   private final FhirContext fhirContext;
   private final JdbcTemplate jdbc;
   private final Clock clock;
+  private final DemoAttendance attendance;
 
   DemoPracticeLoader(
       IFhirSystemDao<Bundle, Meta> systemDao,
       FhirContext fhirContext,
       JdbcTemplate jdbc,
-      Clock clock) {
+      Clock clock,
+      DemoAttendance attendance) {
     this.systemDao = systemDao;
     this.fhirContext = fhirContext;
     this.jdbc = jdbc;
     this.clock = clock;
+    this.attendance = attendance;
   }
 
   @Override
@@ -74,13 +77,17 @@ class DemoPracticeLoader implements ApplicationRunner {
       DemoSessionCalendar.moveSessionsToWeekOf(person, clock.instant());
       intake += systemDao.transaction(new SystemRequestDetails(), person).getEntry().size();
     }
+    int sessions = attendance.recordPastSessions();
     jdbc.update(
         "INSERT INTO gt.demo_data_load (data_set, version, resources) VALUES (?, ?, ?)"
             + " ON CONFLICT DO NOTHING",
         DATA_SET,
         VERSION,
         response.getEntry().size() + intake);
-    log.info("Demo practice loaded: {} resources", response.getEntry().size() + intake);
+    log.info(
+        "Demo practice loaded: {} resources, attendance and notes of {} past sessions",
+        response.getEntry().size() + intake,
+        sessions);
   }
 
   private boolean alreadyLoaded() {

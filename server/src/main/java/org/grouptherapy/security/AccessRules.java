@@ -360,9 +360,16 @@ final class AccessRules {
           .onType(Group.class)
           .andAllowAllResponses();
     }
-    // Attendance and billing. Recording attendance writes Encounters and the session; a therapist
-    // may record only sessions they facilitate (BillingOperations checks).
-    if (writesUnbound(grants, "Encounter") && writesUnbound(grants, "Appointment")) {
+    // Attendance and billing. Recording attendance writes Encounters and the session: the people
+    // who run sessions (a therapist only the sessions they facilitate: BillingOperations checks),
+    // not billers, who reconcile and package what was recorded.
+    boolean runsSessions =
+        !access.isUser()
+            || access.roles().stream()
+                .anyMatch(r -> r == Role.VA || r == Role.THERAPIST || r == Role.ADMIN);
+    if (runsSessions
+        && writesUnbound(grants, "Encounter")
+        && writesUnbound(grants, "Appointment")) {
       rules
           .allow()
           .operation()

@@ -20,6 +20,7 @@ import java.util.concurrent.Future;
 import org.grouptherapy.support.FhirHttp;
 import org.grouptherapy.support.Fixtures;
 import org.grouptherapy.support.IntegrationTest;
+import org.grouptherapy.support.SmartAuth;
 import org.grouptherapy.support.TestPractice;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Attachment;
@@ -399,6 +400,39 @@ class AttendanceAndBillingIT {
         fhir.get("Claim/$billing-package?start=2020-01-01&end=2020-01-31&payer=NOPE");
     assertThat(unknownPayer.status()).isEqualTo(422);
     assertThat(unknownPayer.diagnostics()).contains("No payer Organization has payer id NOPE");
+  }
+
+  @Test
+  void onlyTheSessionsPeopleRecordAttendanceAndOnlyBillersAndAdministratorsMakeClaims() {
+    String jan = member("Jan", "F33.1");
+    String group = groupOf(List.of(jan), null, "process");
+    String session = pastSession(group, List.of(jan), 7, 90, false);
+    SmartAuth auth = new SmartAuth(port);
+    FhirHttp anonymous = new FhirHttp(port, fhirContext, null);
+    FhirHttp otherTherapist =
+        anonymous.withToken(auth.userToken("therapist1", "openid fhirUser user/*.cruds"));
+    FhirHttp biller = anonymous.withToken(auth.userToken("biller", "openid fhirUser user/*.cruds"));
+    FhirHttp va = anonymous.withToken(auth.userToken("va", "openid user/*.cruds"));
+
+    assertThat(
+            otherTherapist
+                .post(session + "/$record-attendance", params(attendance(jan, "attended")))
+                .status())
+        .isEqualTo(403);
+    assertThat(
+            biller
+                .post(session + "/$record-attendance", params(attendance(jan, "attended")))
+                .status())
+        .isEqualTo(403);
+    assertThat(
+            va.post(session + "/$record-attendance", params(attendance(jan, "attended"))).status())
+        .isEqualTo(200);
+    assertThat(va.post(session + "/$reconcile-attendance", new Parameters()).status())
+        .isEqualTo(403);
+    assertThat(va.get("Claim/$billing-package?start=2026-01-01&end=2026-01-31").status())
+        .isEqualTo(403);
+    assertThat(biller.post(session + "/$reconcile-attendance", new Parameters()).status())
+        .isEqualTo(200);
   }
 
   // --- helpers --------------------------------------------------------------------------------

@@ -177,6 +177,41 @@ class DemoPracticeIT {
   }
 
   @Test
+  void aNewcomerReconcilesThePastSessionsFindsTheLeftProblemsAndGetsAPackage() {
+    Parameters period = new Parameters();
+    period
+        .addParameter()
+        .setName("start")
+        .setValue(
+            new org.hl7.fhir.r4.model.DateType(java.time.LocalDate.now().minusDays(35).toString()));
+    period
+        .addParameter()
+        .setName("end")
+        .setValue(new org.hl7.fhir.r4.model.DateType(java.time.LocalDate.now().toString()));
+    Parameters reconciled =
+        fhir.post("Appointment/$reconcile-attendance", period).resource(Parameters.class);
+    org.hl7.fhir.r4.model.OperationOutcome problems =
+        (org.hl7.fhir.r4.model.OperationOutcome) reconciled.getParameter("outcome").getResource();
+    assertThat(
+            problems.getIssue().stream()
+                .map(i -> i.getDetails().getCodingFirstRep().getCode())
+                .collect(Collectors.toSet()))
+        .contains("unsigned-note", "missing-note", "missing-diagnosis");
+    assertThat(
+            count("Claim?identifier=http://grouptherapy.example.org/identifiers/member-session|"))
+        .isGreaterThan(10);
+    Bundle pack =
+        fhir.get(
+                "Claim/$billing-package?payer=HRB01&start="
+                    + java.time.LocalDate.now().minusDays(35)
+                    + "&end="
+                    + java.time.LocalDate.now())
+            .resource(Bundle.class);
+    assertThat(pack.getEntry().stream().filter(e -> e.getResource().fhirType().equals("Claim")))
+        .isNotEmpty();
+  }
+
+  @Test
   void loadingAgainAddsNothing() throws Exception {
     int before = count("Patient?identifier=" + DEMO_IDS + "/patient|");
     loader.run(new DefaultApplicationArguments());
