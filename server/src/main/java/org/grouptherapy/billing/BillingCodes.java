@@ -21,6 +21,12 @@ public final class BillingCodes {
   public static final String GROUP_BILLING = SD + "group-billing";
 
   public static final String BILLING_PROBLEM_SYSTEM = CS + "billing-problem";
+
+  /** Task.code of a clearinghouse's receipt of a billing package. */
+  public static final String BILLING_CODES_SYSTEM = CS + "billing-codes";
+
+  public static final String PACKAGE_SYSTEM =
+      "http://grouptherapy.example.org/identifiers/billing-package";
   public static final String CLAIM_PROFILE = SD + "group-session-claim";
 
   /** Identifier system of one member's attendance of one session (Encounter, Claim, note). */

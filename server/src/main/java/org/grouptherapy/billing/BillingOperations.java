@@ -175,6 +175,25 @@ class BillingOperations implements FhirOperationProvider {
     return binary;
   }
 
+  @Operation(name = "$mark-received", type = Claim.class, idempotent = false)
+  public Parameters markReceived(@ResourceParam Parameters parameters, RequestDetails request) {
+    Parameters in = parameters == null ? new Parameters() : parameters;
+    List<String> claims = new ArrayList<>();
+    String packageId = null;
+    for (Parameters.ParametersParameterComponent parameter : in.getParameter()) {
+      if ("claim".equals(parameter.getName())) {
+        claims.add(reference(parameter.getValue(), "claim", "Claim/"));
+      } else if ("package".equals(parameter.getName()) && parameter.getValue() != null) {
+        packageId = parameter.getValue().primitiveValue();
+      } else {
+        throw InvalidParameter.malformed(
+            parameter.getName(),
+            "Unknown parameter " + parameter.getName() + ": send claim, package");
+      }
+    }
+    return billing.markReceived(claims, packageId, callers.actor(request).orElse(null));
+  }
+
   private static ClaimReconciler.Scope scope(
       Type start, Type end, Type group, Type practitioner, Type payer) {
     LocalDate from = date(start, "start");

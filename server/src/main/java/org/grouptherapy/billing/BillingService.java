@@ -181,6 +181,91 @@ public class BillingService {
     problem.resources().forEach(issue::addExpression);
   }
 
+  // --- receipts -------------------------------------------------------------------------------
+
+  /**
+   * A clearinghouse confirms it received claims: each draft Claim becomes active (submitted), and a
+   * completed Task records the receipt (identified by the package id when given, so a repeated
+   * confirmation changes nothing).
+   */
+  public Parameters markReceived(List<String> claims, String packageId, String actor) {
+    if (claims.isEmpty()) {
+      throw InvalidParameter.malformed("claim", "Name the received claims (claim references)");
+    }
+    return transaction.execute(
+        status -> {
+          jdbc.queryForObject(
+              "SELECT pg_advisory_xact_lock(hashtextextended('billing:reconcile', 7))",
+              Object.class);
+          SystemRequestDetails system = new SystemRequestDetails();
+          int received = 0;
+          for (String reference : claims) {
+            Claim claim;
+            try {
+              claim = daos.getResourceDao(Claim.class).read(new IdType(reference), system);
+            } catch (ResourceNotFoundException | ResourceGoneException e) {
+              throw InvalidParameter.unprocessable("claim", reference + " does not exist");
+            }
+            if (claim.getStatus() == Claim.ClaimStatus.CANCELLED
+                || claim.getStatus() == Claim.ClaimStatus.ENTEREDINERROR) {
+              throw InvalidParameter.unprocessable(
+                  "claim",
+                  reference
+                      + " is "
+                      + claim.getStatus().toCode()
+                      + ": it cannot have been received for billing");
+            }
+            if (claim.getStatus() == Claim.ClaimStatus.DRAFT) {
+              claim.setStatus(Claim.ClaimStatus.ACTIVE);
+              SystemRequestDetails write = new SystemRequestDetails();
+              write.getUserData().put(ProfileValidationInterceptor.BUILT_BY_SERVER, Boolean.TRUE);
+              daos.getResourceDao(Claim.class).update(claim, write);
+              received++;
+            }
+          }
+          org.hl7.fhir.r4.model.Task receipt = new org.hl7.fhir.r4.model.Task();
+          receipt.setStatus(org.hl7.fhir.r4.model.Task.TaskStatus.COMPLETED);
+          receipt.setIntent(org.hl7.fhir.r4.model.Task.TaskIntent.ORDER);
+          receipt
+              .getCode()
+              .addCoding(
+                  new Coding(
+                      BillingCodes.BILLING_PROBLEM_SYSTEM.replace(
+                          "billing-problem", "billing-codes"),
+                      "package-received",
+                      "Billing package received"));
+          if (packageId != null) {
+            receipt.addIdentifier().setSystem(BillingCodes.PACKAGE_SYSTEM).setValue(packageId);
+          }
+          receipt.setAuthoredOn(Date.from(clock.instant()));
+          receipt.setLastModified(Date.from(clock.instant()));
+          if (actor != null) {
+            receipt.getBusinessStatus().setText("Received by " + actor);
+          }
+          claims.forEach(
+              c ->
+                  receipt
+                      .addInput()
+                      .setType(new CodeableConcept().setText("claim"))
+                      .setValue(
+                          new Reference(new IdType(c).toUnqualifiedVersionless().getValue())));
+          DaoMethodOutcome task =
+              packageId == null
+                  ? daos.getResourceDao(org.hl7.fhir.r4.model.Task.class).create(receipt, system)
+                  : daos.getResourceDao(org.hl7.fhir.r4.model.Task.class)
+                      .create(
+                          receipt,
+                          "Task?identifier=" + BillingCodes.PACKAGE_SYSTEM + "|" + packageId,
+                          system);
+          Parameters out = new Parameters();
+          out.addParameter().setName("received").setValue(new IntegerType(received));
+          out.addParameter()
+              .setName("receipt")
+              .setValue(new Reference(task.getId().toUnqualifiedVersionless().getValue()));
+          return out;
+        });
+  }
+
   // --- billing packages -------------------------------------------------------------------------
 
   /** A package: the Bundle, and the claims it holds (for the X12 writer). */
@@ -200,6 +285,7 @@ public class BillingService {
     List<Claim> included = new ArrayList<>();
     Map<String, Resource> resources = new LinkedHashMap<>();
     OperationOutcome held = new OperationOutcome();
+    int alreadySent = 0;
     for (Appointment session : reconciler.sessions(scope, read)) {
       for (Line line : run.session(session, scope.payer()).lines()) {
         if (line.claims().isEmpty()) {
@@ -229,6 +315,10 @@ public class BillingService {
           continue;
         }
         Claim claim = line.claims().get(0);
+        if (claim.getStatus() != Claim.ClaimStatus.DRAFT) {
+          alreadySent++;
+          continue;
+        }
         included.add(claim);
         collect(claim, line, resources, read);
       }
@@ -242,6 +332,7 @@ public class BillingService {
               + scope.start()
               + " and "
               + scope.end()
+              + (alreadySent > 0 ? " (" + alreadySent + " already received)" : "")
               + (held.getIssue().isEmpty()
                   ? ": run $reconcile-attendance on the period first"
                   : ": "
@@ -254,15 +345,18 @@ public class BillingService {
     }
     Bundle bundle = new Bundle().setType(Bundle.BundleType.COLLECTION);
     bundle.setTimestamp(Date.from(clock.instant()));
-    bundle
-        .getIdentifier()
-        .setSystem("http://grouptherapy.example.org/identifiers/billing-package")
-        .setValue(fingerprint(included));
+    bundle.getIdentifier().setSystem(BillingCodes.PACKAGE_SYSTEM).setValue(fingerprint(included));
     for (Claim claim : included) {
       bundle.addEntry().setFullUrl(fullUrl(claim)).setResource(claim);
     }
     for (Resource resource : resources.values()) {
       bundle.addEntry().setFullUrl(fullUrl(resource)).setResource(resource);
+    }
+    if (alreadySent > 0) {
+      Outcomes.info(
+          held,
+          alreadySent
+              + " claim(s) of the period were received before (status active): not repeated");
     }
     if (held.getIssue().isEmpty()) {
       Outcomes.info(held, "Every claim in the period is in the package");

@@ -391,6 +391,21 @@ final class AccessRules {
           .onType(Appointment.class)
           .andAllowAllResponses();
     }
+    boolean updatesClaims =
+        grants.stream()
+            .anyMatch(
+                g ->
+                    g.patients() == null
+                        && g.appliesTo("Claim")
+                        && g.permissions().contains(Permission.UPDATE));
+    if (updatesClaims && readsUnbound(grants, "Claim")) {
+      rules
+          .allow()
+          .operation()
+          .named("$mark-received")
+          .onType(org.hl7.fhir.r4.model.Claim.class)
+          .andAllowAllResponses();
+    }
     if (readsUnbound(grants, "Claim")) {
       rules
           .allow()

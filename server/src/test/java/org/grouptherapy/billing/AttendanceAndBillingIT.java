@@ -214,6 +214,33 @@ class AttendanceAndBillingIT {
         .hasSize(2); // one rendering provider per claim
     assertThat(segments.stream().filter(s -> s.get(0).equals("HI")).findFirst().get().get(1))
         .startsWith("ABK:F33");
+    // The clearinghouse confirms receipt: the claims become active and leave later packages.
+    Parameters receipt = new Parameters();
+    pack.getEntry().stream()
+        .filter(e -> e.getResource() instanceof Claim)
+        .forEach(
+            e ->
+                receipt
+                    .addParameter()
+                    .setName("claim")
+                    .setValue(
+                        new Reference(e.getResource().getIdElement().toUnqualifiedVersionless())));
+    receipt
+        .addParameter()
+        .setName("package")
+        .setValue(new org.hl7.fhir.r4.model.StringType(pack.getIdentifier().getValue()));
+    Parameters received = fhir.post("Claim/$mark-received", receipt).resource(Parameters.class);
+    assertThat(intOf(received, "received")).isEqualTo(2);
+    Parameters again2 = fhir.post("Claim/$mark-received", receipt).resource(Parameters.class);
+    assertThat(intOf(again2, "received")).isZero();
+    assertThat(again2.getParameter("receipt").getValue().primitiveValue())
+        .isEqualTo(received.getParameter("receipt").getValue().primitiveValue());
+    assertThat(claimOf(session, ann).getStatus()).isEqualTo(Claim.ClaimStatus.ACTIVE);
+    FhirHttp.Response repeat =
+        fhir.get("Claim/$billing-package?start=" + weekAgo + "&end=" + today + "&payer=" + payerId);
+    assertThat(repeat.status()).isEqualTo(422);
+    assertThat(repeat.diagnostics()).contains("2 already received");
+
     int st = tags(segments).indexOf("ST");
     int se = tags(segments).indexOf("SE");
     assertThat(segments.get(se).get(1)).isEqualTo(String.valueOf(se - st + 1));

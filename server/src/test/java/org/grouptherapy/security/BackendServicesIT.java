@@ -30,6 +30,7 @@ import java.util.UUID;
 import org.grouptherapy.support.FhirHttp;
 import org.grouptherapy.support.IntegrationTest;
 import org.grouptherapy.support.SmartAuth;
+import org.hl7.fhir.r4.model.Parameters;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -114,6 +115,10 @@ class BackendServicesIT {
     FhirHttp.Response exportNotes =
         clearinghouse.get("$export?_type=DocumentReference", Map.of("Prefer", "respond-async"));
     assertThat(exportNotes.status()).isEqualTo(403);
+    assertThat(clearinghouse.get("Claim/$billing-package?start=2020-01-01&end=2020-01-31").status())
+        .isEqualTo(422); // allowed, and nothing to bill then
+    assertThat(clearinghouse.post("Claim/$mark-received", new Parameters()).status())
+        .isEqualTo(403); // marking received needs system/Claim.u
 
     HttpResponse<String> replay = token(assertion, "system/Claim.rs");
     assertThat(replay.statusCode()).isEqualTo(401);
