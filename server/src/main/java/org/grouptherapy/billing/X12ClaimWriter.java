@@ -37,6 +37,20 @@ final class X12ClaimWriter {
   private static final DateTimeFormatter SHORT_DATE = DateTimeFormatter.ofPattern("yyMMdd");
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HHmm");
 
+  /** StAEDI's X12 00501 control schema: the envelope is validated as it is written. */
+  private static final io.xlate.edi.schema.Schema CONTROL;
+
+  static {
+    try {
+      CONTROL =
+          io.xlate.edi.schema.SchemaFactory.newFactory()
+              .getControlSchema(
+                  io.xlate.edi.stream.EDIStreamConstants.Standards.X12, new String[] {"00501"});
+    } catch (io.xlate.edi.schema.EDISchemaException e) {
+      throw new IllegalStateException("StAEDI has no X12 00501 control schema", e);
+    }
+  }
+
   private X12ClaimWriter() {}
 
   static String write(
@@ -48,6 +62,8 @@ final class X12ClaimWriter {
     String interchange =
         String.format(Locale.ROOT, "%09d", Math.abs(control.hashCode()) % 1_000_000_000);
     try (EDIStreamWriter x12 = factory.createEDIStreamWriter(out, "US-ASCII")) {
+      // The envelope (ISA/GS/ST … SE/GE/IEA) is checked against StAEDI's X12 00501 control schema.
+      x12.setControlSchema(CONTROL);
       x12.startInterchange();
       segment(
           x12,
