@@ -6,7 +6,6 @@ import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -170,7 +169,7 @@ public class PlacementService {
     }
     long peopleRead = System.nanoTime();
     List<WaitlistSolver.Candidate> candidates = new ArrayList<>();
-    Map<Long, PlacementScorer.Fit> fitOf = new HashMap<>();
+    boolean[] fitsSomewhere = new boolean[persons.size()];
     for (int p = 0; p < persons.size(); p++) {
       for (int g = 0; g < open.size(); g++) {
         PlacementScorer.Fit fit = PlacementScorer.fit(persons.get(p), open.get(g), today);
@@ -178,7 +177,7 @@ public class PlacementService {
           candidates.add(
               new WaitlistSolver.Candidate(
                   p, g, (int) Math.round(fit.score() * 1000), persons.get(p).severe()));
-          fitOf.put(((long) p << 32) | g, fit);
+          fitsSomewhere[p] = true;
         }
       }
     }
@@ -203,27 +202,26 @@ public class PlacementService {
         (solved - scored) / 1_000_000);
     int[] byHand = WaitlistSolver.firstComeFirstServed(persons.size(), seats, candidates);
     BigDecimal byHandTotal = BigDecimal.ZERO.setScale(3);
-    for (int p = 0; p < persons.size(); p++) {
-      if (byHand[p] >= 0) {
-        byHandTotal =
-            byHandTotal.add(BigDecimal.valueOf(fitOf.get(((long) p << 32) | byHand[p]).score()));
+    for (WaitlistSolver.Candidate c : candidates) {
+      if (byHand[c.person()] == c.group()) {
+        byHandTotal = byHandTotal.add(BigDecimal.valueOf(c.score(), 3));
       }
     }
     BigDecimal total = BigDecimal.ZERO.setScale(3);
     for (int p = 0; p < persons.size(); p++) {
       String id = persons.get(p).id();
       if (assigned[p] < 0) {
-        int index = p;
-        boolean anyFit = candidates.stream().anyMatch(c -> c.person() == index);
         left.put(
             id,
-            anyFit
+            fitsSomewhere[p]
                 ? "Open seats went to better-fitting people; stays on the waitlist"
                 : "No group with an open seat fits (age, mode, schedule or enrolment)");
         continue;
       }
-      PlacementScorer.Fit fit = fitOf.get(((long) p << 32) | assigned[p]);
-      total = total.add(BigDecimal.valueOf(fit.score()));
+      // Only the chosen pairs are explained: scoring them again is cheaper than keeping every fit.
+      PlacementScorer.Fit fit = PlacementScorer.fit(persons.get(p), open.get(assigned[p]), today);
+      total =
+          total.add(BigDecimal.valueOf(fit.score()).setScale(3, java.math.RoundingMode.HALF_UP));
       Parameters.ParametersParameterComponent a = out.addParameter().setName("assignment");
       a.addPart().setName("patient").setValue(new Reference(id));
       a.addPart().setName("group").setValue(groupReference(fit.group()));

@@ -1,6 +1,5 @@
 package org.grouptherapy.placement;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -12,10 +11,10 @@ import java.util.List;
  * the group takes) → group → sink (open seats). Edge costs are minus the scores (integers in
  * thousandths). Primal-dual successive shortest paths: node potentials start from the shortest
  * distances on the initial graph (a DAG, so one pass in order), each round runs Dijkstra on the
- * reduced costs and then sends a blocking flow along every shortest path at once (Dinic on the
- * edges whose reduced cost is zero). Augmenting stops when the shortest path no longer has negative
- * cost, so nobody is placed at a loss. People and groups are taken in the order given, so the same
- * input gives the same answer.
+ * reduced costs and then sends flow along every shortest path it can find (a depth-first search
+ * over the edges whose reduced cost is zero). Augmenting stops when the shortest path no longer has
+ * negative cost, so nobody is placed at a loss. People and groups are taken in the order given, so
+ * the same input gives the same answer.
  */
 public final class WaitlistSolver {
 
@@ -122,6 +121,9 @@ public final class WaitlistSolver {
   /** A residual graph in arrays: edge e and its reverse e^1. */
   private static final class Graph {
     private static final long INFINITE = Long.MAX_VALUE / 4;
+    private static final int OPEN = 0;
+    private static final int ON_PATH = 1;
+    private static final int DEAD = 2;
     private final int nodes;
     private final List<int[]> adjacency = new ArrayList<>();
     private int[] to = new int[16];
@@ -196,10 +198,13 @@ public final class WaitlistSolver {
         }
       }
       long[] distance = new long[nodes];
-      int[] level = new int[nodes];
+      int[] via = new int[nodes];
+      int[] state = new int[nodes];
       int[] next = new int[nodes];
+      int[] stackNode = new int[nodes + 1];
+      int[] stackEdge = new int[nodes + 1];
       while (true) {
-        if (!dijkstra(source, sink, potential, distance)) {
+        if (!dijkstra(source, sink, potential, distance, via)) {
           return;
         }
         for (int v = 0; v < nodes; v++) {
@@ -210,17 +215,89 @@ public final class WaitlistSolver {
         if (potential[sink] - potential[source] >= 0) {
           return;
         }
-        while (levels(source, sink, potential, level)) {
-          Arrays.fill(next, 0);
-          while (push(source, sink, Integer.MAX_VALUE, potential, level, next) > 0) {
-            // keep pushing along the shortest paths of this round
+        if (augmentTight(source, sink, potential, state, next, stackNode, stackEdge) == 0) {
+          // The search gave up on a path it could have taken (it skips nodes on its own stack):
+          // send one unit along Dijkstra's shortest path, so every round makes progress.
+          for (int v = sink; v != source; v = to[via[v] ^ 1]) {
+            capacity[via[v]]--;
+            capacity[via[v] ^ 1]++;
           }
         }
       }
     }
 
+    /**
+     * Sends flow along shortest paths (edges whose reduced cost is zero) until none is left: a
+     * depth-first search that marks nodes with no way on as dead for the rest of the round (an
+     * augmenting path only adds edges between nodes that reached the sink, so a dead node stays
+     * dead) and keeps a current edge per node. Iterative, so deep alternating paths cannot overflow
+     * the stack.
+     *
+     * @return units sent
+     */
+    private int augmentTight(
+        int source,
+        int sink,
+        long[] potential,
+        int[] state,
+        int[] next,
+        int[] stackNode,
+        int[] stackEdge) {
+      Arrays.fill(state, OPEN);
+      Arrays.fill(next, 0);
+      int sent = 0;
+      while (true) {
+        int top = 0;
+        stackNode[0] = source;
+        state[source] = ON_PATH;
+        boolean reached = false;
+        while (top >= 0) {
+          int v = stackNode[top];
+          if (v == sink) {
+            reached = true;
+            break;
+          }
+          boolean deeper = false;
+          while (next[v] < out[v].length) {
+            int e = out[v][next[v]];
+            int w = to[e];
+            if (state[w] == OPEN && tight(v, e, potential)) {
+              stackEdge[top] = e;
+              stackNode[++top] = w;
+              state[w] = ON_PATH;
+              deeper = true;
+              break;
+            }
+            next[v]++;
+          }
+          if (!deeper) {
+            state[v] = DEAD;
+            if (--top >= 0) {
+              next[stackNode[top]]++;
+            }
+          }
+        }
+        if (!reached) {
+          return sent;
+        }
+        int push = Integer.MAX_VALUE;
+        for (int i = 0; i < top; i++) {
+          push = Math.min(push, capacity[stackEdge[i]]);
+        }
+        for (int i = 0; i < top; i++) {
+          capacity[stackEdge[i]] -= push;
+          capacity[stackEdge[i] ^ 1] += push;
+        }
+        for (int i = 0; i <= top; i++) {
+          state[stackNode[i]] = OPEN;
+        }
+        sent += push;
+      }
+    }
+
     /** Shortest reduced-cost distances from the source; false when the sink is unreachable. */
-    private boolean dijkstra(int source, int sinkNode, long[] potential, long[] distance) {
+    private boolean dijkstra(
+        int source, int sinkNode, long[] potential, long[] distance, int[] via) {
       Arrays.fill(distance, INFINITE);
       distance[source] = 0;
       java.util.PriorityQueue<long[]> queue =
@@ -239,6 +316,7 @@ public final class WaitlistSolver {
           long d = distance[v] + cost[e] + potential[v] - potential[to[e]];
           if (d < distance[to[e]]) {
             distance[to[e]] = d;
+            via[to[e]] = e;
             queue.add(new long[] {d, to[e]});
           }
         }
@@ -248,42 +326,6 @@ public final class WaitlistSolver {
 
     private boolean tight(int from, int e, long[] potential) {
       return capacity[e] > 0 && cost[e] + potential[from] - potential[to[e]] == 0;
-    }
-
-    /** Breadth-first levels over the tight edges; false when they no longer reach the sink. */
-    private boolean levels(int source, int sink, long[] potential, int[] level) {
-      Arrays.fill(level, -1);
-      level[source] = 0;
-      ArrayDeque<Integer> queue = new ArrayDeque<>();
-      queue.add(source);
-      while (!queue.isEmpty()) {
-        int v = queue.poll();
-        for (int e : out[v]) {
-          if (level[to[e]] < 0 && tight(v, e, potential)) {
-            level[to[e]] = level[v] + 1;
-            queue.add(to[e]);
-          }
-        }
-      }
-      return level[sink] >= 0;
-    }
-
-    private int push(int v, int sink, int limit, long[] potential, int[] level, int[] next) {
-      if (v == sink) {
-        return limit;
-      }
-      for (; next[v] < out[v].length; next[v]++) {
-        int e = out[v][next[v]];
-        if (level[to[e]] == level[v] + 1 && tight(v, e, potential)) {
-          int sent = push(to[e], sink, Math.min(limit, capacity[e]), potential, level, next);
-          if (sent > 0) {
-            capacity[e] -= sent;
-            capacity[e ^ 1] += sent;
-            return sent;
-          }
-        }
-      }
-      return 0;
     }
   }
 }
