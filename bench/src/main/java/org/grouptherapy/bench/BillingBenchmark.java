@@ -1,0 +1,528 @@
+package org.grouptherapy.bench;
+
+import static org.grouptherapy.bench.BenchClient.JSON;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Billing at practice scale: {@code $reconcile-attendance} over one month of a 200-group practice
+ * (4 weekly sessions of 8 members: 800 sessions, 6,400 attendances, each with a signed note,
+ * coverage and a diagnosis) from scratch and again when nothing changed; the same for a practice
+ * twice the size (another month, 400 groups); and the claims the first run created written again as
+ * plain transaction Bundles without any checks (the floor). Attendance goes in through {@code
+ * $record-attendance}. Appends a section to docs/benchmarks.md.
+ *
+ * <p>Arguments (optional): {@code --groups 200 --members 8 --weeks 4}.
+ */
+public final class BillingBenchmark {
+
+  private static final String SD = "http://grouptherapy.example.org/fhir/StructureDefinition/";
+  private static final String CS = "http://grouptherapy.example.org/fhir/CodeSystem/";
+  private static final String PAYER_ID = "http://grouptherapy.example.org/identifiers/payer-id";
+
+  private final BenchClient fhir;
+  private String organization;
+  private final List<String> payers = new ArrayList<>();
+
+  private BillingBenchmark(String base) {
+    this.fhir = new BenchClient(base);
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = new LinkedHashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+    }
+    Path root = Path.of(options.getOrDefault("root", ".")).toAbsolutePath().normalize();
+    Path jar = root.resolve("server/target/group-therapy-fhir-server.jar");
+    int groups = Integer.parseInt(options.getOrDefault("groups", "200"));
+    int members = Integer.parseInt(options.getOrDefault("members", "8"));
+    int weeks = Integer.parseInt(options.getOrDefault("weeks", "4"));
+
+    String report;
+    ServerProcess server =
+        ServerProcess.start(jar, "billing", List.of("--app.security.enabled=false"));
+    try {
+      BillingBenchmark bench = new BillingBenchmark(server.fhirBase());
+      bench.practice();
+      // Month one: the practice; month two (five weeks later): a practice twice its size.
+      LocalDate firstMonday =
+          LocalDate.now(ZoneOffset.UTC).minusWeeks(14).with(java.time.DayOfWeek.MONDAY);
+      LocalDate secondMonday = firstMonday.plusWeeks(weeks + 1);
+      long t0 = System.nanoTime();
+      int sessionsOne = bench.month(groups, members, weeks, firstMonday);
+      int sessionsTwo = bench.month(2 * groups, members, weeks, secondMonday);
+      System.out.printf(
+          Locale.ROOT,
+          "loaded %d + %d sessions in %.0f s%n",
+          sessionsOne,
+          sessionsTwo,
+          (System.nanoTime() - t0) / 1e9);
+      LocalDate endOne = firstMonday.plusWeeks(weeks).minusDays(1);
+      LocalDate endTwo = secondMonday.plusWeeks(weeks).minusDays(1);
+
+      Run scratch = bench.reconcile(firstMonday, endOne);
+      System.out.println("from scratch: " + scratch);
+      Run again = bench.reconcile(firstMonday, endOne);
+      System.out.println("again: " + again);
+      Run doubled = bench.reconcile(secondMonday, endTwo);
+      System.out.println("twice the practice: " + doubled);
+      Run doubledAgain = bench.reconcile(secondMonday, endTwo);
+      System.out.println("twice the practice, again: " + doubledAgain);
+      double plain = bench.plainClaims(firstMonday, endOne);
+      System.out.printf(Locale.ROOT, "plain Bundles of the same claims: %.1f s%n", plain);
+      report =
+          report(groups, members, weeks, sessionsOne, scratch, again, doubled, doubledAgain, plain);
+    } finally {
+      server.close();
+      server.deleteData();
+    }
+    System.out.println(report);
+    Files.writeString(
+        root.resolve("docs/benchmarks.md"),
+        report,
+        StandardCharsets.UTF_8,
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
+  }
+
+  record Run(double seconds, int sessions, int created, int issues) {
+    @Override
+    public String toString() {
+      return String.format(
+          Locale.ROOT,
+          "%.1f s, %d sessions, %d claims created, %d issues",
+          seconds,
+          sessions,
+          created,
+          issues);
+    }
+  }
+
+  // --- the practice ------------------------------------------------------------------------
+
+  private void practice() throws Exception {
+    organization = fhir.create("Organization", JSON.createObjectNode().put("name", "Bench"));
+    for (String id : List.of("HRB01", "MCD25", "BVM77")) {
+      ObjectNode payer = JSON.createObjectNode().put("name", "Payer " + id);
+      payer.putArray("identifier").addObject().put("system", PAYER_ID).put("value", id);
+      payers.add(fhir.create("Organization", payer));
+    }
+  }
+
+  /**
+   * Groups with one facilitator and members (coverage, a diagnosis, consents), weekly sessions in
+   * the weeks from a Monday, attendance recorded for each, a signed note per attending member.
+   *
+   * @return sessions
+   */
+  private int month(int groups, int members, int weeks, LocalDate monday) throws Exception {
+    List<String> sessions = new ArrayList<>();
+    List<List<String>> sessionMembers = new ArrayList<>();
+    List<String> sessionFacilitators = new ArrayList<>();
+    for (int start = 0; start < groups; start += 10) {
+      int n = Math.min(10, groups - start);
+      List<ObjectNode> people = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        ObjectNode p =
+            JSON.createObjectNode().put("resourceType", "Practitioner").put("active", true);
+        p.putArray("name").addObject().put("family", "Facilitator" + (start + i));
+        people.add(p);
+      }
+      List<String> facilitators = fhir.transact(people);
+      List<ObjectNode> batch = new ArrayList<>();
+      for (String facilitator : facilitators) {
+        ObjectNode role =
+            JSON.createObjectNode().put("resourceType", "PractitionerRole").put("active", true);
+        role.putObject("practitioner").put("reference", facilitator);
+        role.putObject("organization").put("reference", organization);
+        batch.add(role);
+      }
+      fhir.transact(batch);
+      batch.clear();
+      for (int i = 0; i < n * members; i++) {
+        ObjectNode patient = JSON.createObjectNode().put("resourceType", "Patient");
+        patient.putArray("name").addObject().put("family", "Member" + i);
+        batch.add(patient);
+      }
+      List<String> patients = fhir.transact(batch);
+      batch.clear();
+      for (int i = 0; i < patients.size(); i++) {
+        String patient = patients.get(i);
+        ObjectNode coverage =
+            JSON.createObjectNode().put("resourceType", "Coverage").put("status", "active");
+        coverage.putObject("beneficiary").put("reference", patient);
+        coverage.put("subscriberId", "M" + i);
+        coverage.putArray("payor").addObject().put("reference", payers.get(i % payers.size()));
+        batch.add(coverage);
+        ObjectNode condition = JSON.createObjectNode().put("resourceType", "Condition");
+        condition
+            .putObject("clinicalStatus")
+            .putArray("coding")
+            .addObject()
+            .put("system", "http://terminology.hl7.org/CodeSystem/condition-clinical")
+            .put("code", "active");
+        condition
+            .putObject("code")
+            .putArray("coding")
+            .addObject()
+            .put("system", "http://hl7.org/fhir/sid/icd-10-cm")
+            .put("code", "F33.1");
+        condition.putObject("subject").put("reference", patient);
+        batch.add(condition);
+        for (String kind : List.of("group-treatment", "group-confidentiality")) {
+          batch.add(consent(patient, kind));
+        }
+      }
+      fhir.transact(batch);
+      batch.clear();
+      for (int i = 0; i < n; i++) {
+        batch.add(
+            group(
+                start + i, facilitators.get(i), patients.subList(i * members, (i + 1) * members)));
+      }
+      List<String> groupIds = fhir.transact(batch);
+      batch.clear();
+      for (int i = 0; i < n; i++) {
+        for (int w = 0; w < weeks; w++) {
+          ZonedDateTime at =
+              monday
+                  .plusDays((start + i) % 5)
+                  .plusWeeks(w)
+                  .atTime(9 + (start + i) / 5 % 9, 0)
+                  .atZone(ZoneOffset.UTC);
+          batch.add(
+              session(
+                  groupIds.get(i),
+                  facilitators.get(i),
+                  patients.subList(i * members, (i + 1) * members),
+                  at));
+          sessionMembers.add(patients.subList(i * members, (i + 1) * members));
+          sessionFacilitators.add(facilitators.get(i));
+        }
+      }
+      sessions.addAll(fhir.transact(batch));
+    }
+    recordAttendanceAndNotes(sessions, sessionMembers, sessionFacilitators);
+    return sessions.size();
+  }
+
+  private void recordAttendanceAndNotes(
+      List<String> sessions, List<List<String>> members, List<String> facilitators)
+      throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    List<Future<?>> done = new ArrayList<>();
+    for (int s = 0; s < sessions.size(); s++) {
+      int index = s;
+      done.add(
+          pool.submit(
+              () -> {
+                ObjectNode parameters = JSON.createObjectNode().put("resourceType", "Parameters");
+                ArrayNode list = parameters.putArray("parameter");
+                for (String member : members.get(index)) {
+                  ArrayNode part = list.addObject().put("name", "attendance").putArray("part");
+                  part.addObject()
+                      .put("name", "patient")
+                      .putObject("valueReference")
+                      .put("reference", member);
+                  part.addObject().put("name", "status").put("valueCode", "attended");
+                }
+                HttpResponse<String> response =
+                    fhir.post(sessions.get(index) + "/$record-attendance", parameters);
+                check(response, "$record-attendance");
+                return null;
+              }));
+    }
+    for (Future<?> f : done) {
+      f.get();
+    }
+    pool.shutdown();
+    // Notes: the subject is read back from each Encounter in bulk, 8 sessions' worth at a time.
+    List<ObjectNode> batch = new ArrayList<>();
+    for (int s = 0; s < sessions.size(); s++) {
+      HttpResponse<String> found =
+          fhir.get("Encounter?appointment=" + sessions.get(s) + "&_count=50&_elements=subject");
+      check(found, "Encounter search");
+      for (JsonNode entry : JSON.readTree(found.body()).path("entry")) {
+        JsonNode encounter = entry.path("resource");
+        ObjectNode note = note("Encounter/" + encounter.path("id").asText(), facilitators.get(s));
+        note.putObject("subject")
+            .put("reference", encounter.path("subject").path("reference").asText());
+        batch.add(note);
+      }
+      if (batch.size() >= 400 || s == sessions.size() - 1) {
+        fhir.transact(batch);
+        batch.clear();
+      }
+    }
+  }
+
+  private static ObjectNode note(String encounter, String author) {
+    ObjectNode note =
+        JSON.createObjectNode()
+            .put("resourceType", "DocumentReference")
+            .put("status", "current")
+            .put("docStatus", "final");
+    note.putObject("type")
+        .putArray("coding")
+        .addObject()
+        .put("system", "http://loinc.org")
+        .put("code", "11506-3");
+    note.putArray("author").addObject().put("reference", author);
+    note.putObject("authenticator").put("reference", author);
+    note.putObject("context").putArray("encounter").addObject().put("reference", encounter);
+    note.putArray("content")
+        .addObject()
+        .putObject("attachment")
+        .put("contentType", "text/plain")
+        .put("data", "UGFydGljaXBhdGVkLg==");
+    return note;
+  }
+
+  private ObjectNode group(int index, String facilitator, List<String> members) {
+    ObjectNode group =
+        JSON.createObjectNode()
+            .put("resourceType", "Group")
+            .put("type", "person")
+            .put("actual", true)
+            .put("active", true)
+            .put("name", "Bench group " + index);
+    group.putObject("meta").putArray("profile").add(SD + "therapy-group");
+    ArrayNode ext = group.putArray("extension");
+    ext.addObject()
+        .put("url", SD + "group-capacity")
+        .putArray("extension")
+        .add(JSON.createObjectNode().put("url", "minimum").put("valuePositiveInt", 4))
+        .add(JSON.createObjectNode().put("url", "maximum").put("valuePositiveInt", 10));
+    ext.addObject().put("url", SD + "group-enrolment-mode").put("valueCode", "open");
+    ext.addObject()
+        .put("url", SD + "group-facilitator")
+        .putArray("extension")
+        .add(
+            JSON.createObjectNode()
+                .put("url", "practitioner")
+                .set("valueReference", JSON.createObjectNode().put("reference", facilitator)))
+        .add(JSON.createObjectNode().put("url", "role").put("valueCode", "primary"));
+    group
+        .putObject("code")
+        .putArray("coding")
+        .addObject()
+        .put("system", CS + "group-modality")
+        .put("code", "process");
+    group.putObject("managingEntity").put("reference", organization);
+    ArrayNode memberArray = group.putArray("member");
+    members.forEach(m -> memberArray.addObject().putObject("entity").put("reference", m));
+    return group;
+  }
+
+  private static ObjectNode session(
+      String group, String facilitator, List<String> members, ZonedDateTime start) {
+    ObjectNode session =
+        JSON.createObjectNode()
+            .put("resourceType", "Appointment")
+            .put("status", "fulfilled")
+            .put("start", start.format(DateTimeFormatter.ISO_OFFSET_DATE_TIME))
+            .put("end", start.plusMinutes(90).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+    session.putArray("supportingInformation").addObject().put("reference", group);
+    ArrayNode participants = session.putArray("participant");
+    participants
+        .addObject()
+        .put("status", "accepted")
+        .putObject("actor")
+        .put("reference", facilitator);
+    members.forEach(
+        m ->
+            participants
+                .addObject()
+                .put("status", "accepted")
+                .putObject("actor")
+                .put("reference", m));
+    return session;
+  }
+
+  private static ObjectNode consent(String patient, String kind) {
+    ObjectNode consent =
+        JSON.createObjectNode().put("resourceType", "Consent").put("status", "active");
+    consent
+        .putObject("scope")
+        .putArray("coding")
+        .addObject()
+        .put("system", "http://terminology.hl7.org/CodeSystem/consentscope")
+        .put("code", "treatment");
+    ArrayNode category = consent.putArray("category");
+    category
+        .addObject()
+        .putArray("coding")
+        .addObject()
+        .put("system", "http://loinc.org")
+        .put("code", "59284-0");
+    category
+        .addObject()
+        .putArray("coding")
+        .addObject()
+        .put("system", CS + "consent-kind")
+        .put("code", kind);
+    consent.putObject("patient").put("reference", patient);
+    consent.put("dateTime", "2026-01-05T10:00:00Z");
+    consent.putArray("policy").addObject().put("uri", "http://example.org/policies/" + kind);
+    return consent;
+  }
+
+  // --- the measured calls ------------------------------------------------------------------
+
+  private Run reconcile(LocalDate start, LocalDate end) throws Exception {
+    ObjectNode parameters = JSON.createObjectNode().put("resourceType", "Parameters");
+    ArrayNode list = parameters.putArray("parameter");
+    list.addObject().put("name", "start").put("valueDate", start.toString());
+    list.addObject().put("name", "end").put("valueDate", end.toString());
+    long started = System.nanoTime();
+    HttpResponse<String> response = fhir.post("Appointment/$reconcile-attendance", parameters);
+    double seconds = (System.nanoTime() - started) / 1e9;
+    check(response, "$reconcile-attendance");
+    JsonNode body = JSON.readTree(response.body());
+    int sessions = 0;
+    int created = 0;
+    int issues = 0;
+    for (JsonNode p : body.path("parameter")) {
+      switch (p.path("name").asText()) {
+        case "sessions" -> sessions = p.path("valueInteger").asInt();
+        case "created" -> created = p.path("valueInteger").asInt();
+        case "outcome" -> issues = p.path("resource").path("issue").size();
+        default -> {}
+      }
+    }
+    return new Run(seconds, sessions, created, issues);
+  }
+
+  /**
+   * The floor: the claims reconcile created for the month, read back and written again as plain
+   * transaction Bundles of 100 (no profile, no identifier, no checks), timed.
+   */
+  private double plainClaims(LocalDate start, LocalDate end) throws Exception {
+    List<ObjectNode> claims = new ArrayList<>();
+    String next = "Claim?_count=1000";
+    while (next != null) {
+      HttpResponse<String> page = fhir.get(next);
+      check(page, "Claim search");
+      JsonNode bundle = JSON.readTree(page.body());
+      for (JsonNode entry : bundle.path("entry")) {
+        ObjectNode claim = (ObjectNode) entry.path("resource");
+        String served = claim.path("billablePeriod").path("start").asText();
+        if (served.compareTo(start.toString()) >= 0
+            && served.compareTo(end.plusDays(1).toString()) < 0) {
+          claim.remove("id");
+          claim.remove("meta");
+          claim.remove("identifier");
+          claims.add(claim);
+        }
+      }
+      next = null;
+      for (JsonNode link : bundle.path("link")) {
+        if ("next".equals(link.path("relation").asText())) {
+          String url = link.path("url").asText();
+          next = url.substring(url.indexOf("/fhir") + 5).replaceFirst("^/", "");
+        }
+      }
+    }
+    long started = System.nanoTime();
+    for (int i = 0; i < claims.size(); i += 100) {
+      fhir.transact(claims.subList(i, Math.min(claims.size(), i + 100)));
+    }
+    return (System.nanoTime() - started) / 1e9;
+  }
+
+  private static void check(HttpResponse<String> response, String what) {
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException(
+          what
+              + " "
+              + response.statusCode()
+              + ": "
+              + response.body().substring(0, Math.min(600, response.body().length())));
+    }
+  }
+
+  // --- report ------------------------------------------------------------------------------
+
+  private static String report(
+      int groups,
+      int members,
+      int weeks,
+      int sessions,
+      Run scratch,
+      Run again,
+      Run doubled,
+      Run doubledAgain,
+      double plain) {
+    StringBuilder md = new StringBuilder();
+    md.append(String.format(Locale.ROOT, "%n## Billing (%s)%n%n", LocalDate.now()));
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "A month of a %d-group practice: %d sessions, %d attendances (each with a signed note,"
+                + " coverage, a diagnosis); `$reconcile-attendance` over the month.%n%n",
+            groups,
+            sessions,
+            sessions * members));
+    md.append("| run | time | sessions | claims created | issues |\n|---|---|---|---|---|\n");
+    for (Object[] row :
+        new Object[][] {
+          {"from scratch", scratch}, {"again, nothing changed", again},
+          {"twice the practice, from scratch", doubled}, {"twice the practice, again", doubledAgain}
+        }) {
+      Run run = (Run) row[1];
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %.1f s | %d | %d | %d |%n",
+              row[0],
+              run.seconds(),
+              run.sessions(),
+              run.created(),
+              run.issues()));
+    }
+    double growth = doubled.seconds() / scratch.seconds();
+    double floor = scratch.seconds() / plain;
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "%n- Twice the practice: %.2f× the time (target ≤ 2.2×): %s.%n",
+            growth,
+            growth <= 2.2 ? "met" : "NOT met"));
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "- From scratch vs the same %d claims as plain transaction Bundles of 100 without checks"
+                + " (%.1f s): %.2f× (target ≤ 2×): %s.%n",
+            scratch.created(),
+            plain,
+            floor,
+            floor <= 2.0 ? "met" : "NOT met"));
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "- A second run with nothing changed: %.1f s (%.2f× the first), creating nothing.%n",
+            again.seconds(),
+            again.seconds() / scratch.seconds()));
+    return md.toString();
+  }
+}
