@@ -57,6 +57,8 @@ public class BillingService {
   private final Clock clock;
   private final TransactionTemplate transaction;
 
+  @jakarta.persistence.PersistenceContext private jakarta.persistence.EntityManager entityManager;
+
   BillingService(
       ClaimReconciler reconciler,
       DaoRegistry daos,
@@ -88,6 +90,7 @@ public class BillingService {
     write.getUserData().put(ProfileValidationInterceptor.BUILT_BY_SERVER, Boolean.TRUE);
     ClaimReconciler.Run run = reconciler.newRun();
     List<Appointment> sessions = reconciler.sessions(scope, read);
+    run.prefetch(sessions);
     Parameters out = new Parameters();
     OperationOutcome outcome = new OperationOutcome();
     int created = 0;
@@ -113,18 +116,17 @@ public class BillingService {
           amount = amount.add(line.expected().amount());
         }
         if (line.billable() && line.claims().isEmpty()) {
+          // No claim for this key exists (read under the lock that every reconcile takes).
           Claim claim = ClaimReconciler.claim(line.expected(), now);
-          DaoMethodOutcome written =
-              daos.getResourceDao(Claim.class)
-                  .create(
-                      claim,
-                      "Claim?identifier=" + BillingCodes.MEMBER_SESSION_SYSTEM + "|" + line.key(),
-                      write);
-          if (Boolean.TRUE.equals(written.getCreated())) {
-            created++;
-            out.addParameter()
-                .setName("claim")
-                .setValue(new Reference(written.getId().toUnqualifiedVersionless().getValue()));
+          DaoMethodOutcome written = daos.getResourceDao(Claim.class).create(claim, write);
+          created++;
+          out.addParameter()
+              .setName("claim")
+              .setValue(new Reference(written.getId().toUnqualifiedVersionless().getValue()));
+          if (created % 200 == 0) {
+            // Keep the persistence context small: HAPI flushes it before each of its queries.
+            entityManager.flush();
+            entityManager.clear();
           }
         } else if (!line.billable() && line.claims().isEmpty()) {
           Problem held =
@@ -282,11 +284,13 @@ public class BillingService {
           "payer", "No payer Organization has payer id " + scope.payer());
     }
     ClaimReconciler.Run run = reconciler.newRun();
+    List<Appointment> sessions = reconciler.sessions(scope, read);
+    run.prefetch(sessions);
     List<Claim> included = new ArrayList<>();
     Map<String, Resource> resources = new LinkedHashMap<>();
     OperationOutcome held = new OperationOutcome();
     int alreadySent = 0;
-    for (Appointment session : reconciler.sessions(scope, read)) {
+    for (Appointment session : sessions) {
       for (Line line : run.session(session, scope.payer()).lines()) {
         if (line.claims().isEmpty()) {
           if (line.expected() != null) {

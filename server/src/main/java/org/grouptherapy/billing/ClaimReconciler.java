@@ -182,6 +182,162 @@ public class ClaimReconciler {
     private final Map<String, List<String>> diagnoses = new HashMap<>();
     private final Map<String, Optional<String>> payerIds = new HashMap<>();
     private final Map<String, Group> groups = new HashMap<>();
+    private boolean prefetched;
+    private final Map<String, Map<String, Encounter>> encountersBySession = new HashMap<>();
+    private final Map<String, DocumentReference> notesByEncounter = new HashMap<>();
+    private final Map<String, Map<String, List<Claim>>> claimsBySession = new HashMap<>();
+
+    /**
+     * Reads what the sessions need in bulk, a few hundred at a time: their Encounters, the notes on
+     * those, the Claims on those (by member-session key or by encounter), and each member's
+     * coverage and diagnoses. Reconciling a month is then a few dozen searches, not thousands.
+     */
+    void prefetch(List<Appointment> sessions) {
+      prefetched = true;
+      List<String> sessionIds = new ArrayList<>();
+      Set<String> patients = new LinkedHashSet<>();
+      List<String> keys = new ArrayList<>();
+      Map<String, String> sessionOfKey = new HashMap<>();
+      for (Appointment session : sessions) {
+        String id = idOf(session);
+        sessionIds.add(id);
+        BookingLedger.groupOf(session).ifPresent(g -> groups.computeIfAbsent(g, this::readGroup));
+        for (Appointment.AppointmentParticipantComponent p : session.getParticipant()) {
+          String who = CalendarDirectory.referenceOf(p.getActor());
+          if (who != null && who.startsWith("Patient/")) {
+            patients.add(who);
+            String key = BillingCodes.memberSessionKey(id, who);
+            keys.add(key);
+            sessionOfKey.put(key, id);
+          }
+        }
+      }
+      Map<String, String> sessionOfEncounter = new HashMap<>();
+      for (List<String> chunk : chunks(sessionIds)) {
+        for (IBaseResource found :
+            daos.getResourceDao(Encounter.class)
+                .searchForResources(
+                    SearchParameterMap.newSynchronous().add(Encounter.SP_APPOINTMENT, anyOf(chunk)),
+                    read)) {
+          Encounter encounter = (Encounter) found;
+          if (encounter.getStatus() == Encounter.EncounterStatus.CANCELLED
+              || encounter.getStatus() == Encounter.EncounterStatus.ENTEREDINERROR) {
+            continue;
+          }
+          for (Reference appointment : encounter.getAppointment()) {
+            String session = CalendarDirectory.referenceOf(appointment);
+            encountersBySession
+                .computeIfAbsent(session, x -> new HashMap<>())
+                .put(CalendarDirectory.referenceOf(encounter.getSubject()), encounter);
+            sessionOfEncounter.put(
+                encounter.getIdElement().toUnqualifiedVersionless().getValue(), session);
+          }
+        }
+      }
+      List<String> encounterIds = new ArrayList<>(sessionOfEncounter.keySet());
+      for (List<String> chunk : chunks(encounterIds)) {
+        for (IBaseResource found :
+            daos.getResourceDao(DocumentReference.class)
+                .searchForResources(
+                    SearchParameterMap.newSynchronous()
+                        .add(DocumentReference.SP_ENCOUNTER, anyOf(chunk)),
+                    read)) {
+          DocumentReference note = (DocumentReference) found;
+          if (note.getStatus() != Enumerations.DocumentReferenceStatus.CURRENT) {
+            continue;
+          }
+          for (Reference encounter : note.getContext().getEncounter()) {
+            String id = CalendarDirectory.referenceOf(encounter);
+            DocumentReference other = notesByEncounter.get(id);
+            if (other == null || signed(note) && !signed(other)) {
+              notesByEncounter.put(id, note);
+            }
+          }
+        }
+      }
+      Map<String, Claim> claimsById = new LinkedHashMap<>();
+      for (List<String> chunk : chunks(keys)) {
+        TokenOrListParam any = new TokenOrListParam();
+        chunk.forEach(k -> any.addOr(new TokenParam(BillingCodes.MEMBER_SESSION_SYSTEM, k)));
+        collect(SearchParameterMap.newSynchronous().add(Claim.SP_IDENTIFIER, any), claimsById);
+      }
+      for (List<String> chunk : chunks(encounterIds)) {
+        collect(
+            SearchParameterMap.newSynchronous().add(Claim.SP_ENCOUNTER, anyOf(chunk)), claimsById);
+      }
+      for (Claim claim : claimsById.values()) {
+        if (claim.getStatus() == Claim.ClaimStatus.CANCELLED
+            || claim.getStatus() == Claim.ClaimStatus.ENTEREDINERROR) {
+          continue;
+        }
+        String session =
+            claim.getIdentifier().stream()
+                .filter(i -> BillingCodes.MEMBER_SESSION_SYSTEM.equals(i.getSystem()))
+                .map(i -> sessionOfKey.get(i.getValue()))
+                .filter(java.util.Objects::nonNull)
+                .findFirst()
+                .orElse(null);
+        if (session == null) {
+          session =
+              claim.getItem().stream()
+                  .flatMap(i -> i.getEncounter().stream())
+                  .map(e -> sessionOfEncounter.get(CalendarDirectory.referenceOf(e)))
+                  .filter(java.util.Objects::nonNull)
+                  .findFirst()
+                  .orElse(null);
+        }
+        if (session != null) {
+          claimsBySession
+              .computeIfAbsent(session, x -> new LinkedHashMap<>())
+              .computeIfAbsent(
+                  CalendarDirectory.referenceOf(claim.getPatient()), x -> new ArrayList<>())
+              .add(claim);
+        }
+      }
+      List<String> people = new ArrayList<>(patients);
+      for (List<String> chunk : chunks(people)) {
+        chunk.forEach(p -> coverage.putIfAbsent(p, Optional.empty()));
+        chunk.forEach(p -> diagnoses.putIfAbsent(p, new ArrayList<>()));
+        Map<String, List<Coverage>> covers = new HashMap<>();
+        for (IBaseResource found :
+            daos.getResourceDao(Coverage.class)
+                .searchForResources(
+                    SearchParameterMap.newSynchronous()
+                        .add(Coverage.SP_BENEFICIARY, anyOf(chunk))
+                        .add(Coverage.SP_STATUS, new TokenParam("active")),
+                    read)) {
+          Coverage c = (Coverage) found;
+          covers
+              .computeIfAbsent(
+                  CalendarDirectory.referenceOf(c.getBeneficiary()), x -> new ArrayList<>())
+              .add(c);
+        }
+        covers.forEach((patient, list) -> coverage.put(patient, pickCoverage(list)));
+        for (IBaseResource found :
+            daos.getResourceDao(Condition.class)
+                .searchForResources(
+                    SearchParameterMap.newSynchronous().add(Condition.SP_SUBJECT, anyOf(chunk)),
+                    read)) {
+          Condition condition = (Condition) found;
+          List<String> codes = diagnoses.get(CalendarDirectory.referenceOf(condition.getSubject()));
+          if (codes != null) {
+            addDiagnoses(condition, codes);
+          }
+        }
+      }
+    }
+
+    private Map<String, DocumentReference> notesOf(java.util.Collection<Encounter> encounters) {
+      Map<String, DocumentReference> out = new HashMap<>();
+      for (Encounter encounter : encounters) {
+        DocumentReference note =
+            notesByEncounter.get(encounter.getIdElement().toUnqualifiedVersionless().getValue());
+        if (note != null) {
+          out.put(CalendarDirectory.referenceOf(note.getSubject()), note);
+        }
+      }
+      return out;
+    }
 
     SessionResult session(Appointment session, String payerFilter) {
       String sessionId = session.getIdElement().toUnqualifiedVersionless().getValue();
@@ -200,13 +356,20 @@ public class ClaimReconciler {
           }
         }
       }
-      Map<String, Encounter> encounters = encounters(sessionId);
-      Map<String, List<Claim>> claims = claims(sessionId, members, encounters.values());
+      Map<String, Encounter> encounters =
+          prefetched
+              ? encountersBySession.getOrDefault(sessionId, Map.of())
+              : encounters(sessionId);
+      Map<String, List<Claim>> claims =
+          prefetched
+              ? claimsBySession.getOrDefault(sessionId, Map.of())
+              : claims(sessionId, members, encounters.values());
       List<Line> lines = new ArrayList<>();
       boolean cancelled = session.getStatus() == Appointment.AppointmentStatus.CANCELLED;
       boolean future = session.getStart().toInstant().isAfter(clock.instant());
       long attending = marks.values().stream().filter(ClaimReconciler::bills).count();
-      Map<String, DocumentReference> notes = notes(encounters.values());
+      Map<String, DocumentReference> notes =
+          prefetched ? notesOf(encounters.values()) : notes(encounters.values());
       List<String> attendingSorted =
           marks.values().stream()
               .filter(ClaimReconciler::bills)
@@ -609,18 +772,10 @@ public class ClaimReconciler {
                 SearchParameterMap.newSynchronous()
                     .add(Coverage.SP_BENEFICIARY, new ReferenceParam(p))
                     .add(Coverage.SP_STATUS, new TokenParam("active"));
-            LocalDate today = LocalDate.now(clock);
-            return daos.getResourceDao(Coverage.class).searchForResources(search, read).stream()
-                .map(Coverage.class::cast)
-                .filter(
-                    c ->
-                        !c.getPeriod().hasEnd()
-                            || !c.getPeriod()
-                                .getEnd()
-                                .toInstant()
-                                .isBefore(
-                                    today.minusYears(1).atStartOfDay(clock.getZone()).toInstant()))
-                .min(Comparator.comparing(c -> c.hasOrder() ? c.getOrder() : Integer.MAX_VALUE));
+            return pickCoverage(
+                daos.getResourceDao(Coverage.class).searchForResources(search, read).stream()
+                    .map(Coverage.class::cast)
+                    .toList());
           });
     }
 
@@ -655,21 +810,12 @@ public class ClaimReconciler {
             SearchParameterMap search =
                 SearchParameterMap.newSynchronous()
                     .add(Condition.SP_SUBJECT, new ReferenceParam(p));
-            Set<String> codes = new LinkedHashSet<>();
+            List<String> codes = new ArrayList<>();
             for (IBaseResource found :
                 daos.getResourceDao(Condition.class).searchForResources(search, read)) {
-              Condition condition = (Condition) found;
-              boolean active =
-                  condition.getClinicalStatus().getCoding().stream()
-                      .anyMatch(
-                          c -> Set.of("active", "recurrence", "relapse").contains(c.getCode()));
-              if (active) {
-                condition.getCode().getCoding().stream()
-                    .filter(c -> BillingCodes.ICD10.equals(c.getSystem()) && c.hasCode())
-                    .forEach(c -> codes.add(c.getCode()));
-              }
+              addDiagnoses((Condition) found, codes);
             }
-            return codes.stream().limit(12).toList();
+            return codes;
           });
     }
 
@@ -684,6 +830,50 @@ public class ClaimReconciler {
 
   Run newRun() {
     return new Run();
+  }
+
+  /** The member's coverage: the first by Coverage.order among those current or recent. */
+  private Optional<Coverage> pickCoverage(List<Coverage> coverages) {
+    java.time.Instant yearAgo =
+        LocalDate.now(clock).minusYears(1).atStartOfDay(clock.getZone()).toInstant();
+    return coverages.stream()
+        .filter(
+            c -> !c.getPeriod().hasEnd() || !c.getPeriod().getEnd().toInstant().isBefore(yearAgo))
+        .min(Comparator.comparing(c -> c.hasOrder() ? c.getOrder() : Integer.MAX_VALUE));
+  }
+
+  /** Adds an active Condition's ICD-10-CM codes (at most 12 in all, no repeats). */
+  private static void addDiagnoses(Condition condition, List<String> codes) {
+    boolean active =
+        condition.getClinicalStatus().getCoding().stream()
+            .anyMatch(c -> Set.of("active", "recurrence", "relapse").contains(c.getCode()));
+    if (!active) {
+      return;
+    }
+    condition.getCode().getCoding().stream()
+        .filter(c -> BillingCodes.ICD10.equals(c.getSystem()) && c.hasCode())
+        .map(Coding::getCode)
+        .filter(code -> !codes.contains(code))
+        .forEach(
+            code -> {
+              if (codes.size() < 12) {
+                codes.add(code);
+              }
+            });
+  }
+
+  private static List<List<String>> chunks(List<String> all) {
+    List<List<String>> out = new ArrayList<>();
+    for (int i = 0; i < all.size(); i += 300) {
+      out.add(all.subList(i, Math.min(all.size(), i + 300)));
+    }
+    return out;
+  }
+
+  private static ReferenceOrListParam anyOf(List<String> references) {
+    ReferenceOrListParam any = new ReferenceOrListParam();
+    references.forEach(r -> any.addOr(new ReferenceParam(r)));
+    return any;
   }
 
   static boolean bills(Mark mark) {
