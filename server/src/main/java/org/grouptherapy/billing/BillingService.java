@@ -56,6 +56,8 @@ public class BillingService {
   private final JdbcTemplate jdbc;
   private final Clock clock;
   private final TransactionTemplate transaction;
+  private final ca.uhn.fhir.jpa.api.dao.IFhirSystemDao<Bundle, org.hl7.fhir.r4.model.Meta>
+      systemDao;
 
   @jakarta.persistence.PersistenceContext private jakarta.persistence.EntityManager entityManager;
 
@@ -64,7 +66,9 @@ public class BillingService {
       DaoRegistry daos,
       JdbcTemplate jdbc,
       Clock clock,
-      PlatformTransactionManager transactionManager) {
+      PlatformTransactionManager transactionManager,
+      ca.uhn.fhir.jpa.api.dao.IFhirSystemDao<Bundle, org.hl7.fhir.r4.model.Meta> systemDao) {
+    this.systemDao = systemDao;
     this.reconciler = reconciler;
     this.daos = daos;
     this.jdbc = jdbc;
@@ -96,6 +100,7 @@ public class BillingService {
     int created = 0;
     BigDecimal total = BigDecimal.ZERO.setScale(2);
     Date now = Date.from(clock.instant());
+    List<Claim> pending = new ArrayList<>();
     for (Appointment session : sessions) {
       SessionResult result = run.session(session, scope.payer());
       int members = 0;
@@ -117,16 +122,9 @@ public class BillingService {
         }
         if (line.billable() && line.claims().isEmpty()) {
           // No claim for this key exists (read under the lock that every reconcile takes).
-          Claim claim = ClaimReconciler.claim(line.expected(), now);
-          DaoMethodOutcome written = daos.getResourceDao(Claim.class).create(claim, write);
-          created++;
-          out.addParameter()
-              .setName("claim")
-              .setValue(new Reference(written.getId().toUnqualifiedVersionless().getValue()));
-          if (created % 200 == 0) {
-            // Keep the persistence context small: HAPI flushes it before each of its queries.
-            entityManager.flush();
-            entityManager.clear();
+          pending.add(ClaimReconciler.claim(line.expected(), now));
+          if (pending.size() == 200) {
+            created += writeClaims(pending, write, out);
           }
         } else if (!line.billable() && line.claims().isEmpty()) {
           Problem held =
@@ -156,6 +154,7 @@ public class BillingService {
       summary.addPart().setName("amount").setValue(new DecimalType(amount));
       summary.addPart().setName("issues").setValue(new IntegerType(issues));
     }
+    created += writeClaims(pending, write, out);
     if (outcome.getIssue().isEmpty()) {
       Outcomes.info(outcome, "No problems: attendance, notes, coverage and claims agree");
     }
@@ -164,6 +163,41 @@ public class BillingService {
     out.addParameter().setName("amount").setValue(new DecimalType(total));
     out.addParameter().setName("outcome").setResource(outcome);
     return out;
+  }
+
+  /**
+   * Writes new claims as one nested transaction Bundle (inside the reconcile's transaction), as a
+   * client's Bundle would be: HAPI resolves their references and inserts them in batches.
+   */
+  private int writeClaims(List<Claim> claims, SystemRequestDetails write, Parameters out) {
+    if (claims.isEmpty()) {
+      return 0;
+    }
+    Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+    for (Claim claim : claims) {
+      bundle
+          .addEntry()
+          .setResource(claim)
+          .getRequest()
+          .setMethod(Bundle.HTTPVerb.POST)
+          .setUrl("Claim");
+    }
+    Bundle response = systemDao.transactionNested(write, bundle);
+    for (Bundle.BundleEntryComponent entry : response.getEntry()) {
+      out.addParameter()
+          .setName("claim")
+          .setValue(
+              new Reference(
+                  new IdType(entry.getResponse().getLocation())
+                      .toUnqualifiedVersionless()
+                      .getValue()));
+    }
+    int written = claims.size();
+    claims.clear();
+    // Keep the persistence context small: HAPI flushes it before each of its queries.
+    entityManager.flush();
+    entityManager.clear();
+    return written;
   }
 
   private static void issue(OperationOutcome outcome, Problem problem) {
