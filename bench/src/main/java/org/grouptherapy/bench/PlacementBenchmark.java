@@ -587,7 +587,7 @@ public final class PlacementBenchmark {
     md.append(
         String.format(
             Locale.ROOT,
-            "- Gap to the optimum: 0 (the assignment is exact, %s; the solver is checked"
+            "- Gap to the optimum: 0 (the assignment is %s; the solver is checked"
                 + " against brute force in `WaitlistSolverTest`). First come, first served"
                 + " would reach %.1f of %.1f: %.1f%% less.%n",
             solved.method(),
