@@ -156,7 +156,8 @@ public class AttendanceService {
       String key = BillingCodes.memberSessionKey(sessionId, mark.patient());
       String match = "Encounter?identifier=" + BillingCodes.MEMBER_SESSION_SYSTEM + "|" + key;
       Encounter existing = existingEncounter(key, system);
-      boolean attending = ATTENDING.contains(mark.status());
+      // A multi-family session the family attended without the identified patient still bills.
+      boolean attending = ATTENDING.contains(mark.status()) || mark.familyOnly();
       if (!attending && existing == null) {
         continue;
       }
@@ -185,7 +186,7 @@ public class AttendanceService {
       Mark mark = byPatient.get(who);
       if (mark != null) {
         p.setStatus(
-            ATTENDING.contains(mark.status())
+            ATTENDING.contains(mark.status()) || mark.familyOnly()
                 ? Appointment.ParticipationStatus.ACCEPTED
                 : Appointment.ParticipationStatus.DECLINED);
         p.removeExtension(BillingCodes.SESSION_ATTENDANCE);

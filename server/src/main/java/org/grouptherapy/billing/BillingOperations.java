@@ -148,6 +148,16 @@ class BillingOperations implements FhirOperationProvider {
     return billing.reconcile(scope(start, end, group, practitioner, payer));
   }
 
+  @Operation(name = "$billing-summary", type = Appointment.class, idempotent = true)
+  public Parameters billingSummary(
+      @OperationParam(name = "start", max = 1) DateType start,
+      @OperationParam(name = "end", max = 1) DateType end,
+      @OperationParam(name = "group", max = 1) StringType group,
+      @OperationParam(name = "practitioner", max = 1) StringType practitioner,
+      @OperationParam(name = "payer", max = 1) StringType payer) {
+    return billing.summary(scope(start, end, group, practitioner, payer));
+  }
+
   @Operation(name = "$billing-package", type = Claim.class, idempotent = true)
   public IBaseResource billingPackage(
       @OperationParam(name = "start", max = 1) DateType start,

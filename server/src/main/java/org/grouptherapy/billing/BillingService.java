@@ -84,11 +84,18 @@ public class BillingService {
           jdbc.queryForObject(
               "SELECT pg_advisory_xact_lock(hashtextextended('billing:reconcile', 7))",
               Object.class);
-          return reconcileLocked(scope);
+          return reconcileLocked(scope, true);
         });
   }
 
-  private Parameters reconcileLocked(Scope scope) {
+  /** The same checks and per-session summary as a reconcile, writing nothing. */
+  public Parameters summary(Scope scope) {
+    TransactionTemplate readOnly = new TransactionTemplate(transaction.getTransactionManager());
+    readOnly.setReadOnly(true);
+    return readOnly.execute(status -> reconcileLocked(scope, false));
+  }
+
+  private Parameters reconcileLocked(Scope scope, boolean create) {
     SystemRequestDetails read = new SystemRequestDetails();
     SystemRequestDetails write = new SystemRequestDetails();
     write.getUserData().put(ProfileValidationInterceptor.BUILT_BY_SERVER, Boolean.TRUE);
@@ -120,12 +127,22 @@ public class BillingService {
           units += line.expected().units();
           amount = amount.add(line.expected().amount());
         }
-        if (line.billable() && line.claims().isEmpty()) {
+        if (create && line.billable() && line.claims().isEmpty()) {
           // No claim for this key exists (read under the lock that every reconcile takes).
           pending.add(ClaimReconciler.claim(line.expected(), now));
           if (pending.size() == 200) {
             created += writeClaims(pending, write, out);
           }
+        } else if (!create && line.billable() && line.claims().isEmpty()) {
+          issue(
+              outcome,
+              new Problem(
+                  false,
+                  "attendance-without-claim",
+                  line.patient() + " attended " + line.session() + " and has no claim yet",
+                  "Run $reconcile-attendance to create its draft Claim",
+                  List.of(line.session(), line.patient())));
+          issues++;
         } else if (!line.billable() && line.claims().isEmpty()) {
           Problem held =
               new Problem(
@@ -154,12 +171,16 @@ public class BillingService {
       summary.addPart().setName("amount").setValue(new DecimalType(amount));
       summary.addPart().setName("issues").setValue(new IntegerType(issues));
     }
-    created += writeClaims(pending, write, out);
+    if (create) {
+      created += writeClaims(pending, write, out);
+    }
     if (outcome.getIssue().isEmpty()) {
       Outcomes.info(outcome, "No problems: attendance, notes, coverage and claims agree");
     }
     out.addParameter().setName("sessions").setValue(new IntegerType(sessions.size()));
-    out.addParameter().setName("created").setValue(new IntegerType(created));
+    if (create) {
+      out.addParameter().setName("created").setValue(new IntegerType(created));
+    }
     out.addParameter().setName("amount").setValue(new DecimalType(total));
     out.addParameter().setName("outcome").setResource(outcome);
     return out;

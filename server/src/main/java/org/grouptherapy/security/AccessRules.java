@@ -406,6 +406,14 @@ final class AccessRules {
           .onType(org.hl7.fhir.r4.model.Claim.class)
           .andAllowAllResponses();
     }
+    if (readsUnbound(grants, "Claim") && readsUnbound(grants, "Encounter")) {
+      rules
+          .allow()
+          .operation()
+          .named("$billing-summary")
+          .onType(Appointment.class)
+          .andAllowAllResponses();
+    }
     if (readsUnbound(grants, "Claim")) {
       rules
           .allow()

@@ -312,6 +312,100 @@ class AttendanceAndBillingIT {
   }
 
   @Test
+  void payerLimitsMultiFamilyUnitsCancelledSessionsAndAReadOnlySummary() {
+    // Medicaid (MCD25) pays for sessions of at least 60 minutes: a 45-minute one is held back.
+    String kay = member("Kay", "F33.1", "MCD25");
+    String shortGroup = groupOf(List.of(kay), null, "process");
+    String shortSession = pastSession(shortGroup, List.of(kay), 8, 45, false);
+    recordAttendance(shortSession, attendance(kay, "attended"));
+    note(kay, encounterOf(shortSession, kay), primary, true, false);
+    Parameters tooShort = reconcile(shortSession);
+    assertThat(intOf(tooShort, "created")).isZero();
+    assertThat(codes((OperationOutcome) tooShort.getParameter("outcome").getResource()))
+        .contains("session-too-short");
+
+    // A multi-family session bills 90849 for the family unit, even when only the family came.
+    String lee = member("Lee", "F91.3");
+    String family = groupOf(List.of(lee), null, "multi-family");
+    String familySession = pastSession(family, List.of(lee), 9, 90, false);
+    Parameters.ParametersParameterComponent familyOnly = attendance(lee, "no-show");
+    familyOnly.addPart().setName("familyOnly").setValue(new BooleanType(true));
+    recordAttendance(familySession, familyOnly);
+    note(lee, encounterOf(familySession, lee), primary, true, false);
+    assertThat(intOf(reconcile(familySession), "created")).isEqualTo(1);
+    assertThat(
+            claimOf(familySession, lee)
+                .getItemFirstRep()
+                .getProductOrService()
+                .getCodingFirstRep()
+                .getCode())
+        .isEqualTo("90849");
+
+    // Summary first: read-only, says what would bill and writes nothing.
+    String day = LocalDate.now(ZoneOffset.UTC).minusDays(8).toString();
+    Parameters summary =
+        fhir.get(
+                "Appointment/$billing-summary?start="
+                    + day
+                    + "&end="
+                    + day
+                    + "&group="
+                    + shortGroup)
+            .resource(Parameters.class);
+    assertThat(summary.getParameter("created")).isNull();
+    assertThat(summary.getParameter().stream().filter(p -> p.getName().equals("session")))
+        .hasSize(1);
+    assertThat(
+            fhir.get("Claim?patient=" + kay + "&_summary=count").resource(Bundle.class).getTotal())
+        .isZero();
+
+    // A session cancelled after it was billed: its claim no longer has attendance.
+    String may = member("May", "F41.1");
+    String group = groupOf(List.of(may), null, "process");
+    String session = pastSession(group, List.of(may), 10, 90, false);
+    recordAttendance(session, attendance(may, "attended"));
+    note(may, encounterOf(session, may), primary, true, false);
+    assertThat(intOf(reconcile(session), "created")).isEqualTo(1);
+    Appointment cancelled = fhir.get(session).resource(Appointment.class);
+    cancelled.setStatus(Appointment.AppointmentStatus.CANCELLED);
+    cancelled.setCancelationReason(new CodeableConcept().setText("Room flooded; entered late"));
+    assertThat(fhir.put(session, cancelled).status()).isEqualTo(200);
+    Parameters after = reconcile(session);
+    assertThat(codes((OperationOutcome) after.getParameter("outcome").getResource()))
+        .contains("claim-without-attendance");
+    assertThat(
+            fixOf(
+                (OperationOutcome) after.getParameter("outcome").getResource(),
+                "claim-without-attendance"))
+        .startsWith("Cancel Claim/");
+  }
+
+  @Test
+  void aGroupAboveThePayersCapIsHeldBack() {
+    List<String> members = new ArrayList<>();
+    for (int i = 0; i < 11; i++) {
+      members.add(member("Cap" + i, "F33.1", "MCD25"));
+    }
+    String group = groupOf(members, null, "process");
+    String session = pastSession(group, members, 11, 90, false);
+    List<Parameters.ParametersParameterComponent> marks = new ArrayList<>();
+    members.forEach(m -> marks.add(attendance(m, "attended")));
+    recordAttendance(session, marks.toArray(new Parameters.ParametersParameterComponent[0]));
+    Parameters checked = reconcile(session);
+    assertThat(intOf(checked, "created")).isZero();
+    OperationOutcome problems = (OperationOutcome) checked.getParameter("outcome").getResource();
+    assertThat(codes(problems)).contains("group-above-cap");
+    assertThat(
+            problems.getIssue().stream()
+                .filter(i -> i.getDetails().getCodingFirstRep().getCode().equals("group-above-cap"))
+                .findFirst()
+                .orElseThrow()
+                .getDiagnostics())
+        .contains("had 11 attending")
+        .contains("at most 10");
+  }
+
+  @Test
   void twoReconcilesAtOnceCreateEachClaimOnce() throws Exception {
     List<String> members = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
