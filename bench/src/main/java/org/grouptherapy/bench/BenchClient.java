@@ -86,4 +86,112 @@ final class BenchClient {
             .build(),
         HttpResponse.BodyHandlers.ofString());
   }
+
+  /** A signed group consent of a kind, for members of bench groups. */
+  static ObjectNode consent(String patient, String kind) {
+    ObjectNode consent =
+        JSON.createObjectNode().put("resourceType", "Consent").put("status", "active");
+    consent
+        .putObject("scope")
+        .putArray("coding")
+        .addObject()
+        .put("system", "http://terminology.hl7.org/CodeSystem/consentscope")
+        .put("code", "treatment");
+    ArrayNode category = consent.putArray("category");
+    category
+        .addObject()
+        .putArray("coding")
+        .addObject()
+        .put("system", "http://loinc.org")
+        .put("code", "59284-0");
+    category
+        .addObject()
+        .putArray("coding")
+        .addObject()
+        .put("system", "http://grouptherapy.example.org/fhir/CodeSystem/consent-kind")
+        .put("code", kind);
+    consent.putObject("patient").put("reference", patient);
+    consent.put("dateTime", "2026-01-05T10:00:00Z");
+    consent.putArray("policy").addObject().put("uri", "http://example.org/policies/" + kind);
+    return consent;
+  }
+
+  static void check(HttpResponse<String> response, String what) {
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException(
+          what
+              + " "
+              + response.statusCode()
+              + ": "
+              + response.body().substring(0, Math.min(600, response.body().length())));
+    }
+  }
+
+  /** Pages through a search; returns how many resources it read. */
+  int readAll(String search) throws Exception {
+    String next = search;
+    int read = 0;
+    while (next != null) {
+      HttpResponse<String> response = get(next);
+      check(response, search);
+      JsonNode bundle = JSON.readTree(response.body());
+      read += bundle.path("entry").size();
+      next = null;
+      for (JsonNode link : bundle.path("link")) {
+        if ("next".equals(link.path("relation").asText())) {
+          String url = link.path("url").asText();
+          next = url.substring(url.indexOf("/fhir") + 5).replaceFirst("^/", "");
+        }
+      }
+    }
+    return read;
+  }
+
+  /**
+   * A therapy Group (profile therapy-group): open enrolment, capacity, one primary facilitator, a
+   * modality, the practice, members. Callers add extensions of their own to {@code extension}.
+   */
+  static ObjectNode therapyGroup(
+      String name,
+      String organization,
+      String facilitator,
+      String modality,
+      int minimum,
+      int maximum,
+      List<String> members) {
+    String sd = "http://grouptherapy.example.org/fhir/StructureDefinition/";
+    ObjectNode group =
+        JSON.createObjectNode()
+            .put("resourceType", "Group")
+            .put("type", "person")
+            .put("actual", true)
+            .put("active", true)
+            .put("name", name);
+    group.putObject("meta").putArray("profile").add(sd + "therapy-group");
+    ArrayNode ext = group.putArray("extension");
+    ext.addObject()
+        .put("url", sd + "group-capacity")
+        .putArray("extension")
+        .add(JSON.createObjectNode().put("url", "minimum").put("valuePositiveInt", minimum))
+        .add(JSON.createObjectNode().put("url", "maximum").put("valuePositiveInt", maximum));
+    ext.addObject().put("url", sd + "group-enrolment-mode").put("valueCode", "open");
+    ext.addObject()
+        .put("url", sd + "group-facilitator")
+        .putArray("extension")
+        .add(
+            JSON.createObjectNode()
+                .put("url", "practitioner")
+                .set("valueReference", JSON.createObjectNode().put("reference", facilitator)))
+        .add(JSON.createObjectNode().put("url", "role").put("valueCode", "primary"));
+    group
+        .putObject("code")
+        .putArray("coding")
+        .addObject()
+        .put("system", "http://grouptherapy.example.org/fhir/CodeSystem/group-modality")
+        .put("code", modality);
+    group.putObject("managingEntity").put("reference", organization);
+    ArrayNode memberArray = group.putArray("member");
+    members.forEach(m -> memberArray.addObject().putObject("entity").put("reference", m));
+    return group;
+  }
 }

@@ -15,10 +15,8 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -48,15 +46,12 @@ public final class BillingBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> options = new LinkedHashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-    }
-    Path root = Path.of(options.getOrDefault("root", ".")).toAbsolutePath().normalize();
-    Path jar = root.resolve("server/target/group-therapy-fhir-server.jar");
-    int groups = Integer.parseInt(options.getOrDefault("groups", "200"));
-    int members = Integer.parseInt(options.getOrDefault("members", "8"));
-    int weeks = Integer.parseInt(options.getOrDefault("weeks", "4"));
+    BenchOptions options = BenchOptions.parse(args);
+    Path root = options.root();
+    Path jar = options.jar();
+    int groups = options.integer("groups", 200);
+    int members = options.integer("members", 8);
+    int weeks = options.integer("weeks", 4);
 
     String report;
     ServerProcess server =
@@ -190,15 +185,21 @@ public final class BillingBenchmark {
         condition.putObject("subject").put("reference", patient);
         batch.add(condition);
         for (String kind : List.of("group-treatment", "group-confidentiality")) {
-          batch.add(consent(patient, kind));
+          batch.add(BenchClient.consent(patient, kind));
         }
       }
       fhir.transact(batch);
       batch.clear();
       for (int i = 0; i < n; i++) {
         batch.add(
-            group(
-                start + i, facilitators.get(i), patients.subList(i * members, (i + 1) * members)));
+            BenchClient.therapyGroup(
+                "Bench group " + (start + i),
+                organization,
+                facilitators.get(i),
+                "process",
+                4,
+                10,
+                patients.subList(i * members, (i + 1) * members)));
       }
       List<String> groupIds = fhir.transact(batch);
       batch.clear();
@@ -248,7 +249,7 @@ public final class BillingBenchmark {
                 }
                 HttpResponse<String> response =
                     fhir.post(sessions.get(index) + "/$record-attendance", parameters);
-                check(response, "$record-attendance");
+                BenchClient.check(response, "$record-attendance");
                 return null;
               }));
     }
@@ -261,7 +262,7 @@ public final class BillingBenchmark {
     for (int s = 0; s < sessions.size(); s++) {
       HttpResponse<String> found =
           fhir.get("Encounter?appointment=" + sessions.get(s) + "&_count=50&_elements=subject");
-      check(found, "Encounter search");
+      BenchClient.check(found, "Encounter search");
       for (JsonNode entry : JSON.readTree(found.body()).path("entry")) {
         JsonNode encounter = entry.path("resource");
         ObjectNode note = note("Encounter/" + encounter.path("id").asText(), facilitators.get(s));
@@ -298,42 +299,6 @@ public final class BillingBenchmark {
     return note;
   }
 
-  private ObjectNode group(int index, String facilitator, List<String> members) {
-    ObjectNode group =
-        JSON.createObjectNode()
-            .put("resourceType", "Group")
-            .put("type", "person")
-            .put("actual", true)
-            .put("active", true)
-            .put("name", "Bench group " + index);
-    group.putObject("meta").putArray("profile").add(SD + "therapy-group");
-    ArrayNode ext = group.putArray("extension");
-    ext.addObject()
-        .put("url", SD + "group-capacity")
-        .putArray("extension")
-        .add(JSON.createObjectNode().put("url", "minimum").put("valuePositiveInt", 4))
-        .add(JSON.createObjectNode().put("url", "maximum").put("valuePositiveInt", 10));
-    ext.addObject().put("url", SD + "group-enrolment-mode").put("valueCode", "open");
-    ext.addObject()
-        .put("url", SD + "group-facilitator")
-        .putArray("extension")
-        .add(
-            JSON.createObjectNode()
-                .put("url", "practitioner")
-                .set("valueReference", JSON.createObjectNode().put("reference", facilitator)))
-        .add(JSON.createObjectNode().put("url", "role").put("valueCode", "primary"));
-    group
-        .putObject("code")
-        .putArray("coding")
-        .addObject()
-        .put("system", CS + "group-modality")
-        .put("code", "process");
-    group.putObject("managingEntity").put("reference", organization);
-    ArrayNode memberArray = group.putArray("member");
-    members.forEach(m -> memberArray.addObject().putObject("entity").put("reference", m));
-    return group;
-  }
-
   private static ObjectNode session(
       String group, String facilitator, List<String> members, ZonedDateTime start) {
     ObjectNode session =
@@ -359,34 +324,6 @@ public final class BillingBenchmark {
     return session;
   }
 
-  private static ObjectNode consent(String patient, String kind) {
-    ObjectNode consent =
-        JSON.createObjectNode().put("resourceType", "Consent").put("status", "active");
-    consent
-        .putObject("scope")
-        .putArray("coding")
-        .addObject()
-        .put("system", "http://terminology.hl7.org/CodeSystem/consentscope")
-        .put("code", "treatment");
-    ArrayNode category = consent.putArray("category");
-    category
-        .addObject()
-        .putArray("coding")
-        .addObject()
-        .put("system", "http://loinc.org")
-        .put("code", "59284-0");
-    category
-        .addObject()
-        .putArray("coding")
-        .addObject()
-        .put("system", CS + "consent-kind")
-        .put("code", kind);
-    consent.putObject("patient").put("reference", patient);
-    consent.put("dateTime", "2026-01-05T10:00:00Z");
-    consent.putArray("policy").addObject().put("uri", "http://example.org/policies/" + kind);
-    return consent;
-  }
-
   // --- the measured calls ------------------------------------------------------------------
 
   private Run reconcile(LocalDate start, LocalDate end) throws Exception {
@@ -397,7 +334,7 @@ public final class BillingBenchmark {
     long started = System.nanoTime();
     HttpResponse<String> response = fhir.post("Appointment/$reconcile-attendance", parameters);
     double seconds = (System.nanoTime() - started) / 1e9;
-    check(response, "$reconcile-attendance");
+    BenchClient.check(response, "$reconcile-attendance");
     JsonNode body = JSON.readTree(response.body());
     int sessions = 0;
     int created = 0;
@@ -422,7 +359,7 @@ public final class BillingBenchmark {
     String next = "Claim?_count=1000";
     while (next != null) {
       HttpResponse<String> page = fhir.get(next);
-      check(page, "Claim search");
+      BenchClient.check(page, "Claim search");
       JsonNode bundle = JSON.readTree(page.body());
       for (JsonNode entry : bundle.path("entry")) {
         ObjectNode claim = (ObjectNode) entry.path("resource");
@@ -448,17 +385,6 @@ public final class BillingBenchmark {
       fhir.transact(claims.subList(i, Math.min(claims.size(), i + 100)));
     }
     return (System.nanoTime() - started) / 1e9;
-  }
-
-  private static void check(HttpResponse<String> response, String what) {
-    if (response.statusCode() != 200) {
-      throw new IllegalStateException(
-          what
-              + " "
-              + response.statusCode()
-              + ": "
-              + response.body().substring(0, Math.min(600, response.body().length())));
-    }
   }
 
   // --- report ------------------------------------------------------------------------------

@@ -60,16 +60,13 @@ public final class PlacementBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> options = new LinkedHashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-    }
-    Path root = Path.of(options.getOrDefault("root", ".")).toAbsolutePath().normalize();
-    Path jar = root.resolve("server/target/group-therapy-fhir-server.jar");
-    int groups = Integer.parseInt(options.getOrDefault("groups", "2000"));
-    int waitlistGroups = Integer.parseInt(options.getOrDefault("waitlist-groups", "500"));
-    int people = Integer.parseInt(options.getOrDefault("people", "5000"));
-    int calls = Integer.parseInt(options.getOrDefault("calls", "50"));
+    BenchOptions options = BenchOptions.parse(args);
+    Path root = options.root();
+    Path jar = options.jar();
+    int groups = options.integer("groups", 2000);
+    int waitlistGroups = options.integer("waitlist-groups", 500);
+    int people = options.integer("people", 5000);
+    int calls = options.integer("calls", 50);
 
     String report;
     ServerProcess server =
@@ -107,9 +104,9 @@ public final class PlacementBenchmark {
         long started = System.nanoTime();
         HttpResponse<String> response = bench.fhir.get(person + "/$place?_count=10");
         long placeMicros = (System.nanoTime() - started) / 1000;
-        check(response, "$place");
+        BenchClient.check(response, "$place");
         started = System.nanoTime();
-        int read = bench.readAll("Group?_count=1000");
+        int read = bench.fhir.readAll("Group?_count=1000");
         long plainMicros = (System.nanoTime() - started) / 1000;
         if (read < groups) {
           throw new IllegalStateException("read " + read + " groups, expected " + groups);
@@ -187,7 +184,7 @@ public final class PlacementBenchmark {
       List<ObjectNode> consents = new ArrayList<>();
       for (String member : memberIds) {
         for (String kind : List.of("group-treatment", "group-confidentiality")) {
-          consents.add(consent(member, kind));
+          consents.add(BenchClient.consent(member, kind));
         }
       }
       fhir.transact(consents);
@@ -221,20 +218,15 @@ public final class PlacementBenchmark {
 
   private ObjectNode group(int index, List<String> members) {
     ObjectNode group =
-        JSON.createObjectNode()
-            .put("resourceType", "Group")
-            .put("type", "person")
-            .put("actual", true)
-            .put("active", true)
-            .put("name", "Bench group " + index);
-    group.putObject("meta").putArray("profile").add(SD + "therapy-group");
-    ArrayNode ext = group.putArray("extension");
-    ext.addObject()
-        .put("url", SD + "group-capacity")
-        .putArray("extension")
-        .add(JSON.createObjectNode().put("url", "minimum").put("valuePositiveInt", 3))
-        .add(JSON.createObjectNode().put("url", "maximum").put("valuePositiveInt", MAXIMUM));
-    ext.addObject().put("url", SD + "group-enrolment-mode").put("valueCode", "open");
+        BenchClient.therapyGroup(
+            "Bench group " + index,
+            organization,
+            facilitator(index),
+            index % 3 == 0 ? "psychoeducation" : "process",
+            3,
+            MAXIMUM,
+            members);
+    ArrayNode ext = (ArrayNode) group.get("extension");
     ext.addObject().put("url", SD + "group-timezone").put("valueCode", "UTC");
     for (int f = 0; f < 1 + random.nextInt(2); f++) {
       ext.addObject()
@@ -252,24 +244,6 @@ public final class PlacementBenchmark {
     if (index % 5 == 0) {
       ext.addObject().put("url", SD + "group-acuity-limit").put("valuePositiveInt", 1);
     }
-    ext.addObject()
-        .put("url", SD + "group-facilitator")
-        .putArray("extension")
-        .add(
-            JSON.createObjectNode()
-                .put("url", "practitioner")
-                .set(
-                    "valueReference", JSON.createObjectNode().put("reference", facilitator(index))))
-        .add(JSON.createObjectNode().put("url", "role").put("valueCode", "primary"));
-    group
-        .putObject("code")
-        .putArray("coding")
-        .addObject()
-        .put("system", CS + "group-modality")
-        .put("code", index % 3 == 0 ? "psychoeducation" : "process");
-    group.putObject("managingEntity").put("reference", organization);
-    ArrayNode memberArray = group.putArray("member");
-    members.forEach(m -> memberArray.addObject().putObject("entity").put("reference", m));
     return group;
   }
 
@@ -303,37 +277,6 @@ public final class PlacementBenchmark {
     patient.put(
         "birthDate", LocalDate.of(1950 + random.nextInt(55), 1 + random.nextInt(12), 1).toString());
     return patient;
-  }
-
-  private static ObjectNode consent(String patient, String kind) {
-    ObjectNode consent =
-        JSON.createObjectNode().put("resourceType", "Consent").put("status", "active");
-    consent
-        .putObject("scope")
-        .putArray("coding")
-        .addObject()
-        .put("system", "http://terminology.hl7.org/CodeSystem/consentscope")
-        .put("code", "treatment");
-    ArrayNode category = consent.putArray("category");
-    category
-        .addObject()
-        .putArray("coding")
-        .addObject()
-        .put("system", "http://loinc.org")
-        .put("code", "59284-0");
-    category
-        .addObject()
-        .putArray("coding")
-        .addObject()
-        .put("system", CS + "consent-kind")
-        .put("code", kind);
-    consent.putObject("patient").put("reference", patient);
-    consent.put("dateTime", "2026-01-05T10:00:00Z");
-    consent
-        .putArray("policy")
-        .addObject()
-        .put("uri", "http://grouptherapy.example.org/policies/" + kind);
-    return consent;
   }
 
   /**
@@ -488,7 +431,7 @@ public final class PlacementBenchmark {
     long started = System.nanoTime();
     HttpResponse<String> response = fhir.post("Group/$place-waitlist", parameters);
     double seconds = (System.nanoTime() - started) / 1e9;
-    check(response, "$place-waitlist");
+    BenchClient.check(response, "$place-waitlist");
     int assigned = 0;
     int unassigned = 0;
     String method = "";
@@ -520,40 +463,9 @@ public final class PlacementBenchmark {
             "QuestionnaireResponse?questionnaire="
                 + BASE
                 + "/Questionnaire/group-readiness&_count=1000")) {
-      readAll(search);
+      fhir.readAll(search);
     }
     return (System.nanoTime() - started) / 1e9;
-  }
-
-  /** Pages through a search; returns how many resources it read. */
-  private int readAll(String search) throws Exception {
-    String next = search;
-    int read = 0;
-    while (next != null) {
-      HttpResponse<String> response = fhir.get(next);
-      check(response, search);
-      JsonNode bundle = JSON.readTree(response.body());
-      read += bundle.path("entry").size();
-      next = null;
-      for (JsonNode link : bundle.path("link")) {
-        if ("next".equals(link.path("relation").asText())) {
-          String url = link.path("url").asText();
-          next = url.substring(url.indexOf("/fhir") + 5).replaceFirst("^/", "");
-        }
-      }
-    }
-    return read;
-  }
-
-  private static void check(HttpResponse<String> response, String what) {
-    if (response.statusCode() != 200) {
-      throw new IllegalStateException(
-          what
-              + " "
-              + response.statusCode()
-              + ": "
-              + response.body().substring(0, Math.min(600, response.body().length())));
-    }
   }
 
   // --- report ------------------------------------------------------------------------------

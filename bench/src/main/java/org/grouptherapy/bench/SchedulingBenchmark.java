@@ -79,15 +79,12 @@ public final class SchedulingBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> options = new LinkedHashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-    }
-    Path root = Path.of(options.getOrDefault("root", ".")).toAbsolutePath().normalize();
-    Path jar = root.resolve("server/target/group-therapy-fhir-server.jar");
-    int groups = Integer.parseInt(options.getOrDefault("groups", "200"));
-    int weeks = Integer.parseInt(options.getOrDefault("weeks", "52"));
-    int substituteCalls = Integer.parseInt(options.getOrDefault("substitute-calls", "100"));
+    BenchOptions options = BenchOptions.parse(args);
+    Path root = options.root();
+    Path jar = options.jar();
+    int groups = options.integer("groups", 200);
+    int weeks = options.integer("weeks", 52);
+    int substituteCalls = options.integer("substitute-calls", 100);
 
     Phase empty;
     Phase fuller;

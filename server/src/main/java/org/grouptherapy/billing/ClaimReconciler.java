@@ -28,6 +28,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.grouptherapy.billing.AttendanceService.Mark;
+import org.grouptherapy.fhir.Searches;
 import org.grouptherapy.scheduling.BookingLedger;
 import org.grouptherapy.scheduling.CalendarDirectory;
 import org.grouptherapy.scheduling.InvalidParameter;
@@ -126,6 +127,13 @@ public class ClaimReconciler {
   private final BillingRules rules;
   private final Clock clock;
 
+  /**
+   * A reconcile runs in one transaction; the entities its searches load would stay in the
+   * persistence context, and Hibernate dirty-checks all of them before every later query. The
+   * resources are copied out as FHIR objects, so the entities are let go after each bulk read.
+   */
+  @jakarta.persistence.PersistenceContext private jakarta.persistence.EntityManager entityManager;
+
   ClaimReconciler(DaoRegistry daos, BillingRules rules, Clock clock) {
     this.daos = daos;
     this.rules = rules;
@@ -213,57 +221,50 @@ public class ClaimReconciler {
         }
       }
       Map<String, String> sessionOfEncounter = new HashMap<>();
-      for (List<String> chunk : chunks(sessionIds)) {
-        for (IBaseResource found :
-            daos.getResourceDao(Encounter.class)
-                .searchForResources(
-                    SearchParameterMap.newSynchronous().add(Encounter.SP_APPOINTMENT, anyOf(chunk)),
-                    read)) {
-          Encounter encounter = (Encounter) found;
-          if (encounter.getStatus() == Encounter.EncounterStatus.CANCELLED
-              || encounter.getStatus() == Encounter.EncounterStatus.ENTEREDINERROR) {
-            continue;
-          }
-          for (Reference appointment : encounter.getAppointment()) {
-            String session = CalendarDirectory.referenceOf(appointment);
-            encountersBySession
-                .computeIfAbsent(session, x -> new HashMap<>())
-                .put(CalendarDirectory.referenceOf(encounter.getSubject()), encounter);
-            sessionOfEncounter.put(
-                encounter.getIdElement().toUnqualifiedVersionless().getValue(), session);
-          }
+      for (Encounter encounter :
+          bulk(Encounter.class, Encounter.SP_APPOINTMENT, sessionIds, search -> {})) {
+        if (encounter.getStatus() == Encounter.EncounterStatus.CANCELLED
+            || encounter.getStatus() == Encounter.EncounterStatus.ENTEREDINERROR) {
+          continue;
+        }
+        for (Reference appointment : encounter.getAppointment()) {
+          String session = CalendarDirectory.referenceOf(appointment);
+          encountersBySession
+              .computeIfAbsent(session, x -> new HashMap<>())
+              .put(CalendarDirectory.referenceOf(encounter.getSubject()), encounter);
+          sessionOfEncounter.put(
+              encounter.getIdElement().toUnqualifiedVersionless().getValue(), session);
         }
       }
+
       List<String> encounterIds = new ArrayList<>(sessionOfEncounter.keySet());
-      for (List<String> chunk : chunks(encounterIds)) {
-        for (IBaseResource found :
-            daos.getResourceDao(DocumentReference.class)
-                .searchForResources(
-                    SearchParameterMap.newSynchronous()
-                        .add(DocumentReference.SP_ENCOUNTER, anyOf(chunk)),
-                    read)) {
-          DocumentReference note = (DocumentReference) found;
-          if (note.getStatus() != Enumerations.DocumentReferenceStatus.CURRENT) {
-            continue;
-          }
-          for (Reference encounter : note.getContext().getEncounter()) {
-            String id = CalendarDirectory.referenceOf(encounter);
-            DocumentReference other = notesByEncounter.get(id);
-            if (other == null || signed(note) && !signed(other)) {
-              notesByEncounter.put(id, note);
-            }
+      for (DocumentReference note :
+          bulk(
+              DocumentReference.class,
+              DocumentReference.SP_ENCOUNTER,
+              encounterIds,
+              search -> {})) {
+        if (note.getStatus() != Enumerations.DocumentReferenceStatus.CURRENT) {
+          continue;
+        }
+        for (Reference encounter : note.getContext().getEncounter()) {
+          String id = CalendarDirectory.referenceOf(encounter);
+          DocumentReference other = notesByEncounter.get(id);
+          if (other == null || signed(note) && !signed(other)) {
+            notesByEncounter.put(id, note);
           }
         }
       }
       Map<String, Claim> claimsById = new LinkedHashMap<>();
-      for (List<String> chunk : chunks(keys)) {
+      for (List<String> chunk : Searches.chunks(keys)) {
         TokenOrListParam any = new TokenOrListParam();
         chunk.forEach(k -> any.addOr(new TokenParam(BillingCodes.MEMBER_SESSION_SYSTEM, k)));
         collect(SearchParameterMap.newSynchronous().add(Claim.SP_IDENTIFIER, any), claimsById);
       }
-      for (List<String> chunk : chunks(encounterIds)) {
+      for (List<String> chunk : Searches.chunks(encounterIds)) {
         collect(
-            SearchParameterMap.newSynchronous().add(Claim.SP_ENCOUNTER, anyOf(chunk)), claimsById);
+            SearchParameterMap.newSynchronous().add(Claim.SP_ENCOUNTER, Searches.anyOf(chunk)),
+            claimsById);
       }
       for (Claim claim : claimsById.values()) {
         if (claim.getStatus() == Claim.ClaimStatus.CANCELLED
@@ -294,37 +295,42 @@ public class ClaimReconciler {
               .add(claim);
         }
       }
-      List<String> people = new ArrayList<>(patients);
-      for (List<String> chunk : chunks(people)) {
-        chunk.forEach(p -> coverage.putIfAbsent(p, Optional.empty()));
-        chunk.forEach(p -> diagnoses.putIfAbsent(p, new ArrayList<>()));
-        Map<String, List<Coverage>> covers = new HashMap<>();
-        for (IBaseResource found :
-            daos.getResourceDao(Coverage.class)
-                .searchForResources(
-                    SearchParameterMap.newSynchronous()
-                        .add(Coverage.SP_BENEFICIARY, anyOf(chunk))
-                        .add(Coverage.SP_STATUS, new TokenParam("active")),
-                    read)) {
-          Coverage c = (Coverage) found;
-          covers
-              .computeIfAbsent(
-                  CalendarDirectory.referenceOf(c.getBeneficiary()), x -> new ArrayList<>())
-              .add(c);
-        }
-        covers.forEach((patient, list) -> coverage.put(patient, pickCoverage(list)));
-        for (IBaseResource found :
-            daos.getResourceDao(Condition.class)
-                .searchForResources(
-                    SearchParameterMap.newSynchronous().add(Condition.SP_SUBJECT, anyOf(chunk)),
-                    read)) {
-          Condition condition = (Condition) found;
-          List<String> codes = diagnoses.get(CalendarDirectory.referenceOf(condition.getSubject()));
-          if (codes != null) {
-            addDiagnoses(condition, codes);
-          }
+      patients.forEach(p -> coverage.putIfAbsent(p, Optional.empty()));
+      patients.forEach(p -> diagnoses.putIfAbsent(p, new ArrayList<>()));
+      Map<String, List<Coverage>> covers = new HashMap<>();
+      for (Coverage c :
+          bulk(
+              Coverage.class,
+              Coverage.SP_BENEFICIARY,
+              patients,
+              search -> search.add(Coverage.SP_STATUS, new TokenParam("active")))) {
+        covers
+            .computeIfAbsent(
+                CalendarDirectory.referenceOf(c.getBeneficiary()), x -> new ArrayList<>())
+            .add(c);
+      }
+      covers.forEach((patient, list) -> coverage.put(patient, pickCoverage(list)));
+      for (Condition condition :
+          bulk(Condition.class, Condition.SP_SUBJECT, patients, search -> {})) {
+        List<String> codes = diagnoses.get(CalendarDirectory.referenceOf(condition.getSubject()));
+        if (codes != null) {
+          addDiagnoses(condition, codes);
         }
       }
+    }
+
+    /** A bulk read, a chunk at a time, letting go of the entities after each (see above). */
+    private <T extends IBaseResource> List<T> bulk(
+        Class<T> type,
+        String parameter,
+        java.util.Collection<String> references,
+        java.util.function.Consumer<SearchParameterMap> more) {
+      List<T> out = new ArrayList<>();
+      for (List<String> chunk : Searches.chunks(references)) {
+        out.addAll(Searches.referencing(daos, type, parameter, chunk, more, read));
+        entityManager.clear();
+      }
+      return out;
     }
 
     private Map<String, DocumentReference> notesOf(java.util.Collection<Encounter> encounters) {
@@ -860,20 +866,6 @@ public class ClaimReconciler {
                 codes.add(code);
               }
             });
-  }
-
-  private static List<List<String>> chunks(List<String> all) {
-    List<List<String>> out = new ArrayList<>();
-    for (int i = 0; i < all.size(); i += 300) {
-      out.add(all.subList(i, Math.min(all.size(), i + 300)));
-    }
-    return out;
-  }
-
-  private static ReferenceOrListParam anyOf(List<String> references) {
-    ReferenceOrListParam any = new ReferenceOrListParam();
-    references.forEach(r -> any.addOr(new ReferenceParam(r)));
-    return any;
   }
 
   static boolean bills(Mark mark) {

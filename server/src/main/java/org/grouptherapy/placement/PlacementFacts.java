@@ -31,6 +31,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import org.grouptherapy.fhir.Searches;
 import org.grouptherapy.intake.IntakeCodes;
 import org.grouptherapy.scheduling.CalendarDirectory;
 import org.grouptherapy.scheduling.InvalidParameter;
@@ -146,78 +147,49 @@ public class PlacementFacts {
 
   /**
    * Each person's diagnoses and referral reasons (ICD-10-CM codes, upper case): active Conditions
-   * and active referrals, read 500 people at a time.
+   * and active referrals, read a few hundred people at a time.
    */
   Map<String, List<String>> conditions(java.util.Collection<String> patients) {
     SystemRequestDetails read = new SystemRequestDetails();
     Map<String, Set<String>> codes = new HashMap<>();
-    for (List<String> chunk : chunks(patients)) {
-      for (IBaseResource found :
-          daos.getResourceDao(Condition.class)
-              .searchForResources(
-                  SearchParameterMap.newSynchronous().add(Condition.SP_SUBJECT, anyOf(chunk)),
-                  read)) {
-        Condition condition = (Condition) found;
-        boolean active =
-            !condition.hasClinicalStatus()
-                || condition.getClinicalStatus().getCoding().stream()
-                    .anyMatch(c -> Set.of("active", "recurrence", "relapse").contains(c.getCode()));
-        if (active) {
-          codes
-              .computeIfAbsent(condition.getSubject().getReference(), p -> new LinkedHashSet<>())
-              .addAll(codes(condition.getCode()));
-        }
+    for (Condition condition :
+        Searches.referencing(daos, Condition.class, Condition.SP_SUBJECT, patients, read)) {
+      boolean active =
+          !condition.hasClinicalStatus()
+              || condition.getClinicalStatus().getCoding().stream()
+                  .anyMatch(c -> Set.of("active", "recurrence", "relapse").contains(c.getCode()));
+      if (active) {
+        codes
+            .computeIfAbsent(condition.getSubject().getReference(), p -> new LinkedHashSet<>())
+            .addAll(codes(condition.getCode()));
       }
-      for (IBaseResource found :
-          daos.getResourceDao(ServiceRequest.class)
-              .searchForResources(
-                  SearchParameterMap.newSynchronous()
-                      .add(ServiceRequest.SP_SUBJECT, anyOf(chunk))
-                      .add(ServiceRequest.SP_STATUS, new TokenParam("active")),
-                  read)) {
-        ServiceRequest referral = (ServiceRequest) found;
-        Set<String> into =
-            codes.computeIfAbsent(referral.getSubject().getReference(), p -> new LinkedHashSet<>());
-        referral.getReasonCode().forEach(reason -> into.addAll(codes(reason)));
-      }
+    }
+    for (ServiceRequest referral :
+        Searches.referencing(
+            daos,
+            ServiceRequest.class,
+            ServiceRequest.SP_SUBJECT,
+            patients,
+            search -> search.add(ServiceRequest.SP_STATUS, new TokenParam("active")),
+            read)) {
+      Set<String> into =
+          codes.computeIfAbsent(referral.getSubject().getReference(), p -> new LinkedHashSet<>());
+      referral.getReasonCode().forEach(reason -> into.addAll(codes(reason)));
     }
     Map<String, List<String>> out = new HashMap<>();
     codes.forEach((patient, set) -> out.put(patient, List.copyOf(set)));
     return out;
   }
 
-  /** Of these people, those an active clinician-review Flag holds back, 500 at a time. */
+  /** Of these people, those an active clinician-review Flag holds back. */
   Set<String> underClinicianReview(java.util.Collection<String> patients) {
     Set<String> held = new HashSet<>();
-    for (List<String> chunk : chunks(patients)) {
-      daos
-          .getResourceDao(Flag.class)
-          .searchForResources(
-              SearchParameterMap.newSynchronous().add(Flag.SP_SUBJECT, anyOf(chunk)),
-              new SystemRequestDetails())
-          .stream()
-          .map(Flag.class::cast)
-          .filter(f -> f.getStatus() == Flag.FlagStatus.ACTIVE)
-          .filter(PlacementFacts::isClinicianReview)
-          .forEach(f -> held.add(f.getSubject().getReference()));
-    }
+    Searches.referencing(daos, Flag.class, Flag.SP_SUBJECT, patients, new SystemRequestDetails())
+        .stream()
+        .filter(f -> f.getStatus() == Flag.FlagStatus.ACTIVE)
+        .filter(PlacementFacts::isClinicianReview)
+        .forEach(f -> held.add(f.getSubject().getReference()));
     return held;
-  }
-
-  private static List<List<String>> chunks(java.util.Collection<String> patients) {
-    List<String> all = new ArrayList<>(patients);
-    List<List<String>> out = new ArrayList<>();
-    for (int i = 0; i < all.size(); i += 500) {
-      out.add(all.subList(i, Math.min(all.size(), i + 500)));
-    }
-    return out;
-  }
-
-  private static ca.uhn.fhir.rest.param.ReferenceOrListParam anyOf(List<String> patients) {
-    ca.uhn.fhir.rest.param.ReferenceOrListParam any =
-        new ca.uhn.fhir.rest.param.ReferenceOrListParam();
-    patients.forEach(p -> any.addOr(new ReferenceParam(p)));
-    return any;
   }
 
   private PlacementScorer.Person person(
@@ -292,7 +264,7 @@ public class PlacementFacts {
   /** The latest PHQ-9, GAD-7 and readiness totals of each person, 500 people at a time. */
   Map<String, Map<String, Integer>> latestScores(List<String> patients) {
     Map<String, Map<String, Integer>> all = new HashMap<>();
-    for (List<String> chunk : chunks(patients)) {
+    for (List<String> chunk : Searches.chunks(patients)) {
       all.putAll(latestScoresOf(chunk));
     }
     return all;
@@ -348,7 +320,7 @@ public class PlacementFacts {
   /** The latest completed group readiness response of each person. */
   Map<String, QuestionnaireResponse> readinessResponses(List<String> patients) {
     Map<String, QuestionnaireResponse> latest = new HashMap<>();
-    for (List<String> chunk : chunks(patients)) {
+    for (List<String> chunk : Searches.chunks(patients)) {
       readinessResponses(chunk, latest);
     }
     return latest;
@@ -362,7 +334,7 @@ public class PlacementFacts {
                 QuestionnaireResponse.SP_STATUS,
                 new TokenOrListParam().add("completed").add("amended"))
             .add(QuestionnaireResponse.SP_QUESTIONNAIRE, new ReferenceParam(IntakeCodes.READINESS))
-            .add(QuestionnaireResponse.SP_SUBJECT, anyOf(patients));
+            .add(QuestionnaireResponse.SP_SUBJECT, Searches.anyOf(patients));
     for (IBaseResource found :
         daos.getResourceDao(QuestionnaireResponse.class)
             .searchForResources(search, new SystemRequestDetails())) {
