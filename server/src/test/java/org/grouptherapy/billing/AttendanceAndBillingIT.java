@@ -14,6 +14,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -289,7 +290,21 @@ class AttendanceAndBillingIT {
     copy.getMeta().getProfile().clear();
     copy.getCareTeamFirstRep().setProvider(new Reference(co));
     copy.getItemFirstRep().getLocationCodeableConcept().getCodingFirstRep().setCode("02");
-    fhir.create("Claim", copy);
+    // Every write keeps one claim per member per session: 409 naming the claim that holds it.
+    FhirHttp.Response refused = fhir.post("Claim", copy);
+    assertThat(refused.status()).isEqualTo(409);
+    assertThat(refused.diagnostics())
+        .contains("is already billed for " + session)
+        .contains(claimOf(session, gil).getIdElement().toUnqualifiedVersionless().getValue());
+    // An import of an earlier system's claims may store it anyway, saying why; reconcile reports
+    // it.
+    FhirHttp.Response imported =
+        fhir.post(
+            "Claim",
+            fhir.encode(copy),
+            FhirHttp.FHIR_JSON,
+            Map.of("X-Billing-Override-Reason", "Imported from the previous billing system"));
+    assertThat(imported.status()).isEqualTo(201);
     // Hal's attendance is corrected to a no-show: his claim no longer has attendance.
     recordAttendance(session, attendance(hal, "no-show"));
 
@@ -403,6 +418,41 @@ class AttendanceAndBillingIT {
                 .getDiagnostics())
         .contains("had 11 attending")
         .contains("at most 10");
+  }
+
+  @Test
+  void twoSystemsBillingOneMemberForOneSessionAtOnceGetOneClaim() throws Exception {
+    String ned = member("Ned", "F33.1");
+    String group = groupOf(List.of(ned), null, "process");
+    String session = pastSession(group, List.of(ned), 12, 90, false);
+    Claim claim = new Claim().setStatus(Claim.ClaimStatus.ACTIVE).setUse(Claim.Use.CLAIM);
+    claim.setPatient(new Reference(ned));
+    claim
+        .addIdentifier()
+        .setSystem("http://grouptherapy.example.org/identifiers/member-session")
+        .setValue(
+            session.substring(session.indexOf('/') + 1)
+                + "-"
+                + ned.substring(ned.indexOf('/') + 1));
+    claim.setCreated(new java.util.Date());
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    List<Future<Integer>> posts = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      posts.add(pool.submit(() -> fhir.post("Claim", claim).status()));
+    }
+    List<Integer> statuses = new ArrayList<>();
+    for (Future<Integer> post : posts) {
+      statuses.add(post.get());
+    }
+    pool.shutdown();
+    assertThat(statuses).containsExactlyInAnyOrder(201, 409);
+    // Cancelling the claim frees the member-session for a corrected one.
+    Claim stored = claimOf(session, ned);
+    stored.setStatus(Claim.ClaimStatus.CANCELLED);
+    assertThat(
+            fhir.put(stored.getIdElement().toUnqualifiedVersionless().getValue(), stored).status())
+        .isEqualTo(200);
+    assertThat(fhir.post("Claim", claim).status()).isEqualTo(201);
   }
 
   @Test

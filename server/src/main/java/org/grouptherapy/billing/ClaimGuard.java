@@ -1,0 +1,149 @@
+package org.grouptherapy.billing;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import java.util.List;
+import java.util.Optional;
+import org.grouptherapy.fhir.FhirStorageInterceptor;
+import org.grouptherapy.scheduling.CalendarDirectory;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Claim;
+import org.hl7.fhir.r4.model.Encounter;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Reference;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * No member billed twice for one session, on every Claim write (REST, transaction, the server's
+ * own): a live Claim for a group session (known by its member-session identifier, or by the session
+ * of the Encounter on its lines) holds the row (patient, session) of {@code claim_member_session},
+ * in the same transaction. A second live claim for the same member and session is 409 naming the
+ * first; PostgreSQL's unique key settles two writers at once. A cancelled or entered-in-error claim
+ * lets go of its row. Importing claims from an earlier system that are known to overlap is possible
+ * with the header {@value #OVERRIDE_HEADER}: reconcile then reports them as duplicates.
+ */
+@Component
+@Interceptor
+public class ClaimGuard implements FhirStorageInterceptor {
+
+  public static final String OVERRIDE_HEADER = "X-Billing-Override-Reason";
+
+  private final JdbcTemplate jdbc;
+  private final DaoRegistry daos;
+
+  ClaimGuard(JdbcTemplate jdbc, DaoRegistry daos) {
+    this.jdbc = jdbc;
+    this.daos = daos;
+  }
+
+  @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
+  public void created(IBaseResource resource, RequestDetails request) {
+    if (resource instanceof Claim claim) {
+      hold(claim, request);
+    }
+  }
+
+  @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
+  public void updated(IBaseResource previous, IBaseResource resource, RequestDetails request) {
+    if (resource instanceof Claim claim) {
+      jdbc.update("DELETE FROM gt.claim_member_session WHERE claim_id = ?", id(claim));
+      hold(claim, request);
+    }
+  }
+
+  @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
+  public void deleted(IBaseResource resource) {
+    if (resource instanceof Claim claim) {
+      jdbc.update("DELETE FROM gt.claim_member_session WHERE claim_id = ?", id(claim));
+    }
+  }
+
+  private void hold(Claim claim, RequestDetails request) {
+    if (claim.getStatus() == Claim.ClaimStatus.CANCELLED
+        || claim.getStatus() == Claim.ClaimStatus.ENTEREDINERROR
+        || overridden(request)) {
+      return;
+    }
+    String patient = CalendarDirectory.referenceOf(claim.getPatient());
+    Optional<String> session = sessionOf(claim);
+    if (patient == null || session.isEmpty()) {
+      return; // not a claim for a group session
+    }
+    int inserted =
+        jdbc.update(
+            "INSERT INTO gt.claim_member_session (claim_id, patient, session) VALUES (?, ?, ?)"
+                + " ON CONFLICT DO NOTHING",
+            id(claim),
+            patient,
+            session.get());
+    if (inserted == 0) {
+      List<String> holder =
+          jdbc.queryForList(
+              "SELECT claim_id FROM gt.claim_member_session WHERE patient = ? AND session = ?",
+              String.class,
+              patient,
+              session.get());
+      throw AttendanceService.conflict(
+          patient
+              + " is already billed for "
+              + session.get()
+              + (holder.isEmpty() ? "" : " by " + holder.get(0))
+              + ": one claim per member per session (cancel that claim first, or correct it)");
+    }
+  }
+
+  /** The session a claim bills: from its member-session identifier, else its lines' Encounter. */
+  private Optional<String> sessionOf(Claim claim) {
+    Optional<String> byKey =
+        claim.getIdentifier().stream()
+            .filter(i -> BillingCodes.MEMBER_SESSION_SYSTEM.equals(i.getSystem()) && i.hasValue())
+            .map(i -> i.getValue().split("-")[0])
+            .filter(s -> !s.isEmpty())
+            .map(s -> "Appointment/" + s)
+            .findFirst();
+    if (byKey.isPresent()) {
+      return byKey;
+    }
+    for (Claim.ItemComponent item : claim.getItem()) {
+      for (Reference reference : item.getEncounter()) {
+        String encounterId = CalendarDirectory.referenceOf(reference);
+        if (encounterId == null || !encounterId.startsWith("Encounter/")) {
+          continue;
+        }
+        try {
+          Encounter encounter =
+              daos.getResourceDao(Encounter.class)
+                  .read(new IdType(encounterId), new SystemRequestDetails());
+          for (Reference appointment : encounter.getAppointment()) {
+            String session = CalendarDirectory.referenceOf(appointment);
+            if (session != null) {
+              return Optional.of(session);
+            }
+          }
+        } catch (ResourceNotFoundException | ResourceGoneException e) {
+          // a line pointing nowhere names no session
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static boolean overridden(RequestDetails request) {
+    if (request == null || request instanceof SystemRequestDetails) {
+      return false;
+    }
+    String reason = request.getHeader(OVERRIDE_HEADER);
+    return reason != null && !reason.isBlank();
+  }
+
+  private static String id(Claim claim) {
+    return claim.getIdElement().toUnqualifiedVersionless().getValue();
+  }
+}
