@@ -55,7 +55,11 @@ public final class BillingBenchmark {
 
     String report;
     ServerProcess server =
-        ServerProcess.start(jar, "billing", List.of("--app.security.enabled=false"));
+        ServerProcess.start(
+            jar,
+            "billing",
+            List.of(
+                "--app.security.enabled=false", "--logging.level.org.grouptherapy.billing=DEBUG"));
     try {
       BillingBenchmark bench = new BillingBenchmark(server.fhirBase());
       bench.practice();

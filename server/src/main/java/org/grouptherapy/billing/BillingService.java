@@ -51,6 +51,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Service
 public class BillingService {
 
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(BillingService.class);
+
   private final ClaimReconciler reconciler;
   private final DaoRegistry daos;
   private final JdbcTemplate jdbc;
@@ -100,8 +103,11 @@ public class BillingService {
     SystemRequestDetails write = new SystemRequestDetails();
     write.getUserData().put(ProfileValidationInterceptor.BUILT_BY_SERVER, Boolean.TRUE);
     ClaimReconciler.Run run = reconciler.newRun();
+    long started = System.nanoTime();
     List<Appointment> sessions = reconciler.sessions(scope, read);
+    long found = System.nanoTime();
     run.prefetch(sessions);
+    long prefetched = System.nanoTime();
     Parameters out = new Parameters();
     OperationOutcome outcome = new OperationOutcome();
     int created = 0;
@@ -174,6 +180,12 @@ public class BillingService {
     if (create) {
       created += writeClaims(pending, write, out);
     }
+    log.debug(
+        "reconcile: {} sessions found in {} ms, read in {} ms, checked and written in {} ms",
+        sessions.size(),
+        (found - started) / 1_000_000,
+        (prefetched - found) / 1_000_000,
+        (System.nanoTime() - prefetched) / 1_000_000);
     if (outcome.getIssue().isEmpty()) {
       Outcomes.info(outcome, "No problems: attendance, notes, coverage and claims agree");
     }

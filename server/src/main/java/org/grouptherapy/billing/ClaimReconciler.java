@@ -62,6 +62,9 @@ import org.springframework.stereotype.Service;
 @Service
 public class ClaimReconciler {
 
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(ClaimReconciler.class);
+
   /** What to reconcile: one session, or the sessions of a period with optional filters. */
   public record Scope(
       String session,
@@ -202,6 +205,7 @@ public class ClaimReconciler {
      */
     void prefetch(List<Appointment> sessions) {
       prefetched = true;
+      long t0 = System.nanoTime();
       List<String> sessionIds = new ArrayList<>();
       Set<String> patients = new LinkedHashSet<>();
       List<String> keys = new ArrayList<>();
@@ -220,6 +224,7 @@ public class ClaimReconciler {
           }
         }
       }
+      long groupsRead = System.nanoTime();
       Map<String, String> sessionOfEncounter = new HashMap<>();
       for (Encounter encounter :
           bulk(Encounter.class, Encounter.SP_APPOINTMENT, sessionIds, search -> {})) {
@@ -237,6 +242,7 @@ public class ClaimReconciler {
         }
       }
 
+      long encountersRead = System.nanoTime();
       List<String> encounterIds = new ArrayList<>(sessionOfEncounter.keySet());
       for (DocumentReference note :
           bulk(
@@ -255,6 +261,7 @@ public class ClaimReconciler {
           }
         }
       }
+      long notesRead = System.nanoTime();
       Map<String, Claim> claimsById = new LinkedHashMap<>();
       for (List<String> chunk : Searches.chunks(keys)) {
         TokenOrListParam any = new TokenOrListParam();
@@ -295,6 +302,7 @@ public class ClaimReconciler {
               .add(claim);
         }
       }
+      long claimsRead = System.nanoTime();
       patients.forEach(p -> coverage.putIfAbsent(p, Optional.empty()));
       patients.forEach(p -> diagnoses.putIfAbsent(p, new ArrayList<>()));
       Map<String, List<Coverage>> covers = new HashMap<>();
@@ -317,6 +325,14 @@ public class ClaimReconciler {
           addDiagnoses(condition, codes);
         }
       }
+      log.debug(
+          "prefetch: groups {} ms, encounters {} ms, notes {} ms, claims {} ms, coverage and"
+              + " diagnoses {} ms",
+          (groupsRead - t0) / 1_000_000,
+          (encountersRead - groupsRead) / 1_000_000,
+          (notesRead - encountersRead) / 1_000_000,
+          (claimsRead - notesRead) / 1_000_000,
+          (System.nanoTime() - claimsRead) / 1_000_000);
     }
 
     /** A bulk read, a chunk at a time, letting go of the entities after each (see above). */
