@@ -54,6 +54,12 @@ public class BillingService {
   private static final org.slf4j.Logger log =
       org.slf4j.LoggerFactory.getLogger(BillingService.class);
 
+  /**
+   * Sessions read ahead at a time: enough to make each bulk search worth it, few enough that a
+   * month of a large practice never sits in memory at once.
+   */
+  static final int WINDOW = 200;
+
   private final ClaimReconciler reconciler;
   private final DaoRegistry daos;
   private final JdbcTemplate jdbc;
@@ -106,7 +112,6 @@ public class BillingService {
     long started = System.nanoTime();
     List<Appointment> sessions = reconciler.sessions(scope, read);
     long found = System.nanoTime();
-    run.prefetch(sessions);
     long prefetched = System.nanoTime();
     Parameters out = new Parameters();
     OperationOutcome outcome = new OperationOutcome();
@@ -114,7 +119,11 @@ public class BillingService {
     BigDecimal total = BigDecimal.ZERO.setScale(2);
     Date now = Date.from(clock.instant());
     List<Claim> pending = new ArrayList<>();
-    for (Appointment session : sessions) {
+    for (int index = 0; index < sessions.size(); index++) {
+      Appointment session = sessions.get(index);
+      if (index % WINDOW == 0) {
+        run.prefetch(sessions.subList(index, Math.min(sessions.size(), index + WINDOW)));
+      }
       SessionResult result = run.session(session, scope.payer());
       int members = 0;
       int units = 0;
@@ -181,10 +190,9 @@ public class BillingService {
       created += writeClaims(pending, write, out);
     }
     log.debug(
-        "reconcile: {} sessions found in {} ms, read in {} ms, checked and written in {} ms",
+        "reconcile: {} sessions found in {} ms, read, checked and written in {} ms",
         sessions.size(),
         (found - started) / 1_000_000,
-        (prefetched - found) / 1_000_000,
         (System.nanoTime() - prefetched) / 1_000_000);
     if (outcome.getIssue().isEmpty()) {
       Outcomes.info(outcome, "No problems: attendance, notes, coverage and claims agree");
@@ -352,12 +360,15 @@ public class BillingService {
     }
     ClaimReconciler.Run run = reconciler.newRun();
     List<Appointment> sessions = reconciler.sessions(scope, read);
-    run.prefetch(sessions);
     List<Claim> included = new ArrayList<>();
     Map<String, Resource> resources = new LinkedHashMap<>();
     OperationOutcome held = new OperationOutcome();
     int alreadySent = 0;
-    for (Appointment session : sessions) {
+    for (int index = 0; index < sessions.size(); index++) {
+      Appointment session = sessions.get(index);
+      if (index % WINDOW == 0) {
+        run.prefetch(sessions.subList(index, Math.min(sessions.size(), index + WINDOW)));
+      }
       for (Line line : run.session(session, scope.payer()).lines()) {
         if (line.claims().isEmpty()) {
           if (line.expected() != null) {

@@ -199,12 +199,16 @@ public class ClaimReconciler {
     private final Map<String, Map<String, List<Claim>>> claimsBySession = new HashMap<>();
 
     /**
-     * Reads what the sessions need in bulk, a few hundred at a time: their Encounters, the notes on
-     * those, the Claims on those (by member-session key or by encounter), and each member's
-     * coverage and diagnoses. Reconciling a month is then a few dozen searches, not thousands.
+     * Reads what these sessions need in bulk (forgetting the previous window's), a few hundred at a
+     * time: their Encounters, the notes on those, the Claims on those (by member-session key or by
+     * encounter), and each member's coverage and diagnoses. Reconciling a month is then a few dozen
+     * searches, not thousands.
      */
     void prefetch(List<Appointment> sessions) {
       prefetched = true;
+      encountersBySession.clear();
+      notesByEncounter.clear();
+      claimsBySession.clear();
       long t0 = System.nanoTime();
       List<String> sessionIds = new ArrayList<>();
       Set<String> patients = new LinkedHashSet<>();
@@ -303,6 +307,7 @@ public class ClaimReconciler {
         }
       }
       long claimsRead = System.nanoTime();
+      patients.removeIf(coverage::containsKey); // read in an earlier window
       patients.forEach(p -> coverage.putIfAbsent(p, Optional.empty()));
       patients.forEach(p -> diagnoses.putIfAbsent(p, new ArrayList<>()));
       Map<String, List<Coverage>> covers = new HashMap<>();
