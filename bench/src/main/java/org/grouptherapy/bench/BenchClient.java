@@ -37,6 +37,12 @@ final class BenchClient {
 
   /** Creates the resources in one transaction; returns their ids in order. */
   List<String> transact(List<ObjectNode> resources) throws Exception {
+    return transact(resources, java.util.Map.of());
+  }
+
+  /** As above, with extra request headers. */
+  List<String> transact(List<ObjectNode> resources, java.util.Map<String, String> headers)
+      throws Exception {
     ObjectNode bundle =
         JSON.createObjectNode().put("resourceType", "Bundle").put("type", "transaction");
     ArrayNode entries = bundle.putArray("entry");
@@ -48,7 +54,7 @@ final class BenchClient {
           .put("method", "POST")
           .put("url", resource.path("resourceType").asText());
     }
-    HttpResponse<String> response = post("", bundle);
+    HttpResponse<String> response = post("", bundle, headers);
     if (response.statusCode() != 200) {
       throw new IllegalStateException(
           "transaction "
@@ -66,14 +72,20 @@ final class BenchClient {
   }
 
   HttpResponse<String> post(String path, JsonNode body) throws Exception {
-    return http.send(
+    return post(path, body, java.util.Map.of());
+  }
+
+  HttpResponse<String> post(String path, JsonNode body, java.util.Map<String, String> headers)
+      throws Exception {
+    HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(base + (path.isEmpty() ? "" : "/" + path)))
             .timeout(Duration.ofMinutes(10))
             .header("Content-Type", "application/fhir+json")
             .header("Accept", "application/fhir+json")
-            .header("Prefer", "return=minimal")
-            .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
-            .build(),
+            .header("Prefer", "return=minimal");
+    headers.forEach(request::header);
+    return http.send(
+        request.POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 

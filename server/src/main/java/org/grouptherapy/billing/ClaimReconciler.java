@@ -180,6 +180,7 @@ public class ClaimReconciler {
         sessions.add(session);
       }
     }
+    entityManager.clear(); // the Appointments are copied out; see the field's comment
     sessions.sort(
         Comparator.comparing(Appointment::getStart)
             .thenComparing(a -> a.getIdElement().getIdPartAsLong()));
@@ -211,13 +212,14 @@ public class ClaimReconciler {
       claimsBySession.clear();
       long t0 = System.nanoTime();
       List<String> sessionIds = new ArrayList<>();
+      Set<String> wanted = new LinkedHashSet<>();
       Set<String> patients = new LinkedHashSet<>();
       List<String> keys = new ArrayList<>();
       Map<String, String> sessionOfKey = new HashMap<>();
       for (Appointment session : sessions) {
         String id = idOf(session);
         sessionIds.add(id);
-        BookingLedger.groupOf(session).ifPresent(g -> groups.computeIfAbsent(g, this::readGroup));
+        BookingLedger.groupOf(session).filter(g -> !groups.containsKey(g)).ifPresent(wanted::add);
         for (Appointment.AppointmentParticipantComponent p : session.getParticipant()) {
           String who = CalendarDirectory.referenceOf(p.getActor());
           if (who != null && who.startsWith("Patient/")) {
@@ -227,6 +229,16 @@ public class ClaimReconciler {
             sessionOfKey.put(key, id);
           }
         }
+      }
+      for (List<String> chunk : Searches.chunks(wanted)) {
+        TokenOrListParam ids = new TokenOrListParam();
+        chunk.forEach(g -> ids.addOr(new TokenParam(new IdType(g).getIdPart())));
+        for (IBaseResource found :
+            daos.getResourceDao(Group.class)
+                .searchForResources(SearchParameterMap.newSynchronous().add("_id", ids), read)) {
+          groups.put(found.getIdElement().toUnqualifiedVersionless().getValue(), (Group) found);
+        }
+        entityManager.clear();
       }
       long groupsRead = System.nanoTime();
       Map<String, String> sessionOfEncounter = new HashMap<>();
