@@ -374,6 +374,25 @@ class AttendanceAndBillingIT {
             fhir.get("Claim?patient=" + kay + "&_summary=count").resource(Bundle.class).getTotal())
         .isZero();
 
+    // A member without coverage: held back, and the summary filtered by facilitator says so.
+    String ola = practice.patient("Ola");
+    String uncovered = groupOf(List.of(ola), null, "process");
+    String uncoveredSession = pastSession(uncovered, List.of(ola), 13, 90, false);
+    recordAttendance(uncoveredSession, attendance(ola, "attended"));
+    String olaDay = LocalDate.now(ZoneOffset.UTC).minusDays(13).toString();
+    Parameters olaSummary =
+        fhir.get(
+                "Appointment/$billing-summary?start="
+                    + olaDay
+                    + "&end="
+                    + olaDay
+                    + "&practitioner="
+                    + primary)
+            .resource(Parameters.class);
+    assertThat(codes((OperationOutcome) olaSummary.getParameter("outcome").getResource()))
+        .contains("missing-coverage", "missing-diagnosis", "missing-note");
+    assertThat(olaSummary.getParameter("sessions").getValue().primitiveValue()).isEqualTo("1");
+
     // A session cancelled after it was billed: its claim no longer has attendance.
     String may = member("May", "F41.1");
     String group = groupOf(List.of(may), null, "process");
