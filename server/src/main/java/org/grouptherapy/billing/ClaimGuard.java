@@ -37,10 +37,13 @@ public class ClaimGuard implements FhirStorageInterceptor {
 
   private final JdbcTemplate jdbc;
   private final DaoRegistry daos;
+  private final org.grouptherapy.security.CallerResolver callers;
 
-  ClaimGuard(JdbcTemplate jdbc, DaoRegistry daos) {
+  ClaimGuard(
+      JdbcTemplate jdbc, DaoRegistry daos, org.grouptherapy.security.CallerResolver callers) {
     this.jdbc = jdbc;
     this.daos = daos;
+    this.callers = callers;
   }
 
   @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
@@ -67,8 +70,11 @@ public class ClaimGuard implements FhirStorageInterceptor {
 
   private void hold(Claim claim, RequestDetails request) {
     if (claim.getStatus() == Claim.ClaimStatus.CANCELLED
-        || claim.getStatus() == Claim.ClaimStatus.ENTEREDINERROR
-        || overridden(request)) {
+        || claim.getStatus() == Claim.ClaimStatus.ENTEREDINERROR) {
+      return;
+    }
+    if (overridden(request)) {
+      recordOverride(claim, request);
       return;
     }
     String patient = CalendarDirectory.referenceOf(claim.getPatient());
@@ -133,6 +139,29 @@ public class ClaimGuard implements FhirStorageInterceptor {
       }
     }
     return Optional.empty();
+  }
+
+  /** Provenance of a claim stored past the guard: who, when and why. */
+  private void recordOverride(Claim claim, RequestDetails request) {
+    org.hl7.fhir.r4.model.Provenance provenance = new org.hl7.fhir.r4.model.Provenance();
+    provenance.addTarget(new Reference(claim.getIdElement().toUnqualified().getValue()));
+    provenance.setRecorded(new java.util.Date());
+    provenance
+        .addReason()
+        .setText(request.getHeader(OVERRIDE_HEADER).strip())
+        .addCoding()
+        .setSystem("http://terminology.hl7.org/CodeSystem/v3-ActReason")
+        .setCode("HOPERAT");
+    provenance.getActivity().setText("Claim stored past one-claim-per-member-per-session");
+    String actor = callers.actor(request).orElse(null);
+    provenance
+        .addAgent()
+        .setWho(
+            actor != null && actor.contains("/")
+                ? new Reference(actor)
+                : new Reference().setDisplay(actor == null ? "unknown" : "client " + actor));
+    daos.getResourceDao(org.hl7.fhir.r4.model.Provenance.class)
+        .create(provenance, new SystemRequestDetails());
   }
 
   private static boolean overridden(RequestDetails request) {

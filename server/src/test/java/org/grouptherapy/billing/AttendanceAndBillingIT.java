@@ -305,6 +305,17 @@ class AttendanceAndBillingIT {
             FhirHttp.FHIR_JSON,
             Map.of("X-Billing-Override-Reason", "Imported from the previous billing system"));
     assertThat(imported.status()).isEqualTo(201);
+    String importedId =
+        new org.hl7.fhir.r4.model.IdType(imported.header("Location").orElseThrow())
+            .toUnqualifiedVersionless()
+            .getValue();
+    Bundle why = fhir.get("Provenance?target=" + importedId).resource(Bundle.class);
+    assertThat(why.getEntry()).hasSize(1);
+    assertThat(
+            ((org.hl7.fhir.r4.model.Provenance) why.getEntryFirstRep().getResource())
+                .getReasonFirstRep()
+                .getText())
+        .isEqualTo("Imported from the previous billing system");
     // Hal's attendance is corrected to a no-show: his claim no longer has attendance.
     recordAttendance(session, attendance(hal, "no-show"));
 
