@@ -596,6 +596,16 @@ INTAKE = [
      {"group-treatment": "signed", "group-confidentiality": "signed", "telehealth": "signed"}),
     ("gus", "Gus", "Halloran", "1969-11-11", "F43.21", "referral-received", "chen", None, None,
      {"group-treatment": "revoked"}),
+    # The loader takes these three further through the server's own paths (DemoIntakeSteps):
+    # Hana and Ivo are enrolled into the open process group, Ivo's intake is then marked
+    # first-session-attended, and Jade declines (closed-declined).
+    ("hana", "Hana", "Kowalczyk", "1987-02-17", "F33.1", "consents-signed", "lindqvist",
+     [1, 1, 1, 1, 0, 1, 0, 0, 0], ([4, 3, 4, 3, 3, 4], ["tue-evening", "thu-evening"], "in-person"),
+     {"group-treatment": "signed", "group-confidentiality": "signed"}),
+    ("ivo", "Ivo", "Marchetti", "1979-08-05", "F33.0", "consents-signed", "lindqvist",
+     [1, 0, 1, 0, 1, 1, 0, 0, 0], ([3, 4, 3, 4, 4, 3], ["tue-evening"], "either"),
+     {"group-treatment": "signed", "group-confidentiality": "signed"}),
+    ("jade", "Jade", "Okonkwo", "1994-05-23", "F41.1", "referral-received", "ramirez", None, None, {}),
 ]
 intake_bundles = []
 for n, (key, given, family, birth, reason, stage, therapist, phq9, readiness, consents) in enumerate(INTAKE):

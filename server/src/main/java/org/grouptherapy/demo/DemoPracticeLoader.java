@@ -48,18 +48,21 @@ class DemoPracticeLoader implements ApplicationRunner {
   private final JdbcTemplate jdbc;
   private final Clock clock;
   private final DemoAttendance attendance;
+  private final DemoIntakeSteps intakeSteps;
 
   DemoPracticeLoader(
       IFhirSystemDao<Bundle, Meta> systemDao,
       FhirContext fhirContext,
       JdbcTemplate jdbc,
       Clock clock,
-      DemoAttendance attendance) {
+      DemoAttendance attendance,
+      DemoIntakeSteps intakeSteps) {
     this.systemDao = systemDao;
     this.fhirContext = fhirContext;
     this.jdbc = jdbc;
     this.clock = clock;
     this.attendance = attendance;
+    this.intakeSteps = intakeSteps;
   }
 
   @Override
@@ -77,6 +80,7 @@ class DemoPracticeLoader implements ApplicationRunner {
       DemoSessionCalendar.moveSessionsToWeekOf(person, clock.instant());
       intake += systemDao.transaction(new SystemRequestDetails(), person).getEntry().size();
     }
+    intakeSteps.run();
     int sessions = attendance.recordPastSessions();
     jdbc.update(
         "INSERT INTO gt.demo_data_load (data_set, version, resources) VALUES (?, ?, ?)"

@@ -45,7 +45,7 @@ class DemoPracticeIT {
     assertThat(count("Practitioner?identifier=" + DEMO_IDS + "/practitioner|")).isEqualTo(8);
     assertThat(count("PractitionerRole?identifier=" + DEMO_IDS + "/practitionerrole|"))
         .isEqualTo(8);
-    assertThat(count("Patient?identifier=" + DEMO_IDS + "/patient|")).isEqualTo(47);
+    assertThat(count("Patient?identifier=" + DEMO_IDS + "/patient|")).isEqualTo(50);
     assertThat(count("Coverage?identifier=" + DEMO_IDS + "/coverage|")).isEqualTo(40);
     assertThat(
             count(
@@ -60,7 +60,7 @@ class DemoPracticeIT {
     Bundle sessions =
         fhir.get("Appointment?identifier=" + DEMO_IDS + "/appointment|&_count=100")
             .resource(Bundle.class);
-    assertThat(sessions.getEntry()).hasSize(35); // 30 group sessions, 5 screenings
+    assertThat(sessions.getEntry()).hasSize(37); // 30 group sessions, 7 screenings
     Instant now = Instant.now();
     for (Bundle.BundleEntryComponent entry : sessions.getEntry()) {
       Appointment session = (Appointment) entry.getResource();
@@ -132,7 +132,10 @@ class DemoPracticeIT {
             "cyrus", "screening-done",
             "dee", "screening-done",
             "emil", "consents-signed",
-            "fen", "consents-signed");
+            "fen", "consents-signed",
+            "hana", "orientation-sent",
+            "ivo", "first-session-attended",
+            "jade", "closed-declined");
     Map<String, String> stages = new java.util.HashMap<>();
     for (String key : expected.keySet()) {
       Bundle person =
