@@ -55,13 +55,7 @@ final class BenchClient {
           .put("url", resource.path("resourceType").asText());
     }
     HttpResponse<String> response = post("", bundle, headers);
-    if (response.statusCode() != 200) {
-      throw new IllegalStateException(
-          "transaction "
-              + response.statusCode()
-              + ": "
-              + response.body().substring(0, Math.min(600, response.body().length())));
-    }
+    check(response, "transaction");
     List<String> ids = new ArrayList<>();
     for (JsonNode entry : JSON.readTree(response.body()).path("entry")) {
       String location = entry.path("response").path("location").asText();

@@ -1,6 +1,10 @@
 package org.grouptherapy.bench;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -27,5 +31,19 @@ record BenchOptions(Map<String, String> values) {
   /** The server jar the build made. */
   Path jar() {
     return root().resolve("server/target/group-therapy-fhir-server.jar");
+  }
+
+  /** Prints a run's report and appends it to docs/benchmarks.md (started if missing). */
+  void publish(String report) throws IOException {
+    System.out.println(report);
+    Path out = root().resolve("docs/benchmarks.md");
+    if (!Files.exists(out)) {
+      Files.writeString(
+          out,
+          "# Benchmarks\n\nWritten by the scripts in `bench/` (see the README): each run appends a"
+              + " section, newest last. Figures from one machine at one time; compare ratios within"
+              + " a section, not figures across sections.\n");
+    }
+    Files.writeString(out, report, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
   }
 }

@@ -1,9 +1,7 @@
 package org.grouptherapy.bench;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -26,13 +24,12 @@ public final class FhirServerBenchmark {
   private FhirServerBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> options = parse(args);
-    Path root = Path.of(options.getOrDefault("root", ".")).toAbsolutePath().normalize();
-    Path jar = root.resolve("server/target/group-therapy-fhir-server.jar");
-    int patients = Integer.parseInt(options.getOrDefault("patients", "2000"));
-    int requests = Integer.parseInt(options.getOrDefault("requests", "2000"));
-    int clients = Integer.parseInt(options.getOrDefault("clients", "4"));
-    int rounds = Integer.parseInt(options.getOrDefault("rounds", "1"));
+    BenchOptions options = BenchOptions.parse(args);
+    Path jar = options.jar();
+    int patients = options.integer("patients", 2000);
+    int requests = options.integer("requests", 2000);
+    int clients = options.integer("clients", 4);
+    int rounds = options.integer("rounds", 1);
 
     Map<String, List<String>> configurations = new LinkedHashMap<>();
     configurations.put(
@@ -56,14 +53,7 @@ public final class FhirServerBenchmark {
     }
 
     String report = report(results, patients, requests, clients, rounds);
-    System.out.println(report);
-    Path out = root.resolve("docs/benchmarks.md");
-    if (!Files.exists(out)) {
-      Files.writeString(
-          out,
-          "# Benchmarks\n\nWritten by `bench/run` (see the README): each run appends a section, newest last. Figures from one machine at one time; compare ratios within a section, not figures across sections.\n");
-    }
-    Files.writeString(out, report, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    options.publish(report);
   }
 
   private static Result measure(
@@ -239,14 +229,6 @@ public final class FhirServerBenchmark {
     } catch (Exception e) {
       return 0;
     }
-  }
-
-  private static Map<String, String> parse(String[] args) {
-    Map<String, String> options = new LinkedHashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-    }
-    return options;
   }
 
   record Result(

@@ -6,10 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -61,7 +58,6 @@ public final class PlacementBenchmark {
 
   public static void main(String[] args) throws Exception {
     BenchOptions options = BenchOptions.parse(args);
-    Path root = options.root();
     Path jar = options.jar();
     int groups = options.integer("groups", 2000);
     int waitlistGroups = options.integer("waitlist-groups", 500);
@@ -121,13 +117,7 @@ public final class PlacementBenchmark {
       server.close();
       server.deleteData();
     }
-    System.out.println(report);
-    Files.writeString(
-        root.resolve("docs/benchmarks.md"),
-        report,
-        StandardCharsets.UTF_8,
-        StandardOpenOption.CREATE,
-        StandardOpenOption.APPEND);
+    options.publish(report);
   }
 
   /** One $place-waitlist run. */

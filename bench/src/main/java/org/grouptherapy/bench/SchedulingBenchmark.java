@@ -5,10 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
@@ -80,7 +77,6 @@ public final class SchedulingBenchmark {
 
   public static void main(String[] args) throws Exception {
     BenchOptions options = BenchOptions.parse(args);
-    Path root = options.root();
     Path jar = options.jar();
     int groups = options.integer("groups", 200);
     int weeks = options.integer("weeks", 52);
@@ -134,10 +130,7 @@ public final class SchedulingBenchmark {
     }
 
     String report = report(groups, weeks, empty, fill, fuller, plain, substitutes);
-    System.out.println(report);
-    Path out = root.resolve("docs/benchmarks.md");
-    Files.writeString(
-        out, report, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    options.publish(report);
   }
 
   /** One timed phase: how many sessions, in what wall time, and each request's latency. */
@@ -334,13 +327,7 @@ public final class SchedulingBenchmark {
                 synchronized (latency) {
                   latency.recordValue((System.nanoTime() - t) / 1000);
                 }
-                if (response.statusCode() != 200) {
-                  throw new IllegalStateException(
-                      "schedule-series "
-                          + response.statusCode()
-                          + ": "
-                          + response.body().substring(0, Math.min(400, response.body().length())));
-                }
+                BenchClient.check(response, "schedule-series");
                 return null;
               }));
     }

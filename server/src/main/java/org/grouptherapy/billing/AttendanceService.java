@@ -6,7 +6,6 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
-import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Date;
@@ -27,11 +26,9 @@ import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.Extension;
-import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.IntegerType;
-import org.hl7.fhir.r4.model.Location;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Provenance;
@@ -65,16 +62,19 @@ public class AttendanceService {
 
   private final DaoRegistry daos;
   private final CallerResolver callers;
+  private final CalendarDirectory directory;
   private final Clock clock;
   private final TransactionTemplate transaction;
 
   AttendanceService(
       DaoRegistry daos,
       CallerResolver callers,
+      CalendarDirectory directory,
       Clock clock,
       PlatformTransactionManager transactionManager) {
     this.daos = daos;
     this.callers = callers;
+    this.directory = directory;
     this.clock = clock;
     this.transaction = new TransactionTemplate(transactionManager);
   }
@@ -111,7 +111,7 @@ public class AttendanceService {
           "Only the session's facilitators, a VA or an administrator record its attendance");
     }
     if (session.getStatus() == Appointment.AppointmentStatus.CANCELLED) {
-      throw conflict(sessionId + " was cancelled: nobody attended a cancelled session");
+      throw Outcomes.conflict(sessionId + " was cancelled: nobody attended a cancelled session");
     }
     if (session.getStart() == null || session.getStart().toInstant().isAfter(clock.instant())) {
       throw InvalidParameter.unprocessable(
@@ -335,25 +335,13 @@ public class AttendanceService {
   }
 
   /** A session meets online when it has a join link, or its group does. */
-  boolean isVirtual(Appointment session, SystemRequestDetails system) {
+  private boolean isVirtual(Appointment session, SystemRequestDetails system) {
     if (session.getExtensionByUrl(SchedulingCodes.SESSION_JOIN_URL) != null) {
       return true;
     }
-    String groupId = BookingLedger.groupOf(session).orElse(null);
-    if (groupId == null) {
-      return false;
-    }
-    Group group = daos.getResourceDao(Group.class).read(new IdType(groupId), system);
-    return CalendarDirectory.meetsOnline(
-        group,
-        reference -> {
-          try {
-            return CalendarDirectory.isVirtual(
-                daos.getResourceDao(Location.class).read(new IdType(reference), system));
-          } catch (ResourceNotFoundException | ResourceGoneException e) {
-            return false;
-          }
-        });
+    return BookingLedger.groupOf(session)
+        .map(group -> directory.meetsOnline(directory.group(group, system), system))
+        .orElse(false);
   }
 
   private void provenance(List<String> targets, String actor, SystemRequestDetails system) {
@@ -362,17 +350,7 @@ public class AttendanceService {
     provenance.setRecorded(Date.from(clock.instant()));
     provenance.getActivity().setText("Attendance recorded");
     Provenance.ProvenanceAgentComponent agent = provenance.addAgent();
-    if (actor != null && actor.contains("/")) {
-      agent.setWho(new Reference(actor));
-    } else {
-      agent.setWho(new Reference().setDisplay(actor == null ? "the server" : "client " + actor));
-    }
+    agent.setWho(CallerResolver.agent(actor, "the server"));
     daos.getResourceDao(Provenance.class).create(provenance, system);
-  }
-
-  static ResourceVersionConflictException conflict(String text) {
-    OperationOutcome outcome = new OperationOutcome();
-    Outcomes.error(outcome, OperationOutcome.IssueType.CONFLICT, text);
-    return new ResourceVersionConflictException(text, null, outcome);
   }
 }

@@ -19,7 +19,6 @@ import java.util.Map;
 import org.grouptherapy.billing.ClaimReconciler.Line;
 import org.grouptherapy.billing.ClaimReconciler.Problem;
 import org.grouptherapy.billing.ClaimReconciler.Scope;
-import org.grouptherapy.billing.ClaimReconciler.SessionResult;
 import org.grouptherapy.fhir.Outcomes;
 import org.grouptherapy.fhir.ProfileValidationInterceptor;
 import org.grouptherapy.scheduling.CalendarDirectory;
@@ -54,12 +53,6 @@ public class BillingService {
   private static final org.slf4j.Logger log =
       org.slf4j.LoggerFactory.getLogger(BillingService.class);
 
-  /**
-   * Sessions read ahead at a time: enough to make each bulk search worth it, few enough that a
-   * month of a large practice never sits in memory at once.
-   */
-  static final int WINDOW = 200;
-
   private final ClaimReconciler reconciler;
   private final DaoRegistry daos;
   private final JdbcTemplate jdbc;
@@ -90,11 +83,15 @@ public class BillingService {
   public Parameters reconcile(Scope scope) {
     return transaction.execute(
         status -> {
-          jdbc.queryForObject(
-              "SELECT pg_advisory_xact_lock(hashtextextended('billing:reconcile', 7))",
-              Object.class);
+          lock();
           return reconcileLocked(scope, true);
         });
+  }
+
+  /** The lock every reconcile and receipt takes, for the rest of its transaction. */
+  private void lock() {
+    jdbc.queryForObject(
+        "SELECT pg_advisory_xact_lock(hashtextextended('billing:reconcile', 7))", Object.class);
   }
 
   /** The same checks and per-session summary as a reconcile, writing nothing. */
@@ -112,96 +109,91 @@ public class BillingService {
     long started = System.nanoTime();
     List<Appointment> sessions = reconciler.sessions(scope, read);
     long found = System.nanoTime();
-    long prefetched = System.nanoTime();
     Parameters out = new Parameters();
     OperationOutcome outcome = new OperationOutcome();
-    int created = 0;
-    BigDecimal total = BigDecimal.ZERO.setScale(2);
+    int[] created = {0};
+    BigDecimal[] total = {BigDecimal.ZERO.setScale(2)};
     Date now = Date.from(clock.instant());
     List<Claim> pending = new ArrayList<>();
-    for (int index = 0; index < sessions.size(); index++) {
-      Appointment session = sessions.get(index);
-      if (index % WINDOW == 0) {
-        run.prefetch(sessions.subList(index, Math.min(sessions.size(), index + WINDOW)));
-      }
-      SessionResult result = run.session(session, scope.payer());
-      int members = 0;
-      int units = 0;
-      BigDecimal amount = BigDecimal.ZERO.setScale(2);
-      int issues = 0;
-      for (Line line : result.lines()) {
-        for (Problem problem : line.problems()) {
-          issue(outcome, problem);
-          issues++;
-        }
-        if (line.expected() == null) {
-          continue;
-        }
-        members++;
-        if (line.billable()) {
-          units += line.expected().units();
-          amount = amount.add(line.expected().amount());
-        }
-        if (create && line.billable() && line.claims().isEmpty()) {
-          // No claim for this key exists (read under the lock that every reconcile takes).
-          pending.add(ClaimReconciler.claim(line.expected(), now));
-          if (pending.size() == 200) {
-            created += writeClaims(pending, write, out);
+    run.each(
+        sessions,
+        scope.payer(),
+        result -> {
+          Appointment session = result.session();
+          int members = 0;
+          int units = 0;
+          BigDecimal amount = BigDecimal.ZERO.setScale(2);
+          int issues = 0;
+          for (Line line : result.lines()) {
+            for (Problem problem : line.problems()) {
+              issue(outcome, problem);
+              issues++;
+            }
+            if (line.expected() == null) {
+              continue;
+            }
+            members++;
+            if (line.billable()) {
+              units += line.expected().units();
+              amount = amount.add(line.expected().amount());
+            }
+            if (create && line.billable() && line.claims().isEmpty()) {
+              // No claim for this key exists (read under the lock that every reconcile takes).
+              pending.add(ClaimReconciler.claim(line.expected(), now));
+              if (pending.size() == 200) {
+                created[0] += writeClaims(pending, write, out);
+              }
+            } else if (!create && line.billable() && line.claims().isEmpty()) {
+              issue(outcome, line.notYetClaimed());
+              issues++;
+            } else if (!line.billable() && line.claims().isEmpty()) {
+              Problem held =
+                  new Problem(
+                      true,
+                      "attendance-without-claim",
+                      line.patient() + " attended " + line.session() + " but has no claim",
+                      "Fix the problems above for this member and session, then reconcile again",
+                      List.of(line.session(), line.patient()));
+              issue(outcome, held);
+              issues++;
+            }
           }
-        } else if (!create && line.billable() && line.claims().isEmpty()) {
-          issue(
-              outcome,
-              new Problem(
-                  false,
-                  "attendance-without-claim",
-                  line.patient() + " attended " + line.session() + " and has no claim yet",
-                  "Run $reconcile-attendance to create its draft Claim",
-                  List.of(line.session(), line.patient())));
-          issues++;
-        } else if (!line.billable() && line.claims().isEmpty()) {
-          Problem held =
-              new Problem(
-                  true,
-                  "attendance-without-claim",
-                  line.patient() + " attended " + line.session() + " but has no claim",
-                  "Fix the problems above for this member and session, then reconcile again",
-                  List.of(line.session(), line.patient()));
-          issue(outcome, held);
-          issues++;
-        }
-      }
-      total = total.add(amount);
-      Parameters.ParametersParameterComponent summary = out.addParameter().setName("session");
-      summary.addPart().setName("session").setValue(new Reference(ClaimReconciler.idOf(session)));
-      if (result.group() != null) {
-        summary
-            .addPart()
-            .setName("group")
-            .setValue(
-                new Reference(result.group().getIdElement().toUnqualifiedVersionless().getValue())
-                    .setDisplay(result.group().getName()));
-      }
-      summary.addPart().setName("members").setValue(new IntegerType(members));
-      summary.addPart().setName("units").setValue(new IntegerType(units));
-      summary.addPart().setName("amount").setValue(new DecimalType(amount));
-      summary.addPart().setName("issues").setValue(new IntegerType(issues));
-    }
+          total[0] = total[0].add(amount);
+          Parameters.ParametersParameterComponent summary = out.addParameter().setName("session");
+          summary
+              .addPart()
+              .setName("session")
+              .setValue(new Reference(ClaimReconciler.idOf(session)));
+          if (result.group() != null) {
+            summary
+                .addPart()
+                .setName("group")
+                .setValue(
+                    new Reference(
+                            result.group().getIdElement().toUnqualifiedVersionless().getValue())
+                        .setDisplay(result.group().getName()));
+          }
+          summary.addPart().setName("members").setValue(new IntegerType(members));
+          summary.addPart().setName("units").setValue(new IntegerType(units));
+          summary.addPart().setName("amount").setValue(new DecimalType(amount));
+          summary.addPart().setName("issues").setValue(new IntegerType(issues));
+        });
     if (create) {
-      created += writeClaims(pending, write, out);
+      created[0] += writeClaims(pending, write, out);
     }
     log.debug(
         "reconcile: {} sessions found in {} ms, read, checked and written in {} ms",
         sessions.size(),
         (found - started) / 1_000_000,
-        (System.nanoTime() - prefetched) / 1_000_000);
+        (System.nanoTime() - found) / 1_000_000);
     if (outcome.getIssue().isEmpty()) {
       Outcomes.info(outcome, "No problems: attendance, notes, coverage and claims agree");
     }
     out.addParameter().setName("sessions").setValue(new IntegerType(sessions.size()));
     if (create) {
-      out.addParameter().setName("created").setValue(new IntegerType(created));
+      out.addParameter().setName("created").setValue(new IntegerType(created[0]));
     }
-    out.addParameter().setName("amount").setValue(new DecimalType(total));
+    out.addParameter().setName("amount").setValue(new DecimalType(total[0]));
     out.addParameter().setName("outcome").setResource(outcome);
     return out;
   }
@@ -271,9 +263,7 @@ public class BillingService {
     }
     return transaction.execute(
         status -> {
-          jdbc.queryForObject(
-              "SELECT pg_advisory_xact_lock(hashtextextended('billing:reconcile', 7))",
-              Object.class);
+          lock();
           SystemRequestDetails system = new SystemRequestDetails();
           int received = 0;
           for (String reference : claims) {
@@ -363,48 +353,49 @@ public class BillingService {
     List<Claim> included = new ArrayList<>();
     Map<String, Resource> resources = new LinkedHashMap<>();
     OperationOutcome held = new OperationOutcome();
-    int alreadySent = 0;
-    for (int index = 0; index < sessions.size(); index++) {
-      Appointment session = sessions.get(index);
-      if (index % WINDOW == 0) {
-        run.prefetch(sessions.subList(index, Math.min(sessions.size(), index + WINDOW)));
-      }
-      for (Line line : run.session(session, scope.payer()).lines()) {
-        if (line.claims().isEmpty()) {
-          if (line.expected() != null) {
-            Problem problem =
-                line.billable()
-                    ? new Problem(
-                        false,
-                        "attendance-without-claim",
-                        line.patient() + " attended " + line.session() + " and has no claim yet",
-                        "Run $reconcile-attendance to create its draft Claim",
-                        List.of(line.session(), line.patient()))
-                    : line.problems().stream().filter(Problem::error).findFirst().orElseThrow();
-            issue(held, problem);
+    int[] alreadySent = {0};
+    run.each(
+        sessions,
+        scope.payer(),
+        result -> {
+          for (Line line : result.lines()) {
+            if (line.claims().isEmpty()) {
+              if (line.expected() != null) {
+                issue(
+                    held,
+                    line.billable()
+                        ? line.notYetClaimed()
+                        : line.problems().stream()
+                            .filter(Problem::error)
+                            .findFirst()
+                            .orElseThrow());
+              }
+              continue;
+            }
+            if (!line.billable() || line.claims().size() > 1) {
+              line.problems().stream()
+                  .filter(Problem::error)
+                  .forEach(
+                      p ->
+                          issue(
+                              held,
+                              new Problem(
+                                  false,
+                                  p.code(),
+                                  "Held back: " + p.text(),
+                                  p.fix(),
+                                  p.resources())));
+              continue;
+            }
+            Claim claim = line.claims().get(0);
+            if (claim.getStatus() != Claim.ClaimStatus.DRAFT) {
+              alreadySent[0]++;
+              continue;
+            }
+            included.add(claim);
+            collect(claim, line, resources, read);
           }
-          continue;
-        }
-        if (!line.billable() || line.claims().size() > 1) {
-          line.problems().stream()
-              .filter(Problem::error)
-              .forEach(
-                  p ->
-                      issue(
-                          held,
-                          new Problem(
-                              false, p.code(), "Held back: " + p.text(), p.fix(), p.resources())));
-          continue;
-        }
-        Claim claim = line.claims().get(0);
-        if (claim.getStatus() != Claim.ClaimStatus.DRAFT) {
-          alreadySent++;
-          continue;
-        }
-        included.add(claim);
-        collect(claim, line, resources, read);
-      }
-    }
+        });
     if (included.isEmpty()) {
       String text =
           "No billable claims"
@@ -414,7 +405,7 @@ public class BillingService {
               + scope.start()
               + " and "
               + scope.end()
-              + (alreadySent > 0 ? " (" + alreadySent + " already received)" : "")
+              + (alreadySent[0] > 0 ? " (" + alreadySent[0] + " already received)" : "")
               + (held.getIssue().isEmpty()
                   ? ": run $reconcile-attendance on the period first"
                   : ": "
@@ -434,7 +425,7 @@ public class BillingService {
     for (Resource resource : resources.values()) {
       bundle.addEntry().setFullUrl(fullUrl(resource)).setResource(resource);
     }
-    if (alreadySent > 0) {
+    if (alreadySent[0] > 0) {
       Outcomes.info(
           held,
           alreadySent

@@ -96,7 +96,7 @@ public class ClaimGuard implements FhirStorageInterceptor {
               String.class,
               patient,
               session.get());
-      throw AttendanceService.conflict(
+      throw org.grouptherapy.fhir.Outcomes.conflict(
           patient
               + " is already billed for "
               + session.get()
@@ -154,12 +154,7 @@ public class ClaimGuard implements FhirStorageInterceptor {
         .setCode("HOPERAT");
     provenance.getActivity().setText("Claim stored past one-claim-per-member-per-session");
     String actor = callers.actor(request).orElse(null);
-    provenance
-        .addAgent()
-        .setWho(
-            actor != null && actor.contains("/")
-                ? new Reference(actor)
-                : new Reference().setDisplay(actor == null ? "unknown" : "client " + actor));
+    provenance.addAgent().setWho(org.grouptherapy.security.CallerResolver.agent(actor, "unknown"));
     daos.getResourceDao(org.hl7.fhir.r4.model.Provenance.class)
         .create(provenance, new SystemRequestDetails());
   }

@@ -5,7 +5,6 @@ import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.DateParam;
 import ca.uhn.fhir.rest.param.ParamPrefixEnum;
-import ca.uhn.fhir.rest.param.ReferenceOrListParam;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.param.TokenOrListParam;
 import ca.uhn.fhir.rest.param.TokenParam;
@@ -65,6 +64,12 @@ public class ClaimReconciler {
   private static final org.slf4j.Logger log =
       org.slf4j.LoggerFactory.getLogger(ClaimReconciler.class);
 
+  /**
+   * Sessions read ahead at a time: enough to make each bulk search worth it, few enough that a
+   * month of a large practice never sits in memory at once.
+   */
+  static final int WINDOW = 200;
+
   /** What to reconcile: one session, or the sessions of a period with optional filters. */
   public record Scope(
       String session,
@@ -120,6 +125,16 @@ public class ClaimReconciler {
 
     public boolean billable() {
       return expected != null && problems.stream().noneMatch(Problem::error);
+    }
+
+    /** Billable attendance that has no claim yet (said by the summary and the package). */
+    Problem notYetClaimed() {
+      return new Problem(
+          false,
+          "attendance-without-claim",
+          patient + " attended " + session + " and has no claim yet",
+          "Run $reconcile-attendance to create its draft Claim",
+          List.of(session, patient));
     }
   }
 
@@ -194,7 +209,6 @@ public class ClaimReconciler {
     private final Map<String, List<String>> diagnoses = new HashMap<>();
     private final Map<String, Optional<String>> payerIds = new HashMap<>();
     private final Map<String, Group> groups = new HashMap<>();
-    private boolean prefetched;
     private final Map<String, Map<String, Encounter>> encountersBySession = new HashMap<>();
     private final Map<String, DocumentReference> notesByEncounter = new HashMap<>();
     private final Map<String, Map<String, List<Claim>>> claimsBySession = new HashMap<>();
@@ -205,8 +219,7 @@ public class ClaimReconciler {
      * encounter), and each member's coverage and diagnoses. Reconciling a month is then a few dozen
      * searches, not thousands.
      */
-    void prefetch(List<Appointment> sessions) {
-      prefetched = true;
+    private void prefetch(List<Appointment> sessions) {
       encountersBySession.clear();
       notesByEncounter.clear();
       claimsBySession.clear();
@@ -311,11 +324,12 @@ public class ClaimReconciler {
                   .orElse(null);
         }
         if (session != null) {
+          String patient = CalendarDirectory.referenceOf(claim.getPatient());
           claimsBySession
               .computeIfAbsent(session, x -> new LinkedHashMap<>())
-              .computeIfAbsent(
-                  CalendarDirectory.referenceOf(claim.getPatient()), x -> new ArrayList<>())
+              .computeIfAbsent(patient, x -> new ArrayList<>())
               .add(claim);
+          patients.add(patient); // billed, maybe without being on the session: payer filter
         }
       }
       long claimsRead = System.nanoTime();
@@ -352,6 +366,21 @@ public class ClaimReconciler {
           (System.nanoTime() - claimsRead) / 1_000_000);
     }
 
+    /**
+     * Checks the sessions in order, reading ahead {@link #WINDOW} at a time, and hands each
+     * session's result on.
+     */
+    void each(
+        List<Appointment> sessions,
+        String payerFilter,
+        java.util.function.Consumer<SessionResult> then) {
+      for (int from = 0; from < sessions.size(); from += WINDOW) {
+        List<Appointment> window = sessions.subList(from, Math.min(sessions.size(), from + WINDOW));
+        prefetch(window);
+        window.forEach(session -> then.accept(session(session, payerFilter)));
+      }
+    }
+
     /** A bulk read, a chunk at a time, letting go of the entities after each (see above). */
     private <T extends IBaseResource> List<T> bulk(
         Class<T> type,
@@ -378,10 +407,10 @@ public class ClaimReconciler {
       return out;
     }
 
-    SessionResult session(Appointment session, String payerFilter) {
+    private SessionResult session(Appointment session, String payerFilter) {
       String sessionId = session.getIdElement().toUnqualifiedVersionless().getValue();
       String groupId = BookingLedger.groupOf(session).orElse(null);
-      Group group = groupId == null ? null : groups.computeIfAbsent(groupId, this::readGroup);
+      Group group = groupId == null ? null : groups.get(groupId);
       Map<String, Mark> marks = new LinkedHashMap<>();
       List<String> members = new ArrayList<>();
       for (Appointment.AppointmentParticipantComponent p : session.getParticipant()) {
@@ -395,20 +424,13 @@ public class ClaimReconciler {
           }
         }
       }
-      Map<String, Encounter> encounters =
-          prefetched
-              ? encountersBySession.getOrDefault(sessionId, Map.of())
-              : encounters(sessionId);
-      Map<String, List<Claim>> claims =
-          prefetched
-              ? claimsBySession.getOrDefault(sessionId, Map.of())
-              : claims(sessionId, members, encounters.values());
+      Map<String, Encounter> encounters = encountersBySession.getOrDefault(sessionId, Map.of());
+      Map<String, List<Claim>> claims = claimsBySession.getOrDefault(sessionId, Map.of());
       List<Line> lines = new ArrayList<>();
       boolean cancelled = session.getStatus() == Appointment.AppointmentStatus.CANCELLED;
       boolean future = session.getStart().toInstant().isAfter(clock.instant());
       long attending = marks.values().stream().filter(ClaimReconciler::bills).count();
-      Map<String, DocumentReference> notes =
-          prefetched ? notesOf(encounters.values()) : notes(encounters.values());
+      Map<String, DocumentReference> notes = notesOf(encounters.values());
       List<String> attendingSorted =
           marks.values().stream()
               .filter(ClaimReconciler::bills)
@@ -719,83 +741,6 @@ public class ClaimReconciler {
       }
     }
 
-    private Map<String, Encounter> encounters(String sessionId) {
-      SearchParameterMap search =
-          SearchParameterMap.newSynchronous()
-              .add(Encounter.SP_APPOINTMENT, new ReferenceParam(sessionId));
-      Map<String, Encounter> out = new HashMap<>();
-      for (IBaseResource found :
-          daos.getResourceDao(Encounter.class).searchForResources(search, read)) {
-        Encounter encounter = (Encounter) found;
-        if (encounter.getStatus() != Encounter.EncounterStatus.CANCELLED
-            && encounter.getStatus() != Encounter.EncounterStatus.ENTEREDINERROR) {
-          out.put(CalendarDirectory.referenceOf(encounter.getSubject()), encounter);
-        }
-      }
-      return out;
-    }
-
-    /** The latest current note of each member, by patient. */
-    private Map<String, DocumentReference> notes(java.util.Collection<Encounter> encounters) {
-      Map<String, DocumentReference> out = new HashMap<>();
-      if (encounters.isEmpty()) {
-        return out;
-      }
-      ReferenceOrListParam any = new ReferenceOrListParam();
-      encounters.forEach(
-          e ->
-              any.addOr(
-                  new ReferenceParam(e.getIdElement().toUnqualifiedVersionless().getValue())));
-      SearchParameterMap search =
-          SearchParameterMap.newSynchronous().add(DocumentReference.SP_ENCOUNTER, any);
-      for (IBaseResource found :
-          daos.getResourceDao(DocumentReference.class).searchForResources(search, read)) {
-        DocumentReference note = (DocumentReference) found;
-        if (note.getStatus() == Enumerations.DocumentReferenceStatus.CURRENT) {
-          String patient = CalendarDirectory.referenceOf(note.getSubject());
-          DocumentReference other = out.get(patient);
-          if (other == null || signed(note) && !signed(other)) {
-            out.put(patient, note);
-          }
-        }
-      }
-      return out;
-    }
-
-    /** Live claims for the session's member-sessions (by key or by encounter), by patient. */
-    private Map<String, List<Claim>> claims(
-        String sessionId, List<String> members, java.util.Collection<Encounter> encounters) {
-      Map<String, Claim> byId = new LinkedHashMap<>();
-      if (!members.isEmpty()) {
-        TokenOrListParam keys = new TokenOrListParam();
-        members.forEach(
-            m ->
-                keys.addOr(
-                    new TokenParam(
-                        BillingCodes.MEMBER_SESSION_SYSTEM,
-                        BillingCodes.memberSessionKey(sessionId, m))));
-        collect(SearchParameterMap.newSynchronous().add(Claim.SP_IDENTIFIER, keys), byId);
-      }
-      if (!encounters.isEmpty()) {
-        ReferenceOrListParam any = new ReferenceOrListParam();
-        encounters.forEach(
-            e ->
-                any.addOr(
-                    new ReferenceParam(e.getIdElement().toUnqualifiedVersionless().getValue())));
-        collect(SearchParameterMap.newSynchronous().add(Claim.SP_ENCOUNTER, any), byId);
-      }
-      Map<String, List<Claim>> out = new LinkedHashMap<>();
-      for (Claim claim : byId.values()) {
-        if (claim.getStatus() != Claim.ClaimStatus.CANCELLED
-            && claim.getStatus() != Claim.ClaimStatus.ENTEREDINERROR) {
-          out.computeIfAbsent(
-                  CalendarDirectory.referenceOf(claim.getPatient()), p -> new ArrayList<>())
-              .add(claim);
-        }
-      }
-      return out;
-    }
-
     private void collect(SearchParameterMap search, Map<String, Claim> into) {
       for (IBaseResource found :
           daos.getResourceDao(Claim.class).searchForResources(search, read)) {
@@ -804,18 +749,7 @@ public class ClaimReconciler {
     }
 
     Optional<Coverage> coverage(String patient) {
-      return coverage.computeIfAbsent(
-          patient,
-          p -> {
-            SearchParameterMap search =
-                SearchParameterMap.newSynchronous()
-                    .add(Coverage.SP_BENEFICIARY, new ReferenceParam(p))
-                    .add(Coverage.SP_STATUS, new TokenParam("active"));
-            return pickCoverage(
-                daos.getResourceDao(Coverage.class).searchForResources(search, read).stream()
-                    .map(Coverage.class::cast)
-                    .toList());
-          });
+      return coverage.getOrDefault(patient, Optional.empty());
     }
 
     Optional<String> payerId(Coverage coverage) {
@@ -843,27 +777,7 @@ public class ClaimReconciler {
     }
 
     List<String> diagnoses(String patient) {
-      return diagnoses.computeIfAbsent(
-          patient,
-          p -> {
-            SearchParameterMap search =
-                SearchParameterMap.newSynchronous()
-                    .add(Condition.SP_SUBJECT, new ReferenceParam(p));
-            List<String> codes = new ArrayList<>();
-            for (IBaseResource found :
-                daos.getResourceDao(Condition.class).searchForResources(search, read)) {
-              addDiagnoses((Condition) found, codes);
-            }
-            return codes;
-          });
-    }
-
-    private Group readGroup(String id) {
-      try {
-        return daos.getResourceDao(Group.class).read(new IdType(id), read);
-      } catch (ResourceNotFoundException | ResourceGoneException e) {
-        return null;
-      }
+      return diagnoses.getOrDefault(patient, List.of());
     }
   }
 

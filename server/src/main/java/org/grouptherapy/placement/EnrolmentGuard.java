@@ -28,13 +28,16 @@ import org.springframework.stereotype.Component;
 class EnrolmentGuard implements FhirStorageInterceptor {
 
   private final Consents consents;
-  private final EnrolmentService enrolment;
   private final PlacementFacts facts;
+  private final org.grouptherapy.scheduling.CalendarDirectory directory;
 
-  EnrolmentGuard(Consents consents, EnrolmentService enrolment, PlacementFacts facts) {
+  EnrolmentGuard(
+      Consents consents,
+      PlacementFacts facts,
+      org.grouptherapy.scheduling.CalendarDirectory directory) {
     this.consents = consents;
-    this.enrolment = enrolment;
     this.facts = facts;
+    this.directory = directory;
   }
 
   @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
@@ -76,7 +79,7 @@ class EnrolmentGuard implements FhirStorageInterceptor {
             ? Set.of()
             : Set.copyOf(PlacementFacts.activeMembers(previous, facts.today()));
     List<String> problems = new ArrayList<>();
-    boolean virtual = enrolment.isVirtual(group, new SystemRequestDetails());
+    boolean virtual = directory.meetsOnline(group, new SystemRequestDetails());
     for (String member : active) {
       if (before.contains(member) || !member.startsWith("Patient/")) {
         continue;

@@ -70,6 +70,7 @@ public class EnrolmentService {
   private final JdbcTemplate jdbc;
   private final TransactionTemplate transaction;
   private final Clock clock;
+  private final CalendarDirectory directory;
 
   @PersistenceContext private EntityManager entityManager;
 
@@ -82,7 +83,8 @@ public class EnrolmentService {
       List<ScheduleChangeListener> listeners,
       JdbcTemplate jdbc,
       PlatformTransactionManager transactionManager,
-      Clock clock) {
+      Clock clock,
+      CalendarDirectory directory) {
     this.daos = daos;
     this.systemDao = systemDao;
     this.consents = consents;
@@ -92,6 +94,7 @@ public class EnrolmentService {
     this.jdbc = jdbc;
     this.transaction = new TransactionTemplate(transactionManager);
     this.clock = clock;
+    this.directory = directory;
   }
 
   /** userData flag of the server's own Group writes whose enrolment rules were already checked. */
@@ -127,7 +130,7 @@ public class EnrolmentService {
                   + " it (set the Flag inactive) before placement"),
           "patient");
     }
-    boolean virtual = isVirtual(group, read);
+    boolean virtual = directory.meetsOnline(group, read);
     Map<String, String> missing = consents.missing(patient, virtual, null);
     if (!missing.isEmpty()) {
       throw InvalidParameter.unprocessable(
@@ -487,20 +490,6 @@ public class EnrolmentService {
       throw InvalidParameter.unprocessable("patient", reference + " does not exist");
     }
     return new IdType(reference).toUnqualifiedVersionless().getValue();
-  }
-
-  boolean isVirtual(Group group, SystemRequestDetails read) {
-    return CalendarDirectory.meetsOnline(
-        group,
-        reference -> {
-          try {
-            return CalendarDirectory.isVirtual(
-                daos.getResourceDao(org.hl7.fhir.r4.model.Location.class)
-                    .read(new IdType(reference), read));
-          } catch (ResourceNotFoundException | ResourceGoneException e) {
-            return false;
-          }
-        });
   }
 
   private List<Appointment> futureSessions(

@@ -409,11 +409,7 @@ public class BookingLedger implements FhirStorageInterceptor {
         .setSystem("http://terminology.hl7.org/CodeSystem/provenance-participant-type")
         .setCode("author");
     String actor = callers.actor(request).orElse(null);
-    if (actor != null && actor.contains("/")) {
-      agent.setWho(new Reference(actor));
-    } else {
-      agent.setWho(new Reference().setDisplay(actor == null ? "the server" : "client " + actor));
-    }
+    agent.setWho(CallerResolver.agent(actor, "the server"));
     for (String problem : problems) {
       provenance
           .addEntity()

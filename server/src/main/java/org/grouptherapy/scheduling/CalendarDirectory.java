@@ -89,6 +89,23 @@ public class CalendarDirectory {
   }
 
   /**
+   * A group that meets online: it has a join link, or its usual location (read through this
+   * directory; one that no longer exists is not) is a video platform.
+   */
+  public boolean meetsOnline(Group group, RequestDetails request) {
+    return meetsOnline(
+        group,
+        reference -> {
+          try {
+            return isVirtual(location(reference, request));
+          } catch (ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException
+              | ca.uhn.fhir.rest.server.exceptions.ResourceGoneException e) {
+            return false;
+          }
+        });
+  }
+
+  /**
    * A group that meets online: it has a join link, or its usual location is a video platform.
    *
    * @param virtualLocation whether a Location reference ("Location/3") is a video platform

@@ -39,6 +39,18 @@ public class CallerResolver {
     return current(request).map(c -> actorOf(c.access()));
   }
 
+  /**
+   * An actor as a Provenance agent: the user's FHIR reference, else "client {id}" as a display,
+   * else {@code nobody} (the server's own work).
+   */
+  public static org.hl7.fhir.r4.model.Reference agent(String actor, String nobody) {
+    if (actor != null && actor.contains("/")) {
+      return new org.hl7.fhir.r4.model.Reference(actor);
+    }
+    return new org.hl7.fhir.r4.model.Reference()
+        .setDisplay(actor == null ? nobody : "client " + actor);
+  }
+
   private static String actorOf(SmartAccess access) {
     return access.fhirUser() != null ? access.fhirUser() : access.clientId();
   }

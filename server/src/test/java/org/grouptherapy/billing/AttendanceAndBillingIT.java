@@ -92,13 +92,13 @@ class AttendanceAndBillingIT {
     String group = groupOf(List.of(ann, ben, cal, dot), null, "process");
     String session = pastSession(group, List.of(ann, ben, cal, dot), 2, 90, false);
 
-    Parameters recorded =
-        recordAttendance(
-            session,
-            attendance(ann, "attended"),
-            attendance(ben, "late", "minutesLate", 10),
-            attendance(cal, "left-early", "minutesLeftEarly", 15),
-            attendance(dot, "no-show"));
+    Parameters.ParametersParameterComponent[] marks = {
+      attendance(ann, "attended"),
+      attendance(ben, "late", "minutesLate", 10),
+      attendance(cal, "left-early", "minutesLeftEarly", 15),
+      attendance(dot, "no-show")
+    };
+    Parameters recorded = recordAttendance(session, marks);
     assertThat(recorded.getParameter().stream().filter(p -> p.getName().equals("encounter")))
         .hasSize(3);
     assertThat(recorded.getParameter("changed").getValue().primitiveValue()).isEqualTo("true");
@@ -110,13 +110,7 @@ class AttendanceAndBillingIT {
         .isEqualTo(after.getStart().toInstant().plus(10, ChronoUnit.MINUTES));
 
     // The same input again changes nothing: no new versions.
-    Parameters again =
-        recordAttendance(
-            session,
-            attendance(ann, "attended"),
-            attendance(ben, "late", "minutesLate", 10),
-            attendance(cal, "left-early", "minutesLeftEarly", 15),
-            attendance(dot, "no-show"));
+    Parameters again = recordAttendance(session, marks);
     assertThat(again.getParameter("changed").getValue().primitiveValue()).isEqualTo("false");
     assertThat(encounterOf(session, ben).getMeta().getVersionId())
         .isEqualTo(benEncounter.getMeta().getVersionId());
