@@ -17,7 +17,10 @@ import java.util.Map;
  * to docs/benchmarks.md. Figures, not a pass/fail test: the machines are noisy, so only the ratios
  * of one run mean much.
  *
- * <p>Arguments (all optional): {@code --patients N --requests N --clients N --rounds N}.
+ * <p>Arguments (all optional): {@code --patients N --requests N --clients N --rounds N --warmup N}.
+ * The warm-up (default 3,000 of each request) lets the JIT compile the paths of each server before
+ * anything is timed: with a few hundred, the secured server, which runs more code, was measured
+ * half-interpreted.
  */
 public final class FhirServerBenchmark {
 
@@ -30,6 +33,7 @@ public final class FhirServerBenchmark {
     int requests = options.integer("requests", 2000);
     int clients = options.integer("clients", 4);
     int rounds = options.integer("rounds", 1);
+    int warmup = options.integer("warmup", 3000);
 
     Map<String, List<String>> configurations = new LinkedHashMap<>();
     configurations.put(
@@ -46,26 +50,27 @@ public final class FhirServerBenchmark {
       for (var configuration : configurations.entrySet()) {
         String name = configuration.getKey();
         System.out.printf("round %d: %s …%n", round + 1, name);
-        Result result = measure(jar, name, configuration.getValue(), patients, requests, clients);
+        Result result =
+            measure(jar, name, configuration.getValue(), patients, requests, clients, warmup);
         results.computeIfAbsent(name, k -> new ArrayList<>()).add(result);
         System.out.println(result);
       }
     }
 
-    String report = report(results, patients, requests, clients, rounds);
+    String report = report(results, patients, requests, clients, rounds, warmup);
     options.publish(report);
   }
 
   private static Result measure(
-      Path jar, String name, List<String> args, int patients, int requests, int clients)
+      Path jar, String name, List<String> args, int patients, int requests, int clients, int warmup)
       throws Exception {
     ServerProcess server = ServerProcess.start(jar, name, args);
     try {
       Workload workload = new Workload(server.fhirBase(), clients, token(server, args));
       List<String> warmupIds = new ArrayList<>();
-      workload.createPatients(300, warmupIds);
-      workload.readPatients(300, warmupIds);
-      workload.searchPatients(300);
+      workload.createPatients(warmup, warmupIds);
+      workload.readPatients(warmup, warmupIds);
+      workload.searchPatients(warmup);
 
       List<String> ids = new ArrayList<>();
       Workload.Phase create = workload.createPatients(patients, ids);
@@ -109,7 +114,12 @@ public final class FhirServerBenchmark {
   }
 
   private static String report(
-      Map<String, List<Result>> results, int patients, int requests, int clients, int rounds) {
+      Map<String, List<Result>> results,
+      int patients,
+      int requests,
+      int clients,
+      int rounds,
+      int warmup) {
     Result baseline = best(results.get("baseline"));
     Result open = best(results.get("ours-open"));
     Result ours = best(results.get("ours"));
@@ -122,12 +132,13 @@ public final class FhirServerBenchmark {
             String.format(
                 Locale.ROOT,
                 "Workload: %d patients created, %d reads, %d searches, %d concurrent clients,"
-                    + " best of %d round(s), after a warm-up of 300 each.%n%n",
+                    + " best of %d round(s), after a warm-up of %d each.%n%n",
                 patients,
                 requests,
                 requests,
                 clients,
-                rounds))
+                rounds,
+                warmup))
         .append(
             "| measure | baseline (plain HAPI) | ours, security off | ours | ours/baseline |"
                 + " security + audit cost (ours / ours, security off) |\n")

@@ -1,6 +1,5 @@
 package org.grouptherapy.security;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.annotation.Count;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.OptionalParam;
@@ -13,13 +12,18 @@ import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import java.nio.charset.StandardCharsets;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
 import org.grouptherapy.fhir.FhirResourceProvider;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Reference;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -35,13 +39,14 @@ class AuditEventProvider implements FhirResourceProvider {
 
   static final int DEFAULT_COUNT = 100;
   static final int MAX_COUNT = 1000;
+  private static final String COLUMNS =
+      "id, recorded, subtype, action, outcome, outcome_desc, agent, user_ref, subject, client_id,"
+          + " address, entity, entity_type, patient, query, description";
 
   private final JdbcTemplate jdbc;
-  private final FhirContext fhirContext;
 
-  AuditEventProvider(JdbcTemplate jdbc, FhirContext fhirContext) {
+  AuditEventProvider(JdbcTemplate jdbc) {
     this.jdbc = jdbc;
-    this.fhirContext = fhirContext;
   }
 
   @Override
@@ -59,8 +64,8 @@ class AuditEventProvider implements FhirResourceProvider {
     }
     List<AuditEvent> found =
         jdbc.query(
-            "SELECT id, event FROM gt.audit_event WHERE id = ?",
-            (rs, n) -> parse(rs.getLong(1), rs.getString(2)),
+            "SELECT " + COLUMNS + " FROM gt.audit_event WHERE id = ?",
+            AuditEventProvider::render,
             key);
     if (found.isEmpty()) {
       throw new ResourceNotFoundException(id);
@@ -83,7 +88,7 @@ class AuditEventProvider implements FhirResourceProvider {
     if (limit < 0 || limit > MAX_COUNT) {
       throw new InvalidRequestException("_count must be between 0 and " + MAX_COUNT);
     }
-    StringBuilder sql = new StringBuilder("SELECT id, event FROM gt.audit_event WHERE true");
+    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM gt.audit_event WHERE true");
     List<Object> args = new ArrayList<>();
     if (date != null && date.getLowerBoundAsInstant() != null) {
       sql.append(" AND recorded >= ?");
@@ -100,8 +105,7 @@ class AuditEventProvider implements FhirResourceProvider {
     equal(sql, args, "outcome", outcome == null ? null : outcome.getValue());
     sql.append(" ORDER BY recorded DESC, id DESC LIMIT ?");
     args.add(limit);
-    return jdbc.query(
-        sql.toString(), (rs, n) -> parse(rs.getLong(1), rs.getString(2)), args.toArray());
+    return jdbc.query(sql.toString(), AuditEventProvider::render, args.toArray());
   }
 
   private static String reference(ReferenceParam param) {
@@ -117,9 +121,60 @@ class AuditEventProvider implements FhirResourceProvider {
     }
   }
 
-  private AuditEvent parse(long id, String json) {
-    AuditEvent event = fhirContext.newJsonParser().parseResource(AuditEvent.class, json);
-    event.setId(new IdType("AuditEvent", Long.toString(id)));
+  /** A row of the trail as an AuditEvent after IHE BALP's Basic Audit. */
+  private static AuditEvent render(ResultSet row, int n) throws SQLException {
+    AuditEvent event = new AuditEvent();
+    event.setId(new IdType("AuditEvent", Long.toString(row.getLong("id"))));
+    event.getMeta().addProfile(AuditTrail.BALP);
+    event.setType(new Coding(AuditTrail.AUDIT_TYPE, "rest", "RESTful Operation"));
+    event.addSubtype().setSystem(AuditTrail.INTERACTION).setCode(row.getString("subtype"));
+    event.setAction(AuditEvent.AuditEventAction.fromCode(row.getString("action")));
+    event.setRecorded(row.getTimestamp("recorded"));
+    event.setOutcome(AuditEvent.AuditEventOutcome.fromCode(row.getString("outcome")));
+    event.setOutcomeDesc(row.getString("outcome_desc"));
+    event.getSource().setObserver(new Reference().setDisplay("Group Therapy FHIR Server"));
+
+    AuditEvent.AuditEventAgentComponent who = event.addAgent().setRequestor(true);
+    String address = row.getString("address");
+    if (address != null) {
+      who.getNetwork().setAddress(address).setType(AuditEvent.AuditEventAgentNetworkType._2);
+    }
+    String userRef = row.getString("user_ref");
+    String subject = row.getString("subject");
+    String agent = row.getString("agent");
+    if (userRef != null) {
+      who.getWho().setReference(userRef);
+    }
+    if (subject != null) {
+      who.getWho().getIdentifier().setValue(subject);
+    }
+    if (AuditTrail.CALENDAR_FEED.equals(agent)) {
+      who.getWho().setDisplay("calendar feed (secret URL)").getIdentifier().setValue(agent);
+    } else if (userRef == null && subject == null) {
+      who.getWho().setDisplay("anonymous");
+    }
+    who.setAltId(row.getString("client_id"));
+
+    String entity = row.getString("entity");
+    String entityType = row.getString("entity_type");
+    String query = row.getString("query");
+    String description = row.getString("description");
+    if (entity != null || entityType != null || query != null || description != null) {
+      AuditEvent.AuditEventEntityComponent what = event.addEntity();
+      if (entity != null) {
+        what.setWhat(new Reference(entity));
+      } else if (entityType != null) {
+        what.setWhat(new Reference().setType(entityType));
+      }
+      if (query != null) {
+        what.setQuery(query.getBytes(StandardCharsets.UTF_8));
+      }
+      what.setDescription(description);
+    }
+    String patient = row.getString("patient");
+    if (patient != null && !patient.equals(entity)) {
+      event.addEntity().setWhat(new Reference(patient));
+    }
     return event;
   }
 }

@@ -12,6 +12,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.security.authentication.AuthenticationManager;
+import org.springframework.security.authentication.ProviderManager;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
 import org.springframework.security.config.http.SessionCreationPolicy;
@@ -24,6 +26,8 @@ import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.server.authorization.config.annotation.web.configuration.OAuth2AuthorizationServerConfiguration;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationProvider;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
 import org.springframework.security.web.util.matcher.RequestMatcher;
@@ -38,8 +42,12 @@ class ResourceServerConfiguration {
 
   private static final Logger log = LoggerFactory.getLogger(ResourceServerConfiguration.class);
 
+  /**
+   * First of the chains: nearly every request is a FHIR request, so it should not be matched
+   * against the authorization server's endpoints before its own.
+   */
   @Bean
-  @Order(2)
+  @Order(0)
   SecurityFilterChain fhirApi(
       HttpSecurity http,
       AppProperties properties,
@@ -51,6 +59,11 @@ class ResourceServerConfiguration {
     http.securityMatcher(path(fhir + "/**"))
         .csrf(AbstractHttpConfigurer::disable)
         .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+        // A token API: no saved requests to replay after a sign-in, no logout, no servlet-API
+        // wrapper (HAPI never asks the request who the user is).
+        .requestCache(AbstractHttpConfigurer::disable)
+        .logout(AbstractHttpConfigurer::disable)
+        .servletApi(AbstractHttpConfigurer::disable)
         .exceptionHandling(
             e ->
                 e.authenticationEntryPoint(OperationOutcomeErrors.unauthorized(fhirContext, audit))
@@ -72,7 +85,8 @@ class ResourceServerConfiguration {
                     .authenticated())
         .oauth2ResourceServer(
             o ->
-                o.jwt(j -> j.decoder(jwtDecoder))
+                o.bearerTokenResolver(new HeaderBearerTokenResolver())
+                    .jwt(j -> j.authenticationManager(bearerTokens(jwtDecoder)))
                     .authenticationEntryPoint(
                         OperationOutcomeErrors.unauthorized(fhirContext, audit))
                     .accessDeniedHandler(OperationOutcomeErrors.forbidden(fhirContext, audit)));
@@ -110,6 +124,18 @@ class ResourceServerConfiguration {
                 disabledClients));
     ((NimbusJwtDecoder) decoder).setJwtValidator(validator);
     return new CachingJwtDecoder(decoder, disabledClients, clock);
+  }
+
+  /**
+   * Bearer tokens to authentications, without Spring authorities (the scopes are applied by {@link
+   * AccessRules}, per FHIR interaction) and without authentication events (nothing listens; denied
+   * requests are audited by {@link OperationOutcomeErrors}).
+   */
+  private static AuthenticationManager bearerTokens(JwtDecoder decoder) {
+    JwtAuthenticationProvider provider = new JwtAuthenticationProvider(decoder);
+    provider.setJwtAuthenticationConverter(
+        jwt -> new JwtAuthenticationToken(jwt, List.of(), jwt.getSubject()));
+    return new ProviderManager(provider);
   }
 
   /** Paths outside Spring MVC (HAPI's servlet), matched on the whole request path. */
