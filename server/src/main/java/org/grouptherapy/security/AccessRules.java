@@ -55,13 +55,30 @@ final class AccessRules {
     for (SmartScope scope : access.scopes()) {
       switch (scope.context()) {
         case PATIENT -> {
-          if (access.patientId() != null) {
+          if (access.patientId() == null) {
+            break;
+          }
+          IIdType patient = new IdType("Patient", access.patientId());
+          if (!access.isUser()) {
             grants.add(
                 new Grant(
-                    scope.resourceType(),
-                    scope.permissions(),
-                    List.of(new IdType("Patient", access.patientId())),
-                    scope.query()));
+                    scope.resourceType(), scope.permissions(), List.of(patient), scope.query()));
+            break;
+          }
+          // A staff user who picked a patient at launch: what their role allows, within that
+          // patient's compartment (a VA still sees no clinical content, a therapist only a
+          // patient of their caseload).
+          for (Role role : access.roles()) {
+            for (Grant grant : userGrants(scope, role, access, caseload)) {
+              if (grant.patients() == null || grant.patients().contains(patient)) {
+                grants.add(
+                    new Grant(
+                        grant.resourceType(),
+                        grant.permissions(),
+                        List.of(patient),
+                        grant.query()));
+              }
+            }
           }
         }
         case SYSTEM -> {

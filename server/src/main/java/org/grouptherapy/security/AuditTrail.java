@@ -153,6 +153,29 @@ public class AuditTrail implements FhirRestInterceptor {
     enqueue(record.withAgent(CALENDAR_FEED));
   }
 
+  /**
+   * The SMART launch patient picker: the list of patients shown to a signed-in user ({@code chosen}
+   * null), or the patient they picked for an app.
+   */
+  void patientPicker(
+      HttpServletRequest request, SmartAccess user, String chosen, int status, String what) {
+    if (!enabled) {
+      return;
+    }
+    enqueue(
+        record(
+            request,
+            status,
+            null,
+            Optional.of(user),
+            chosen == null ? "search-type" : "operation",
+            chosen == null ? "R" : "E",
+            chosen,
+            chosen == null ? "Patient" : null,
+            null,
+            what));
+  }
+
   private AuditRecord record(
       HttpServletRequest request,
       int status,

@@ -2,6 +2,8 @@ package org.grouptherapy.security;
 
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
+import jakarta.servlet.http.HttpServletRequest;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
@@ -20,6 +22,7 @@ import org.springframework.security.oauth2.core.OAuth2ErrorCodes;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
 import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
 import org.springframework.security.oauth2.server.authorization.JdbcOAuth2AuthorizationConsentService;
 import org.springframework.security.oauth2.server.authorization.JdbcOAuth2AuthorizationService;
 import org.springframework.security.oauth2.server.authorization.OAuth2AuthorizationConsentService;
@@ -37,12 +40,18 @@ import org.springframework.security.oauth2.server.authorization.client.JdbcRegis
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClientRepository;
 import org.springframework.security.oauth2.server.authorization.config.annotation.web.configurers.OAuth2AuthorizationServerConfigurer;
 import org.springframework.security.oauth2.server.authorization.settings.AuthorizationServerSettings;
+import org.springframework.security.oauth2.server.authorization.token.DelegatingOAuth2TokenGenerator;
 import org.springframework.security.oauth2.server.authorization.token.JwtEncodingContext;
+import org.springframework.security.oauth2.server.authorization.token.JwtGenerator;
 import org.springframework.security.oauth2.server.authorization.token.OAuth2TokenCustomizer;
+import org.springframework.security.oauth2.server.authorization.token.OAuth2TokenGenerator;
 import org.springframework.security.oauth2.server.authorization.web.authentication.OAuth2AccessTokenResponseAuthenticationSuccessHandler;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
+import org.springframework.security.web.authentication.preauth.AbstractPreAuthenticatedProcessingFilter;
 import org.springframework.security.web.util.matcher.MediaTypeRequestMatcher;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
 
 /**
  * The embedded authorization server (Spring Authorization Server), on when no {@code
@@ -56,7 +65,8 @@ class AuthorizationServerConfiguration {
 
   @Bean
   @Order(1)
-  SecurityFilterChain authorizationServer(HttpSecurity http, ServerUrls urls, JdbcTemplate jdbc)
+  SecurityFilterChain authorizationServer(
+      HttpSecurity http, ServerUrls urls, JdbcTemplate jdbc, RegisteredClientRepository clients)
       throws Exception {
     OAuth2AuthorizationServerConfigurer server =
         OAuth2AuthorizationServerConfigurer.authorizationServer();
@@ -112,16 +122,34 @@ class AuthorizationServerConfiguration {
                                             })))
                     .clientAuthentication(
                         authentication ->
-                            authentication.authenticationProviders(
-                                providers ->
-                                    providers.forEach(
-                                        p -> {
-                                          if (p
-                                              instanceof
-                                              JwtClientAssertionAuthenticationProvider assertion) {
-                                            assertion.setJwtDecoderFactory(assertionDecoders(jdbc));
-                                          }
-                                        }))))
+                            authentication
+                                // Public apps refreshing with client_id alone: tried last, after
+                                // every kind of client credentials.
+                                .authenticationConverters(
+                                    converters ->
+                                        converters.add(
+                                            new PublicClientRefresh.Converter(
+                                                AuthorizationServerSettings.builder()
+                                                    .build()
+                                                    .getTokenRevocationEndpoint())))
+                                .authenticationProviders(
+                                    providers -> {
+                                      providers.forEach(
+                                          p -> {
+                                            if (p
+                                                instanceof
+                                                JwtClientAssertionAuthenticationProvider
+                                                        assertion) {
+                                              assertion.setJwtDecoderFactory(
+                                                  assertionDecoders(jdbc));
+                                            }
+                                          });
+                                      providers.add(0, new PublicClientRefresh.Provider(clients));
+                                    })))
+        .addFilterBefore(
+            new PatientPickerRedirect(
+                AuthorizationServerSettings.builder().build().getAuthorizationEndpoint()),
+            AbstractPreAuthenticatedProcessingFilter.class)
         .authorizeHttpRequests(a -> a.anyRequest().authenticated())
         .exceptionHandling(
             e ->
@@ -167,6 +195,26 @@ class AuthorizationServerConfiguration {
     }
     SmartScopeValidation.requireCovered(
         request.getScopes(), context.getRegisteredClient().getScopes());
+    Object picked = request.getAdditionalParameters().get(PatientLaunch.PARAMETER);
+    if (picked != null) {
+      HttpServletRequest http =
+          ((ServletRequestAttributes) RequestContextHolder.currentRequestAttributes()).getRequest();
+      boolean fromPicker =
+          request.getScopes().contains(SmartTokenClaims.LAUNCH_PATIENT)
+              && PatientLaunch.picked(
+                      http.getSession(false), request.getClientId(), request.getState())
+                  .map(picked::equals)
+                  .orElse(false);
+      if (!fromPicker) {
+        throw new OAuth2AuthenticationException(
+            new OAuth2Error(
+                OAuth2ErrorCodes.INVALID_REQUEST,
+                PatientLaunch.PARAMETER
+                    + " is set by this server's patient picker, not by the app: ask for"
+                    + " launch/patient and let the user choose",
+                null));
+      }
+    }
   }
 
   /** Client assertions are checked as usual, and a {@code jti} is accepted once only. */
@@ -216,8 +264,23 @@ class AuthorizationServerConfiguration {
 
   @Bean
   OAuth2AuthorizationService authorizationService(
-      JdbcOperations jdbc, RegisteredClientRepository clients) {
-    return new JdbcOAuth2AuthorizationService(jdbc, clients);
+      JdbcTemplate jdbc, RegisteredClientRepository clients, Clock clock) {
+    return new RotatingAuthorizationService(
+        new JdbcOAuth2AuthorizationService(jdbc, clients), jdbc, clock);
+  }
+
+  /**
+   * Signed JWT access and ID tokens (with the SMART claims of {@link SmartTokenClaims}), and
+   * refresh tokens for offline_access ({@link SmartRefreshTokens}). No opaque access tokens.
+   */
+  @Bean
+  OAuth2TokenGenerator<?> tokenGenerator(
+      JWKSource<SecurityContext> keys,
+      OAuth2TokenCustomizer<JwtEncodingContext> smartTokenCustomizer,
+      Clock clock) {
+    JwtGenerator jwt = new JwtGenerator(new NimbusJwtEncoder(keys));
+    jwt.setJwtCustomizer(smartTokenCustomizer);
+    return new DelegatingOAuth2TokenGenerator(jwt, new SmartRefreshTokens(clock));
   }
 
   @Bean

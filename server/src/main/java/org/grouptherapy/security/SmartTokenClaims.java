@@ -14,7 +14,9 @@ import org.springframework.security.core.Authentication;
 import org.springframework.security.core.GrantedAuthority;
 import org.springframework.security.oauth2.core.AuthorizationGrantType;
 import org.springframework.security.oauth2.core.endpoint.OAuth2AccessTokenResponse;
+import org.springframework.security.oauth2.core.endpoint.OAuth2AuthorizationRequest;
 import org.springframework.security.oauth2.core.oidc.endpoint.OidcParameterNames;
+import org.springframework.security.oauth2.server.authorization.OAuth2Authorization;
 import org.springframework.security.oauth2.server.authorization.OAuth2TokenType;
 import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AccessTokenAuthenticationContext;
 import org.springframework.security.oauth2.server.authorization.token.JwtEncodingContext;
@@ -71,11 +73,24 @@ class SmartTokenClaims {
       if (context.getAuthorizedScopes().contains(LAUNCH_PATIENT)) {
         fhirUser
             .filter(reference -> reference.startsWith("Patient/"))
-            .ifPresent(
-                reference ->
-                    context.getClaims().claim("patient", reference.substring("Patient/".length())));
+            .map(reference -> reference.substring("Patient/".length()))
+            .or(() -> pickedPatient(context))
+            .ifPresent(patient -> context.getClaims().claim("patient", patient));
       }
     }
+  }
+
+  /** The patient a staff user picked at launch ({@link PatientLaunch}), kept with the grant. */
+  private static Optional<String> pickedPatient(JwtEncodingContext context) {
+    OAuth2Authorization authorization = context.getAuthorization();
+    OAuth2AuthorizationRequest request =
+        authorization == null
+            ? null
+            : authorization.getAttribute(OAuth2AuthorizationRequest.class.getName());
+    return request == null
+        ? Optional.empty()
+        : Optional.ofNullable(request.getAdditionalParameters().get(PatientLaunch.PARAMETER))
+            .map(Object::toString);
   }
 
   /** Copies the launch context of the access token into the token response. */

@@ -126,6 +126,72 @@ class BackendServicesIT {
   }
 
   @Test
+  void readsTheFilesOfItsOwnExportsAndNoOtherBinaries() throws Exception {
+    HttpResponse<String> issued = token(assertion(UUID.randomUUID().toString()), "system/Claim.rs");
+    FhirHttp clearinghouse =
+        new FhirHttp(
+            port,
+            fhirContext,
+            new ObjectMapper().readTree(issued.body()).get("access_token").asText());
+    FhirHttp system = new FhirHttp(port, fhirContext);
+    org.hl7.fhir.r4.model.Patient patient = new org.hl7.fhir.r4.model.Patient();
+    patient.addName().setFamily("Exportfile");
+    system.create("Claim", claim(system.create("Patient", patient)));
+
+    String own = firstExportFile(clearinghouse, "Claim");
+    FhirHttp.Response file = clearinghouse.get(own, Map.of("Accept", "application/fhir+ndjson"));
+    assertThat(file.status()).as(file.toString()).isEqualTo(200);
+
+    // Another client's export file, and an ordinary Binary: not for this client.
+    String theirs = firstExportFile(system, "Claim");
+    assertThat(system.get(theirs).status()).isEqualTo(200);
+    FhirHttp.Response other = clearinghouse.get(theirs);
+    assertThat(other.status()).isEqualTo(403);
+    assertThat(other.body()).contains("another client's bulk export");
+    org.hl7.fhir.r4.model.Binary plain = new org.hl7.fhir.r4.model.Binary();
+    plain.setContentType("text/plain").setData("not an export".getBytes(StandardCharsets.UTF_8));
+    String plainId = system.create("Binary", plain);
+    assertThat(clearinghouse.get(plainId).status()).isEqualTo(403);
+  }
+
+  private static org.hl7.fhir.r4.model.Claim claim(String patient) {
+    org.hl7.fhir.r4.model.Claim claim = new org.hl7.fhir.r4.model.Claim();
+    claim.setStatus(org.hl7.fhir.r4.model.Claim.ClaimStatus.DRAFT);
+    claim.setUse(org.hl7.fhir.r4.model.Claim.Use.CLAIM);
+    claim
+        .getType()
+        .addCoding()
+        .setSystem("http://terminology.hl7.org/CodeSystem/claim-type")
+        .setCode("professional");
+    claim.setCreated(new Date());
+    claim.getPatient().setReference(patient);
+    claim.getProvider().setDisplay("Group Therapy Practice");
+    claim.getPriority().addCoding().setCode("normal");
+    claim.addInsurance().setSequence(1).setFocal(true).getCoverage().setDisplay("self-pay");
+    return claim;
+  }
+
+  /** Kicks off a system export of one type, waits for it, and returns its first file's URL. */
+  private static String firstExportFile(FhirHttp client, String type) throws Exception {
+    FhirHttp.Response kickOff =
+        client.get(
+            "$export?_type=" + type,
+            Map.of("Prefer", "respond-async", "Accept", "application/fhir+json"));
+    assertThat(kickOff.status()).as(kickOff.toString()).isEqualTo(202);
+    String statusUrl = kickOff.header("Content-Location").orElseThrow();
+    FhirHttp.Response status = client.get(statusUrl);
+    Instant deadline = Instant.now().plusSeconds(180);
+    while (status.status() == 202 && Instant.now().isBefore(deadline)) {
+      Thread.sleep(500);
+      status = client.get(statusUrl);
+    }
+    assertThat(status.status()).as(status.toString()).isEqualTo(200);
+    var output = new ObjectMapper().readTree(status.body()).get("output");
+    assertThat(output).as(status.body()).isNotEmpty();
+    return output.get(0).get("url").asText();
+  }
+
+  @Test
   void refusesAScopeBeyondTheRegistrationAndAnAssertionSignedWithAnotherKey() throws Exception {
     assertThat(token(assertion(UUID.randomUUID().toString()), "system/Observation.rs").statusCode())
         .isEqualTo(400);

@@ -297,9 +297,6 @@ class SecurityIT {
             "va", "demo", "openid fhirUser offline_access user/Group.rs user/Appointment.rs");
     assertThat(token.get("token_type").asText()).isEqualTo("Bearer");
     assertThat(token.get("scope").asText()).contains("user/Group.rs");
-    // Spring Authorization Server issues no refresh token to a public client (OAuth 2.1 advice
-    // for browser apps without sender-constrained tokens), even with offline_access.
-    assertThat(token.has("refresh_token")).isFalse();
     assertThat(token.has("id_token")).isTrue();
     FhirHttp va = anonymous.withToken(token.get("access_token").asText());
     assertThat(va.get("Group?_count=5").resource(Bundle.class).getEntry()).isNotEmpty();
@@ -323,6 +320,55 @@ class SecurityIT {
         .isNotEqualTo(token.get("access_token").asText());
     FhirHttp va = anonymous.withToken(refreshed.get("access_token").asText());
     assertThat(va.get("Group?_count=1").status()).isEqualTo(200);
+  }
+
+  @Test
+  void givesThePublicAppSingleUseRefreshTokensAndRevokesTheSessionWhenOneIsReplayed() {
+    JsonNode token = auth.launch("va", "demo", "openid fhirUser offline_access user/Group.rs");
+    assertThat(token.has("refresh_token")).as("offline_access gives a refresh token").isTrue();
+    String first = token.get("refresh_token").asText();
+
+    // The public app names itself with client_id; the refresh token is its credential.
+    JsonNode refreshed = auth.refresh("va-app", null, first);
+    String second = refreshed.get("refresh_token").asText();
+    assertThat(second).as("rotated on use").isNotEqualTo(first);
+    FhirHttp va = anonymous.withToken(refreshed.get("access_token").asText());
+    assertThat(va.get("Group?_count=1").status()).isEqualTo(200);
+
+    // The first token again: somebody kept a copy. Refused, and the whole session revoked, so the
+    // newest token no longer works either.
+    HttpResponse<String> replay = auth.refreshResponse("va-app", null, first);
+    assertThat(replay.statusCode()).isEqualTo(400);
+    assertThat(replay.body()).contains("invalid_grant");
+    assertThat(auth.refreshResponse("va-app", null, second).statusCode()).isEqualTo(400);
+
+    // Signing out: the public app revokes its refresh token with its client_id alone.
+    String third =
+        auth.launch("va", "demo", "openid offline_access user/Group.rs")
+            .get("refresh_token")
+            .asText();
+    HttpResponse<String> revoked =
+        SmartAuth.send(
+            HttpClient.newHttpClient(),
+            java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://localhost:" + port + "/oauth2/revoke"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(SmartAuth.form(Map.of("token", third, "client_id", "va-app"))));
+    assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(200);
+    assertThat(auth.refreshResponse("va-app", null, third).statusCode()).isEqualTo(400);
+  }
+
+  @Test
+  void givesNoRefreshTokenWithoutOfflineAccessAndNoSecretlessRefreshToConfidentialApps() {
+    JsonNode online = auth.launch("va", "demo", "openid fhirUser user/Group.rs");
+    assertThat(online.has("refresh_token")).isFalse();
+
+    JsonNode confidential =
+        auth.launch("va-app-server", "va-app-server-secret", "va", "demo", "openid offline_access");
+    HttpResponse<String> withoutSecret =
+        auth.refreshResponse("va-app-server", null, confidential.get("refresh_token").asText());
+    assertThat(withoutSecret.statusCode()).isEqualTo(401);
+    assertThat(withoutSecret.body()).contains("invalid_client");
   }
 
   @Test

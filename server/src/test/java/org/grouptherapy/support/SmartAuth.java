@@ -71,6 +71,36 @@ public final class SmartAuth {
    */
   public JsonNode launch(
       String clientId, String clientSecret, String username, String password, String scope) {
+    return launch(
+        clientId,
+        clientSecret,
+        username,
+        password,
+        scope,
+        page -> {
+          throw new IllegalStateException("unexpected patient picker: " + page.body());
+        });
+  }
+
+  /** The patient picker as the user sees it: the page and the patients it offers, by id. */
+  public record PickerPage(String body, java.util.List<String> patients) {}
+
+  /**
+   * The standalone launch of the VA app by a staff user with launch/patient: the server shows its
+   * patient picker and {@code choose} picks one of the offered patients by id.
+   */
+  public JsonNode launchPickingPatient(
+      String username, String scope, java.util.function.Function<PickerPage, String> choose) {
+    return launch("va-app", null, username, "demo", scope, choose);
+  }
+
+  private JsonNode launch(
+      String clientId,
+      String clientSecret,
+      String username,
+      String password,
+      String scope,
+      java.util.function.Function<PickerPage, String> choose) {
     HttpClient browser =
         HttpClient.newBuilder()
             .cookieHandler(new CookieManager())
@@ -110,7 +140,40 @@ public final class SmartAuth {
     require(!next.contains("error"), "sign-in failed", signedIn);
 
     HttpResponse<String> approved = get(browser, next);
-    require(approved.statusCode() == 302, "authorize should redirect to the app", approved);
+    require(approved.statusCode() == 302, "authorize should redirect", approved);
+    String location = approved.headers().firstValue("Location").orElseThrow();
+    if (location.contains("/launch/patient")) {
+      HttpResponse<String> picker = get(browser, absolute(location));
+      require(picker.statusCode() == 200, "the patient picker", picker);
+      java.util.List<String> offered = new java.util.ArrayList<>();
+      Matcher radio = Pattern.compile("name=\"patient\" value=\"([^\"]+)\"").matcher(picker.body());
+      while (radio.find()) {
+        offered.add(radio.group(1));
+      }
+      String patient = choose.apply(new PickerPage(picker.body(), offered));
+      Matcher pickerCsrf =
+          Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(picker.body());
+      require(pickerCsrf.find(), "the picker form has a CSRF token", picker);
+      String authorizeQuery =
+          parseQuery(URI.create(absolute(location)).getRawQuery()).get("authorize");
+      HttpResponse<String> picked =
+          send(
+              browser,
+              HttpRequest.newBuilder(URI.create(root + "/launch/patient"))
+                  .header("Content-Type", "application/x-www-form-urlencoded")
+                  .POST(
+                      form(
+                          Map.of(
+                              "authorize",
+                              authorizeQuery,
+                              "patient",
+                              patient,
+                              "_csrf",
+                              pickerCsrf.group(1)))));
+      require(picked.statusCode() == 302, "the pick goes back to authorize", picked);
+      approved = get(browser, absolute(picked.headers().firstValue("Location").orElseThrow()));
+      require(approved.statusCode() == 302, "authorize should redirect to the app", approved);
+    }
     URI callback = URI.create(approved.headers().firstValue("Location").orElseThrow());
     Map<String, String> returned = parseQuery(callback.getRawQuery());
     require(returned.containsKey("code"), "the app receives a code: " + callback, approved);
@@ -127,15 +190,75 @@ public final class SmartAuth {
             "code_verifier", verifier));
   }
 
-  /** Exchanges a refresh token for a new access token. */
+  /** A browser with a signed-in session of this user (sign-in form, CSRF and all). */
+  public HttpClient signIn(String username) {
+    HttpClient browser =
+        HttpClient.newBuilder()
+            .cookieHandler(new CookieManager())
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+    HttpResponse<String> loginPage = get(browser, root + "/login");
+    Matcher csrf =
+        Pattern.compile("name=\"_csrf\"[^>]*value=\"([^\"]+)\"").matcher(loginPage.body());
+    require(csrf.find(), "sign-in form has a CSRF token", loginPage);
+    HttpResponse<String> signedIn =
+        send(
+            browser,
+            HttpRequest.newBuilder(URI.create(root + "/login"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(
+                    form(
+                        Map.of("username", username, "password", "demo", "_csrf", csrf.group(1)))));
+    require(signedIn.statusCode() == 302, "sign-in should redirect", signedIn);
+    return browser;
+  }
+
+  /** An authorization request of the VA app with PKCE, plus {@code extra} parameters. */
+  public String authorizeUrl(String scope, Map<String, String> extra) {
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("response_type", "code");
+    params.put("client_id", "va-app");
+    params.put("redirect_uri", REDIRECT);
+    params.put("scope", scope);
+    params.put("state", randomUrlSafe(12));
+    params.put("aud", fhirBase());
+    params.put("code_challenge", challenge(randomUrlSafe(48)));
+    params.put("code_challenge_method", "S256");
+    params.putAll(extra);
+    return root + "/oauth2/authorize?" + query(params);
+  }
+
+  public String root() {
+    return root;
+  }
+
+  /**
+   * Exchanges a refresh token for a new access token; a public client (no secret) names itself with
+   * client_id.
+   */
   public JsonNode refresh(String clientId, String clientSecret, String refreshToken) {
-    return tokenRequest(
-        clientId,
-        clientSecret,
-        Map.of("grant_type", "refresh_token", "refresh_token", refreshToken));
+    return json(refreshResponse(clientId, clientSecret, refreshToken), 200);
+  }
+
+  /** The token endpoint's answer to a refresh, whatever its status. */
+  public HttpResponse<String> refreshResponse(
+      String clientId, String clientSecret, String refreshToken) {
+    Map<String, String> values = new LinkedHashMap<>();
+    values.put("grant_type", "refresh_token");
+    values.put("refresh_token", refreshToken);
+    if (clientSecret == null) {
+      values.put("client_id", clientId);
+    }
+    return send(HttpClient.newHttpClient(), tokenRequestBuilder(clientId, clientSecret, values));
   }
 
   private JsonNode tokenRequest(String clientId, String clientSecret, Map<String, String> values) {
+    return json(
+        send(HttpClient.newHttpClient(), tokenRequestBuilder(clientId, clientSecret, values)), 200);
+  }
+
+  private HttpRequest.Builder tokenRequestBuilder(
+      String clientId, String clientSecret, Map<String, String> values) {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(root + "/oauth2/token"))
             .header("Content-Type", "application/x-www-form-urlencoded")
@@ -148,7 +271,7 @@ public final class SmartAuth {
                   .encodeToString(
                       (clientId + ":" + clientSecret).getBytes(StandardCharsets.UTF_8)));
     }
-    return json(send(HttpClient.newHttpClient(), request), 200);
+    return request;
   }
 
   public static String challenge(String verifier) {
