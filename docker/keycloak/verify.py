@@ -8,7 +8,6 @@ first check that fails, saying which.
 import base64
 import hashlib
 import html
-import http.cookiejar
 import json
 import os
 import re
@@ -30,6 +29,24 @@ REDIRECT = SERVER + "/app/"
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+class Browser:
+    """Keeps the cookies a server sets, as a browser would on localhost. (Python's cookie jar
+    holds back Keycloak's Secure cookies on plain http://localhost, which browsers send.)"""
+
+    def __init__(self):
+        self.cookies = {}
+
+    def call(self, method, url, body=None, headers=None):
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(k + "=" + v for k, v in self.cookies.items())
+        status, answer, text = call(method, url, body, headers)
+        for cookie in (answer.get_all("Set-Cookie") or []) if answer else []:
+            name, _, value = cookie.split(";", 1)[0].partition("=")
+            self.cookies[name.strip()] = value.strip()
+        return status, answer, text
 
 
 def call(method, url, body=None, headers=None, opener=None):
@@ -77,6 +94,8 @@ def claims(token):
 
 
 def fhir(token, path, method="GET", body=None):
+    # Percent-encode what a browser would ("|" in token searches): Tomcat refuses it raw.
+    path = urllib.parse.quote(path, safe="/?&=$,:*._-")
     headers = {"Accept": "application/fhir+json"}
     if token:
         headers["Authorization"] = "Bearer " + token
@@ -97,8 +116,7 @@ def client_token(scope):
 
 def sign_in(username, scope):
     """The SMART standalone launch of the public va-app: PKCE, Keycloak's sign-in form, code."""
-    jar = http.cookiejar.CookieJar()
-    browser = urllib.request.build_opener(NoRedirect, urllib.request.HTTPCookieProcessor(jar))
+    browser = Browser()
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(
         hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
@@ -107,14 +125,13 @@ def sign_in(username, scope):
         "response_type": "code", "client_id": "va-app", "redirect_uri": REDIRECT, "scope": scope,
         "state": state, "aud": FHIR, "code_challenge": challenge,
         "code_challenge_method": "S256"})
-    status, _, page = call("GET", REALM + "/protocol/openid-connect/auth?" + query,
-                           opener=browser)
+    status, _, page = browser.call("GET", REALM + "/protocol/openid-connect/auth?" + query)
     check(status == 200, "Keycloak shows its sign-in form to " + username, page)
     action = re.search(r'<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"', page)
     check(action is not None, "the sign-in form has an action", page)
-    status, headers, text = call(
+    status, headers, text = browser.call(
         "POST", html.unescape(action.group(1)),
-        {"username": username, "password": "demo", "credentialId": ""}, opener=browser)
+        {"username": username, "password": "demo", "credentialId": ""})
     location = headers.get("Location", "") if headers else ""
     check(status == 302 and location.startswith(REDIRECT),
           username + " signs in and the app gets a code", "%s %s %s" % (status, location, text))
@@ -185,7 +202,8 @@ def main():
     while okafor is None and time.time() < deadline:
         status, _, text = fhir(system, "Practitioner?identifier=" + DEMO
                                + "/practitioner|practitioner-okafor")
-        entries = json.loads(text).get("entry", []) if status == 200 else []
+        check(status == 200, "a system token searches Practitioners", text) if status != 200 else None
+        entries = json.loads(text).get("entry", [])
         if entries:
             okafor = "Practitioner/" + entries[0]["resource"]["id"]
         else:

@@ -43,7 +43,8 @@ class DemoIdentities implements UserDirectory {
 
   static final String IDS = "http://grouptherapy.example.org/identifiers";
   static final String APP_SCOPES =
-      "openid fhirUser profile launch/patient offline_access user/*.cruds patient/*.cruds"
+      "openid fhirUser profile launch/patient offline_access online_access user/*.cruds"
+          + " patient/*.cruds"
           + " user/*.* patient/*.* user/*.read patient/*.read user/*.write patient/*.write";
   private static final Logger log = LoggerFactory.getLogger(DemoIdentities.class);
 
