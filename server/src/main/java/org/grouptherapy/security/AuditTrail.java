@@ -48,12 +48,12 @@ public class AuditTrail implements FhirRestInterceptor {
   static final String INTERACTION = "http://hl7.org/fhir/restful-interaction";
   static final String BALP = "https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit";
   private static final Logger log = LoggerFactory.getLogger(AuditTrail.class);
+  static final String CALENDAR_FEED = "calendar-feed";
   private static final int BATCH = 500;
+  private static final Duration GATHER = Duration.ofMillis(100);
 
   private final JdbcTemplate jdbc;
   private final Clock clock;
-  private static final Duration GATHER = Duration.ofMillis(100);
-  static final String CALENDAR_FEED = "calendar-feed";
 
   private final BlockingQueue<AuditRecord> queue = new LinkedBlockingQueue<>(100_000);
   private final Thread writer;
