@@ -87,7 +87,7 @@ public final class FhirServerBenchmark {
   }
 
   /** A system token of the demo command-line client, when the server has security on. */
-  private static String token(ServerProcess server, List<String> args) throws Exception {
+  static String token(ServerProcess server, List<String> args) throws Exception {
     if (args.contains("--app.security.enabled=false")) {
       return null;
     }

@@ -6,13 +6,9 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Date;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +19,7 @@ import org.grouptherapy.fhir.Outcomes;
 import org.grouptherapy.fhir.ProfileValidationInterceptor;
 import org.grouptherapy.scheduling.CalendarDirectory;
 import org.grouptherapy.scheduling.InvalidParameter;
+import org.grouptherapy.system.Hashes;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Bundle;
@@ -495,15 +492,10 @@ public class BillingService {
 
   /** The same claims at the same versions make the same package id. */
   private static String fingerprint(List<Claim> claims) {
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      for (Claim claim : claims) {
-        digest.update(
-            claim.getIdElement().toUnqualified().getValue().getBytes(StandardCharsets.UTF_8));
-      }
-      return HexFormat.of().formatHex(digest.digest()).substring(0, 20);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+    StringBuilder ids = new StringBuilder();
+    for (Claim claim : claims) {
+      ids.append(claim.getIdElement().toUnqualified().getValue());
     }
+    return Hashes.sha256Hex(ids.toString()).substring(0, 20);
   }
 }

@@ -120,22 +120,12 @@ public final class SmartAuth {
 
     HttpResponse<String> authorize = get(browser, root + "/oauth2/authorize?" + query(params));
     require(authorize.statusCode() == 302, "authorize should redirect to sign-in", authorize);
-    HttpResponse<String> loginPage =
-        get(browser, absolute(authorize.headers().firstValue("Location").orElseThrow()));
-    Matcher csrf =
-        Pattern.compile("name=\"_csrf\"[^>]*value=\"([^\"]+)\"").matcher(loginPage.body());
-    require(csrf.find(), "sign-in form has a CSRF token", loginPage);
-
     HttpResponse<String> signedIn =
-        send(
+        signInAt(
             browser,
-            HttpRequest.newBuilder(URI.create(root + "/login"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(
-                    form(
-                        Map.of(
-                            "username", username, "password", password, "_csrf", csrf.group(1)))));
-    require(signedIn.statusCode() == 302, "sign-in should redirect back", signedIn);
+            absolute(authorize.headers().firstValue("Location").orElseThrow()),
+            username,
+            password);
     String next = absolute(signedIn.headers().firstValue("Location").orElseThrow());
     require(!next.contains("error"), "sign-in failed", signedIn);
 
@@ -197,7 +187,14 @@ public final class SmartAuth {
             .cookieHandler(new CookieManager())
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();
-    HttpResponse<String> loginPage = get(browser, root + "/login");
+    signInAt(browser, root + "/login", username, "demo");
+    return browser;
+  }
+
+  /** Fills in the sign-in form found at {@code loginPageUrl}; the answer redirects onwards. */
+  private HttpResponse<String> signInAt(
+      HttpClient browser, String loginPageUrl, String username, String password) {
+    HttpResponse<String> loginPage = get(browser, loginPageUrl);
     Matcher csrf =
         Pattern.compile("name=\"_csrf\"[^>]*value=\"([^\"]+)\"").matcher(loginPage.body());
     require(csrf.find(), "sign-in form has a CSRF token", loginPage);
@@ -208,9 +205,10 @@ public final class SmartAuth {
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(
                     form(
-                        Map.of("username", username, "password", "demo", "_csrf", csrf.group(1)))));
-    require(signedIn.statusCode() == 302, "sign-in should redirect", signedIn);
-    return browser;
+                        Map.of(
+                            "username", username, "password", password, "_csrf", csrf.group(1)))));
+    require(signedIn.statusCode() == 302, "sign-in should redirect back", signedIn);
+    return signedIn;
   }
 
   /** An authorization request of the VA app with PKCE, plus {@code extra} parameters. */
