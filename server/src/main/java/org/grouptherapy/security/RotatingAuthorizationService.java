@@ -36,15 +36,17 @@ final class RotatingAuthorizationService implements OAuth2AuthorizationService {
 
   @Override
   public void save(OAuth2Authorization authorization) {
-    OAuth2Authorization before = delegate.findById(authorization.getId());
+    // Only a save that carries a refresh token can have replaced one: Spring's providers derive
+    // a new authorization from the old one, which keeps every token not replaced. The others
+    // (client credentials, codes, sign-ins without offline_access) need no look at the old one.
+    OAuth2RefreshToken current =
+        authorization.getRefreshToken() == null ? null : authorization.getRefreshToken().getToken();
+    OAuth2Authorization before = current == null ? null : delegate.findById(authorization.getId());
     OAuth2RefreshToken replaced =
         before == null || before.getRefreshToken() == null
             ? null
             : before.getRefreshToken().getToken();
-    OAuth2RefreshToken current =
-        authorization.getRefreshToken() == null ? null : authorization.getRefreshToken().getToken();
-    if (replaced != null
-        && (current == null || !current.getTokenValue().equals(replaced.getTokenValue()))) {
+    if (replaced != null && !current.getTokenValue().equals(replaced.getTokenValue())) {
       Instant expires = replaced.getExpiresAt() != null ? replaced.getExpiresAt() : clock.instant();
       jdbc.update("DELETE FROM gt.rotated_refresh_token WHERE expires_at < now()");
       jdbc.update(

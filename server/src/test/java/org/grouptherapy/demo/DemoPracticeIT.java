@@ -76,14 +76,7 @@ class DemoPracticeIT {
 
   @Test
   void aNewcomerSeesALivedInCalendarOpenSeatsAndPendingRequests() {
-    String okafor =
-        fhir.get("Practitioner?identifier=" + DEMO_IDS + "/practitioner|practitioner-okafor")
-            .resource(Bundle.class)
-            .getEntryFirstRep()
-            .getResource()
-            .getIdElement()
-            .toUnqualifiedVersionless()
-            .getValue();
+    String okafor = demoId("Practitioner", "practitioner|practitioner-okafor");
     java.time.LocalDate monday =
         java.time.LocalDate.now(DemoSessionCalendar.PRACTICE_ZONE)
             .with(java.time.temporal.TemporalAdjusters.previousOrSame(java.time.DayOfWeek.MONDAY));
@@ -138,16 +131,7 @@ class DemoPracticeIT {
             "jade", "closed-declined");
     Map<String, String> stages = new java.util.HashMap<>();
     for (String key : expected.keySet()) {
-      Bundle person =
-          fhir.get("Patient?identifier=" + DEMO_IDS + "/patient|patient-intake-" + key)
-              .resource(Bundle.class);
-      String id =
-          person
-              .getEntryFirstRep()
-              .getResource()
-              .getIdElement()
-              .toUnqualifiedVersionless()
-              .getValue();
+      String id = demoId("Patient", "patient|patient-intake-" + key);
       Bundle intake =
           fhir.get(
                   "Task?subject="
@@ -186,14 +170,7 @@ class DemoPracticeIT {
             .map(x -> ((org.hl7.fhir.r4.model.Reference) x.get().getValue()).getReference())
             .collect(Collectors.toSet());
     for (String mrn : List.of("RB100353", "RB100404")) {
-      String id =
-          fhir.get("Patient?identifier=" + DEMO_IDS + "/patient|patient-" + mrn)
-              .resource(Bundle.class)
-              .getEntryFirstRep()
-              .getResource()
-              .getIdElement()
-              .toUnqualifiedVersionless()
-              .getValue();
+      String id = demoId("Patient", "patient|patient-" + mrn);
       assertThat(considered).contains(id);
     }
   }
@@ -238,6 +215,17 @@ class DemoPracticeIT {
     int before = count("Patient?identifier=" + DEMO_IDS + "/patient|");
     loader.run(new DefaultApplicationArguments());
     assertThat(count("Patient?identifier=" + DEMO_IDS + "/patient|")).isEqualTo(before);
+  }
+
+  /** The reference ("Patient/12") of the demo resource with this identifier (kind|value). */
+  private String demoId(String type, String identifier) {
+    return fhir.get(type + "?identifier=" + DEMO_IDS + "/" + identifier)
+        .resource(Bundle.class)
+        .getEntryFirstRep()
+        .getResource()
+        .getIdElement()
+        .toUnqualifiedVersionless()
+        .getValue();
   }
 
   private int count(String search) {

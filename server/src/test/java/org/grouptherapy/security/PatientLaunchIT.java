@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Map;
 import org.grouptherapy.support.FhirHttp;
@@ -110,27 +108,10 @@ class PatientLaunchIT {
     HttpResponse<String> toPicker = auth.get(browser, auth.authorizeUrl(SCOPE, Map.of()));
     String picker = toPicker.headers().firstValue("Location").orElseThrow();
     assertThat(picker).contains("/launch/patient?authorize=");
-    HttpResponse<String> page = auth.get(browser, absolute(picker));
-    java.util.regex.Matcher csrf =
-        java.util.regex.Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(page.body());
-    assertThat(csrf.find()).isTrue();
-    String authorize =
-        SmartAuth.parseQuery(URI.create(absolute(picker)).getRawQuery()).get("authorize");
-    HttpResponse<String> refused =
-        SmartAuth.send(
-            browser,
-            HttpRequest.newBuilder(URI.create(auth.root() + "/launch/patient"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(
-                    SmartAuth.form(
-                        Map.of(
-                            "authorize", authorize, "patient", stranger, "_csrf", csrf.group(1)))));
+    HttpResponse<String> page = auth.get(browser, auth.absolute(picker));
+    HttpResponse<String> refused = auth.pick(browser, auth.absolute(picker), page, stranger);
     assertThat(refused.statusCode()).isEqualTo(403);
     assertThat(refused.body()).contains("may not open");
-  }
-
-  private String absolute(String location) {
-    return location.startsWith("http") ? location : auth.root() + location;
   }
 
   private Group group(String identifier) {

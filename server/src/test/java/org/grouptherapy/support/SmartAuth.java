@@ -141,25 +141,7 @@ public final class SmartAuth {
         offered.add(radio.group(1));
       }
       String patient = choose.apply(new PickerPage(picker.body(), offered));
-      Matcher pickerCsrf =
-          Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(picker.body());
-      require(pickerCsrf.find(), "the picker form has a CSRF token", picker);
-      String authorizeQuery =
-          parseQuery(URI.create(absolute(location)).getRawQuery()).get("authorize");
-      HttpResponse<String> picked =
-          send(
-              browser,
-              HttpRequest.newBuilder(URI.create(root + "/launch/patient"))
-                  .header("Content-Type", "application/x-www-form-urlencoded")
-                  .POST(
-                      form(
-                          Map.of(
-                              "authorize",
-                              authorizeQuery,
-                              "patient",
-                              patient,
-                              "_csrf",
-                              pickerCsrf.group(1)))));
+      HttpResponse<String> picked = pick(browser, absolute(location), picker, patient);
       require(picked.statusCode() == 302, "the pick goes back to authorize", picked);
       approved = get(browser, absolute(picked.headers().firstValue("Location").orElseThrow()));
       require(approved.statusCode() == 302, "authorize should redirect to the app", approved);
@@ -191,22 +173,40 @@ public final class SmartAuth {
     return browser;
   }
 
+  /**
+   * Submits the patient picker at {@code pickerUrl}, whose page the browser has just been shown,
+   * with {@code patient}: the server answers with a redirect back to authorize, or a refusal.
+   */
+  public HttpResponse<String> pick(
+      HttpClient browser, String pickerUrl, HttpResponse<String> page, String patient) {
+    String authorize = parseQuery(URI.create(pickerUrl).getRawQuery()).get("authorize");
+    return send(
+        browser,
+        HttpRequest.newBuilder(URI.create(root + "/launch/patient"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(
+                form(
+                    Map.of("authorize", authorize, "patient", patient, "_csrf", csrfToken(page)))));
+  }
+
+  /** The CSRF token of a form page of the server (sign-in, patient picker). */
+  private static String csrfToken(HttpResponse<String> page) {
+    Matcher csrf = Pattern.compile("name=\"_csrf\"[^>]*value=\"([^\"]+)\"").matcher(page.body());
+    require(csrf.find(), "the form has a CSRF token", page);
+    return csrf.group(1);
+  }
+
   /** Fills in the sign-in form found at {@code loginPageUrl}; the answer redirects onwards. */
   private HttpResponse<String> signInAt(
       HttpClient browser, String loginPageUrl, String username, String password) {
     HttpResponse<String> loginPage = get(browser, loginPageUrl);
-    Matcher csrf =
-        Pattern.compile("name=\"_csrf\"[^>]*value=\"([^\"]+)\"").matcher(loginPage.body());
-    require(csrf.find(), "sign-in form has a CSRF token", loginPage);
+    String csrf = csrfToken(loginPage);
     HttpResponse<String> signedIn =
         send(
             browser,
             HttpRequest.newBuilder(URI.create(root + "/login"))
                 .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(
-                    form(
-                        Map.of(
-                            "username", username, "password", password, "_csrf", csrf.group(1)))));
+                .POST(form(Map.of("username", username, "password", password, "_csrf", csrf))));
     require(signedIn.statusCode() == 302, "sign-in should redirect back", signedIn);
     return signedIn;
   }
@@ -316,7 +316,7 @@ public final class SmartAuth {
     return values;
   }
 
-  private String absolute(String location) {
+  public String absolute(String location) {
     return location.startsWith("http") ? location : root + location;
   }
 
