@@ -12,8 +12,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.security.authentication.AuthenticationManager;
-import org.springframework.security.authentication.ProviderManager;
+import org.springframework.security.config.ObjectPostProcessor;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
 import org.springframework.security.config.http.SessionCreationPolicy;
@@ -26,8 +25,7 @@ import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.server.authorization.config.annotation.web.configuration.OAuth2AuthorizationServerConfiguration;
-import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationProvider;
-import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
+import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
 import org.springframework.security.web.util.matcher.RequestMatcher;
@@ -52,6 +50,8 @@ class ResourceServerConfiguration {
       HttpSecurity http,
       AppProperties properties,
       JwtDecoder jwtDecoder,
+      DisabledClientValidator disabledClients,
+      java.time.Clock clock,
       FhirContext fhirContext,
       AuditTrail audit)
       throws Exception {
@@ -86,7 +86,22 @@ class ResourceServerConfiguration {
         .oauth2ResourceServer(
             o ->
                 o.bearerTokenResolver(new HeaderBearerTokenResolver())
-                    .jwt(j -> j.authenticationManager(bearerTokens(jwtDecoder)))
+                    .jwt(
+                        j ->
+                            j.authenticationManager(
+                                new VerifiedBearerTokens(jwtDecoder, disabledClients, clock)))
+                    // The audit trail takes the address from the request; nothing reads
+                    // authentication details, and a verified authentication is shared by the
+                    // requests carrying its token.
+                    .withObjectPostProcessor(
+                        new ObjectPostProcessor<BearerTokenAuthenticationFilter>() {
+                          @Override
+                          public <F extends BearerTokenAuthenticationFilter> F postProcess(
+                              F filter) {
+                            filter.setAuthenticationDetailsSource(request -> null);
+                            return filter;
+                          }
+                        })
                     .authenticationEntryPoint(
                         OperationOutcomeErrors.unauthorized(fhirContext, audit))
                     .accessDeniedHandler(OperationOutcomeErrors.forbidden(fhirContext, audit)));
@@ -94,19 +109,26 @@ class ResourceServerConfiguration {
   }
 
   @Bean
+  DisabledClientValidator disabledClients(JdbcTemplate jdbc) {
+    return new DisabledClientValidator(jdbc);
+  }
+
+  /**
+   * Verifies every token it is given; {@code /fhir} requests go through {@link
+   * VerifiedBearerTokens}.
+   */
+  @Bean
   JwtDecoder jwtDecoder(
       AppProperties properties,
       ServerUrls urls,
       ObjectProvider<JWKSource<SecurityContext>> embeddedKeys,
-      JdbcTemplate jdbc,
-      java.time.Clock clock) {
+      DisabledClientValidator disabledClients) {
     JwtDecoder decoder;
     if (properties.security().embeddedAuthorizationServer()) {
       decoder = OAuth2AuthorizationServerConfiguration.jwtDecoder(embeddedKeys.getObject());
     } else {
       decoder = NimbusJwtDecoder.withIssuerLocation(properties.security().issuerUri()).build();
     }
-    DisabledClientValidator disabledClients = new DisabledClientValidator(jdbc);
     OAuth2TokenValidator<Jwt> validator =
         new DelegatingOAuth2TokenValidator<>(
             List.of(
@@ -123,19 +145,7 @@ class ResourceServerConfiguration {
                             && jwt.getAudience().contains(urls.fhirBaseUrl())),
                 disabledClients));
     ((NimbusJwtDecoder) decoder).setJwtValidator(validator);
-    return new CachingJwtDecoder(decoder, disabledClients, clock);
-  }
-
-  /**
-   * Bearer tokens to authentications, without Spring authorities (the scopes are applied by {@link
-   * AccessRules}, per FHIR interaction) and without authentication events (nothing listens; denied
-   * requests are audited by {@link OperationOutcomeErrors}).
-   */
-  private static AuthenticationManager bearerTokens(JwtDecoder decoder) {
-    JwtAuthenticationProvider provider = new JwtAuthenticationProvider(decoder);
-    provider.setJwtAuthenticationConverter(
-        jwt -> new JwtAuthenticationToken(jwt, List.of(), jwt.getSubject()));
-    return new ProviderManager(provider);
+    return decoder;
   }
 
   /** Paths outside Spring MVC (HAPI's servlet), matched on the whole request path. */

@@ -114,6 +114,48 @@ class SecurityIT {
   }
 
   @Test
+  void refusesATokenOnceItExpiresEvenAfterItWasAccepted() throws Exception {
+    String fhirBase = "http://localhost:" + port + "/fhir";
+    Instant now = Instant.now();
+    Instant expires = now.plusSeconds(2);
+    FhirHttp client = anonymous.withToken(sign("http://localhost:" + port, fhirBase, now, expires));
+    assertThat(client.get("Patient?_count=1").status()).isEqualTo(200);
+
+    Thread.sleep(java.time.Duration.between(Instant.now(), expires).toMillis() + 200);
+    FhirHttp.Response refused = client.get("Patient?_count=1");
+    assertThat(refused.status()).isEqualTo(401);
+    assertThat(refused.header("WWW-Authenticate"))
+        .hasValueSatisfying(v -> assertThat(v).contains("invalid_token").contains("expired"));
+  }
+
+  @Test
+  void refusesControlCharactersInHeadersWith400() throws Exception {
+    String token = auth.clientToken("system/Patient.rs");
+    assertThat(rawGet("Authorization: Bearer " + token)).startsWith("HTTP/1.1 200");
+    // C1 control character NEL (0x85) in a header value; Tomcat passes it on as obs-text.
+    assertThat(rawGet("Authorization: Bearer " + token + "\r\nX-Note: a\u0085b"))
+        .startsWith("HTTP/1.1 400");
+    assertThat(rawGet("Authorization: Bearer " + token.substring(0, 20) + "\u0085"))
+        .startsWith("HTTP/1.1 400");
+  }
+
+  /** A GET of /fhir/Patient with the given header lines, written byte for byte (ISO-8859-1). */
+  private String rawGet(String headers) throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("localhost", port)) {
+      String request =
+          "GET /fhir/Patient?_count=1 HTTP/1.1\r\nHost: localhost\r\n"
+              + headers
+              + "\r\nConnection: close\r\n\r\n";
+      socket
+          .getOutputStream()
+          .write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      socket.getOutputStream().flush();
+      return new String(
+          socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  @Test
   void refusesWhatTheScopesDoNotAllowWith403AndAnOperationOutcome() {
     FhirHttp readOnly = anonymous.withToken(auth.clientToken("system/Patient.rs"));
     assertThat(readOnly.get("Patient?_count=1").status()).isEqualTo(200);
