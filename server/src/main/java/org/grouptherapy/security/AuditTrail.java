@@ -17,9 +17,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import org.grouptherapy.fhir.FhirRestInterceptor;
 import org.grouptherapy.system.AppProperties;
@@ -50,12 +49,18 @@ public class AuditTrail implements FhirRestInterceptor {
   private static final Logger log = LoggerFactory.getLogger(AuditTrail.class);
   static final String CALENDAR_FEED = "calendar-feed";
   private static final int BATCH = 500;
+  private static final int CAPACITY = 100_000;
   private static final Duration GATHER = Duration.ofMillis(100);
 
   private final JdbcTemplate jdbc;
   private final Clock clock;
 
-  private final BlockingQueue<AuditRecord> queue = new LinkedBlockingQueue<>(100_000);
+  /**
+   * Not a blocking queue: a request never wakes the writer (a thread switch per request on a small
+   * machine); the writer comes by every {@link #GATHER}.
+   */
+  private final Queue<AuditRecord> queue = new ConcurrentLinkedQueue<>();
+
   private final Thread writer;
   private final AtomicLong queued = new AtomicLong();
   private final AtomicLong written = new AtomicLong();
@@ -222,26 +227,21 @@ public class AuditTrail implements FhirRestInterceptor {
   }
 
   private void enqueue(AuditRecord record) {
-    if (queue.offer(record)) {
-      queued.incrementAndGet();
-    } else {
+    if (queued.get() - written.get() >= CAPACITY) {
       log.error("Audit queue full: an AuditEvent was dropped");
+      return;
     }
+    queue.add(record);
+    queued.incrementAndGet();
   }
 
   /**
-   * Writes everything recorded so far, including a batch the writer thread is still gathering; used
-   * on shutdown and by tests that read the trail.
+   * Writes everything recorded so far and waits for a batch the writer thread is writing; used on
+   * shutdown and by tests that read the trail.
    */
   public void flush() {
     long target = queued.get();
-    List<AuditRecord> batch = new ArrayList<>();
-    queue.drainTo(batch);
-    while (!batch.isEmpty()) {
-      List<AuditRecord> chunk = batch.subList(0, Math.min(BATCH, batch.size()));
-      write(chunk);
-      chunk.clear();
-    }
+    writeQueued();
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
     while (written.get() < target && System.nanoTime() < deadline) {
       try {
@@ -254,35 +254,35 @@ public class AuditTrail implements FhirRestInterceptor {
   }
 
   /**
-   * Gathers what arrives within {@link #GATHER} of the first event into one COPY: under load that
-   * is one round trip and one commit for hundreds of requests.
+   * Every {@link #GATHER}, writes what the requests queued meanwhile, in COPYs of up to {@link
+   * #BATCH} rows: under load one round trip and one commit for hundreds of requests.
    */
   private void writeLoop() {
     while (running) {
       try {
-        AuditRecord first = queue.poll(200, TimeUnit.MILLISECONDS);
-        if (first == null) {
-          continue;
-        }
-        List<AuditRecord> batch = new ArrayList<>();
-        batch.add(first);
-        long until = System.nanoTime() + GATHER.toNanos();
-        while (batch.size() < BATCH) {
-          long left = until - System.nanoTime();
-          AuditRecord next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
-          if (next == null) {
-            break;
-          }
-          batch.add(next);
-          queue.drainTo(batch, BATCH - batch.size());
-        }
-        write(batch);
+        Thread.sleep(GATHER.toMillis());
+        writeQueued();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
       } catch (RuntimeException e) {
         log.error("Could not write AuditEvents: {}", e.getClass().getSimpleName());
       }
+    }
+  }
+
+  private void writeQueued() {
+    List<AuditRecord> batch = new ArrayList<>();
+    AuditRecord next;
+    while ((next = queue.poll()) != null) {
+      batch.add(next);
+      if (batch.size() == BATCH) {
+        write(batch);
+        batch = new ArrayList<>();
+      }
+    }
+    if (!batch.isEmpty()) {
+      write(batch);
     }
   }
 

@@ -12,6 +12,9 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.security.authorization.AuthenticatedAuthorizationManager;
+import org.springframework.security.authorization.AuthorizationDecision;
+import org.springframework.security.authorization.AuthorizationManagers;
 import org.springframework.security.config.ObjectPostProcessor;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
@@ -28,6 +31,7 @@ import org.springframework.security.oauth2.server.authorization.config.annotatio
 import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
+import org.springframework.security.web.util.matcher.OrRequestMatcher;
 import org.springframework.security.web.util.matcher.RequestMatcher;
 
 /**
@@ -73,16 +77,23 @@ class ResourceServerConfiguration {
       http.authorizeHttpRequests(a -> a.anyRequest().permitAll());
       return http.build();
     }
+    // A request with a valid token is let through before its path is looked at: nearly every
+    // request has one, and the public paths only matter to requests without.
+    RequestMatcher publicPaths =
+        new OrRequestMatcher(
+            path(fhir + "/metadata"),
+            path(fhir + "/.well-known/smart-configuration"),
+            path(fhir + "/swagger-ui/**"),
+            path(fhir + "/api-docs"));
     http.authorizeHttpRequests(
             a ->
-                a.requestMatchers(
-                        path(fhir + "/metadata"),
-                        path(fhir + "/.well-known/smart-configuration"),
-                        path(fhir + "/swagger-ui/**"),
-                        path(fhir + "/api-docs"))
-                    .permitAll()
-                    .anyRequest()
-                    .authenticated())
+                a.anyRequest()
+                    .access(
+                        AuthorizationManagers.anyOf(
+                            AuthenticatedAuthorizationManager.authenticated(),
+                            (authentication, context) ->
+                                new AuthorizationDecision(
+                                    publicPaths.matches(context.getRequest())))))
         .oauth2ResourceServer(
             o ->
                 o.bearerTokenResolver(new HeaderBearerTokenResolver())
