@@ -1,31 +1,61 @@
 package org.grouptherapy.bench;
 
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.HdrHistogram.Histogram;
 
 /**
  * What security and audit cost, measured so that the machine's drift cannot pass for it: two
  * servers from the same jar run side by side, one with security off and one with it on (a system
- * token, every request audited), and the same chunks of reads, searches and creates go to one and
- * then the other, in ABBA order, pair after pair. The cost is the median over pairs of the p50 of
- * the secured chunk over the p50 of the open chunk next to it.
+ * token, every request audited), and every request goes to both, one right after the other (which
+ * one first alternates), from the same client thread. Both servers thus see the same moments of a
+ * noisy machine, and the p50 of all secured requests over the p50 of all open ones is the cost. The
+ * run is cut into blocks (a fresh token each) to show how much the ratio moves; a run in which any
+ * request fails is abandoned rather than reported.
  *
- * <p>Arguments (all optional): {@code --patients N --pairs N --chunk N --clients N --warmup N}.
+ * <p>Arguments (all optional): {@code --patients N --blocks N --chunk N --clients N --warmup N};
+ * {@code --chunk} reads per block, a quarter as many searches and creates.
  */
 public final class SecurityCostBenchmark {
 
   private SecurityCostBenchmark() {}
 
+  enum Kind {
+    READ("read Patient"),
+    SEARCH("search Patient?family&birthdate"),
+    CREATE("create Patient");
+
+    final String label;
+
+    Kind(String label) {
+      this.label = label;
+    }
+  }
+
+  /** One block of one kind of request: the latencies on each server. */
+  record Block(Histogram off, Histogram on) {
+    double ratio() {
+      return p50(on) / p50(off);
+    }
+  }
+
   public static void main(String[] args) throws Exception {
     BenchOptions options = BenchOptions.parse(args);
     int patients = options.integer("patients", 1000);
-    int pairs = options.integer("pairs", 10);
-    int chunk = options.integer("chunk", 1000);
+    int blocks = options.integer("blocks", 8);
+    int chunk = options.integer("chunk", 4000);
     int clients = options.integer("clients", 4);
     int warmup = options.integer("warmup", 3000);
     List<String> openArgs = List.of("--app.security.enabled=false");
@@ -33,10 +63,12 @@ public final class SecurityCostBenchmark {
 
     try (ServerProcess open = ServerProcess.start(options.jar(), "cost-open", openArgs);
         ServerProcess secured = ServerProcess.start(options.jar(), "cost-secured", securedArgs)) {
-      Side a = new Side("security off", open, null, clients);
+      Side a = new Side("security off", new Workload(open.fhirBase(), clients, null));
       Side b =
           new Side(
-              "security on", secured, FhirServerBenchmark.token(secured, securedArgs), clients);
+              "security on",
+              new Workload(
+                  secured.fhirBase(), clients, FhirServerBenchmark.token(secured, securedArgs)));
       for (Side side : List.of(a, b)) {
         System.out.printf("%s: %d patients and a warm-up of %d …%n", side.name, patients, warmup);
         side.workload.createPatients(patients, side.ids);
@@ -45,50 +77,95 @@ public final class SecurityCostBenchmark {
         side.workload.searchPatients(warmup / 4);
       }
 
-      Map<String, List<double[]>> p50s = new LinkedHashMap<>();
-      for (int pair = 0; pair < pairs; pair++) {
-        List<Side> order = pair % 2 == 0 ? List.of(a, b, b, a) : List.of(b, a, a, b);
-        Map<Side, List<Workload.Phase>> measured = new LinkedHashMap<>();
-        for (int i = 0; i < order.size(); i++) {
-          Side side = order.get(i);
-          // each side runs twice per pair (ABBA); half a chunk each time
-          List<Workload.Phase> phases =
-              List.of(
-                  side.workload.readPatients(chunk / 2, side.ids),
-                  side.workload.searchPatients(chunk / 8),
-                  side.workload.createPatients(chunk / 8, new ArrayList<>()));
-          measured.computeIfAbsent(side, s -> new ArrayList<>()).addAll(phases);
+      Map<Kind, List<Block>> results = new EnumMap<>(Kind.class);
+      for (int block = 0; block < blocks; block++) {
+        b.workload.token(FhirServerBenchmark.token(secured, securedArgs));
+        for (Kind kind : Kind.values()) {
+          int count = kind == Kind.READ ? chunk : chunk / 4;
+          results
+              .computeIfAbsent(kind, k -> new ArrayList<>())
+              .add(interleaved(kind, count, clients, a, b));
         }
-        for (int phase = 0; phase < 3; phase++) {
-          double open1 = measured.get(a).get(phase).p50Millis();
-          double open2 = measured.get(a).get(phase + 3).p50Millis();
-          double secured1 = measured.get(b).get(phase).p50Millis();
-          double secured2 = measured.get(b).get(phase + 3).p50Millis();
-          String name = measured.get(a).get(phase).name();
-          p50s.computeIfAbsent(name, n -> new ArrayList<>())
-              .add(new double[] {(open1 + open2) / 2, (secured1 + secured2) / 2});
-        }
-        System.out.printf("pair %d of %d done%n", pair + 1, pairs);
+        System.out.printf("block %d of %d done%n", block + 1, blocks);
       }
-      options.publish(report(p50s, patients, pairs, chunk, clients, warmup));
+      options.publish(report(results, patients, blocks, chunk, clients, warmup));
     }
   }
 
-  private record Side(String name, ServerProcess server, Workload workload, List<String> ids) {
-    Side(String name, ServerProcess server, String token, int clients) {
-      this(name, server, new Workload(server.fhirBase(), clients, token), new ArrayList<>());
+  private record Side(String name, Workload workload, List<String> ids) {
+    Side(String name, Workload workload) {
+      this(name, workload, new ArrayList<>());
     }
+
+    HttpRequest request(Kind kind, int i) {
+      return switch (kind) {
+        case READ -> workload.readRequest(i, ids);
+        case SEARCH -> workload.searchRequest(i);
+        case CREATE -> workload.createRequest(i);
+      };
+    }
+  }
+
+  /**
+   * Request {@code i} goes to both servers from one client thread, {@code a} first for even {@code
+   * i} and {@code b} first for odd ones.
+   */
+  private static Block interleaved(Kind kind, int count, int clients, Side a, Side b)
+      throws Exception {
+    Histogram off = new Histogram(60_000_000_000L, 3);
+    Histogram on = new Histogram(60_000_000_000L, 3);
+    AtomicInteger next = new AtomicInteger();
+    AtomicReference<String> failure = new AtomicReference<>();
+    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    try {
+      List<Future<?>> workers = new ArrayList<>();
+      for (int c = 0; c < clients; c++) {
+        workers.add(
+            pool.submit(
+                () -> {
+                  int i;
+                  while ((i = next.getAndIncrement()) < count && failure.get() == null) {
+                    for (Side side : i % 2 == 0 ? List.of(a, b) : List.of(b, a)) {
+                      HttpRequest request = side.request(kind, i);
+                      long t0 = System.nanoTime();
+                      HttpResponse<String> response = side.workload.send(request);
+                      long elapsed = System.nanoTime() - t0;
+                      if (response.statusCode() >= 300) {
+                        failure.compareAndSet(
+                            null,
+                            kind.label + " on " + side.name + ": HTTP " + response.statusCode());
+                      }
+                      Histogram histogram = side == a ? off : on;
+                      synchronized (histogram) {
+                        histogram.recordValue(elapsed);
+                      }
+                    }
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> worker : workers) {
+        worker.get();
+      }
+    } finally {
+      pool.shutdown();
+    }
+    if (failure.get() != null) {
+      throw new IllegalStateException(
+          "A request failed, so the comparison would be wrong: " + failure.get());
+    }
+    return new Block(off, on);
   }
 
   private static String report(
-      Map<String, List<double[]>> p50s,
+      Map<Kind, List<Block>> results,
       int patients,
-      int pairs,
+      int blocks,
       int chunk,
       int clients,
       int warmup) {
     StringBuilder md = new StringBuilder();
-    md.append("\n## Security and audit cost, side by side, ")
+    md.append("\n## Security and audit cost, interleaved, ")
         .append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME))
         .append("\n\n")
         .append(
@@ -96,37 +173,49 @@ public final class SecurityCostBenchmark {
                 Locale.ROOT,
                 "Two servers from the same jar on their own embedded databases, security off and"
                     + " on (system token, every request audited), %d patients each, a warm-up of"
-                    + " %d reads; then %d pairs of ABBA-ordered chunks (%d reads, %d searches, %d"
-                    + " creates per server per pair), %d concurrent clients. Cost = median over"
-                    + " pairs of (p50 on / p50 off) of chunks run next to each other.%n%n",
+                    + " %d reads. Then %d blocks of %d reads, %d searches and %d creates, each"
+                    + " request sent to both servers one right after the other from the same client"
+                    + " (which first alternates), %d clients. Cost = p50 on / p50 off over all"
+                    + " requests; the block ratios show how much it moves.%n%n",
                 patients,
                 warmup,
-                pairs,
+                blocks,
                 chunk,
                 chunk / 4,
                 chunk / 4,
                 clients))
         .append(
-            "| request | p50 security off (ms, median) | p50 security on (ms, median) |"
-                + " cost (median ratio) | ratios, lowest–highest |\n")
-        .append("|---|---:|---:|---:|---:|\n");
-    for (var entry : p50s.entrySet()) {
-      List<double[]> values = entry.getValue();
-      double[] off = values.stream().mapToDouble(v -> v[0]).sorted().toArray();
-      double[] on = values.stream().mapToDouble(v -> v[1]).sorted().toArray();
-      double[] ratios = values.stream().mapToDouble(v -> v[1] / v[0]).sorted().toArray();
+            "| request | requests per server | p50 off (ms) | p50 on (ms) | cost (p50 on / off) |"
+                + " block ratios, median (lowest–highest) | p99 off / on (ms) |\n")
+        .append("|---|---:|---:|---:|---:|---:|---:|\n");
+    for (var entry : results.entrySet()) {
+      Histogram off = new Histogram(60_000_000_000L, 3);
+      Histogram on = new Histogram(60_000_000_000L, 3);
+      for (Block block : entry.getValue()) {
+        off.add(block.off());
+        on.add(block.on());
+      }
+      double[] ratios = entry.getValue().stream().mapToDouble(Block::ratio).sorted().toArray();
       md.append(
           String.format(
               Locale.ROOT,
-              "| %s | %.2f | %.2f | %.3f | %.2f–%.2f |%n",
-              entry.getKey(),
-              median(off),
-              median(on),
+              "| %s | %d | %.2f | %.2f | %.3f | %.3f (%.2f–%.2f) | %.1f / %.1f |%n",
+              entry.getKey().label,
+              off.getTotalCount(),
+              p50(off),
+              p50(on),
+              p50(on) / p50(off),
               median(ratios),
               ratios[0],
-              ratios[ratios.length - 1]));
+              ratios[ratios.length - 1],
+              off.getValueAtPercentile(99) / 1e6,
+              on.getValueAtPercentile(99) / 1e6));
     }
     return md.toString();
+  }
+
+  private static double p50(Histogram histogram) {
+    return histogram.getValueAtPercentile(50) / 1e6;
   }
 
   private static double median(double[] sorted) {

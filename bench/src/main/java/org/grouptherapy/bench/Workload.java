@@ -48,7 +48,7 @@ final class Workload {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String base;
   private final int clients;
-  private final String token;
+  private volatile String token;
 
   /**
    * @param token a bearer token, or null for a server with security off
@@ -66,31 +66,7 @@ final class Workload {
         run(
             "create Patient",
             count,
-            i -> {
-              String body =
-                  "{\"resourceType\":\"Patient\",\"identifier\":[{\"system\":\"urn:bench\",\"value\":\"p"
-                      + i
-                      + "-"
-                      + System.nanoTime()
-                      + "\"}],\"name\":[{\"family\":\""
-                      + FAMILIES[i % FAMILIES.length]
-                      + "\",\"given\":[\"Bench"
-                      + i
-                      + "\"]}],\"gender\":\""
-                      + (i % 2 == 0 ? "female" : "male")
-                      + "\",\"birthDate\":\"19"
-                      + (50 + i % 50)
-                      + "-0"
-                      + (1 + i % 9)
-                      + "-1"
-                      + (i % 9)
-                      + "\"}";
-              return HttpRequest.newBuilder(URI.create(base + "/Patient"))
-                  .header("Content-Type", "application/fhir+json")
-                  .header("Prefer", "return=representation")
-                  .POST(HttpRequest.BodyPublishers.ofString(body))
-                  .build();
-            },
+            this::createRequest,
             response -> {
               Matcher m = ID.matcher(response);
               if (m.find()) {
@@ -102,15 +78,7 @@ final class Workload {
   }
 
   Phase readPatients(int count, List<String> ids) throws Exception {
-    return run(
-        "read Patient",
-        count,
-        i ->
-            HttpRequest.newBuilder(
-                    URI.create(base + "/Patient/" + ids.get((i * 7919) % ids.size())))
-                .GET()
-                .build(),
-        response -> {});
+    return run("read Patient", count, i -> readRequest(i, ids), response -> {});
   }
 
   /**
@@ -119,21 +87,69 @@ final class Workload {
    * tuned server turns off because it serves results up to a minute stale.)
    */
   Phase searchPatients(int count) throws Exception {
-    return run(
-        "search Patient?family&birthdate",
-        count,
-        i ->
-            HttpRequest.newBuilder(
-                    URI.create(
-                        base
-                            + "/Patient?family="
-                            + FAMILIES[i % FAMILIES.length]
-                            + "&birthdate=ge19"
-                            + (50 + (i / FAMILIES.length) % 50)
-                            + "&_count=20"))
-                .GET()
-                .build(),
-        response -> {});
+    return run("search Patient?family&birthdate", count, this::searchRequest, response -> {});
+  }
+
+  HttpRequest createRequest(int i) {
+    String body =
+        "{\"resourceType\":\"Patient\",\"identifier\":[{\"system\":\"urn:bench\",\"value\":\"p"
+            + i
+            + "-"
+            + System.nanoTime()
+            + "\"}],\"name\":[{\"family\":\""
+            + FAMILIES[i % FAMILIES.length]
+            + "\",\"given\":[\"Bench"
+            + i
+            + "\"]}],\"gender\":\""
+            + (i % 2 == 0 ? "female" : "male")
+            + "\",\"birthDate\":\"19"
+            + (50 + i % 50)
+            + "-0"
+            + (1 + i % 9)
+            + "-1"
+            + (i % 9)
+            + "\"}";
+    return HttpRequest.newBuilder(URI.create(base + "/Patient"))
+        .header("Content-Type", "application/fhir+json")
+        .header("Prefer", "return=representation")
+        .POST(HttpRequest.BodyPublishers.ofString(body))
+        .build();
+  }
+
+  HttpRequest readRequest(int i, List<String> ids) {
+    return HttpRequest.newBuilder(URI.create(base + "/Patient/" + ids.get((i * 7919) % ids.size())))
+        .GET()
+        .build();
+  }
+
+  HttpRequest searchRequest(int i) {
+    return HttpRequest.newBuilder(
+            URI.create(
+                base
+                    + "/Patient?family="
+                    + FAMILIES[i % FAMILIES.length]
+                    + "&birthdate=ge19"
+                    + (50 + (i / FAMILIES.length) % 50)
+                    + "&_count=20"))
+        .GET()
+        .build();
+  }
+
+  /** Sends a request (with the bearer token, if any); the response, or an exception. */
+  HttpResponse<String> send(HttpRequest request) throws Exception {
+    String bearer = token;
+    if (bearer != null) {
+      request =
+          HttpRequest.newBuilder(request, (header, value) -> true)
+              .header("Authorization", "Bearer " + bearer)
+              .build();
+    }
+    return http.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A fresh token for a long run (tokens live 15 minutes). */
+  void token(String token) {
+    this.token = token;
   }
 
   private Phase run(
@@ -156,15 +172,7 @@ final class Workload {
                 while ((i = next.getAndIncrement()) < count) {
                   long t0 = System.nanoTime();
                   try {
-                    HttpRequest built = request.apply(i);
-                    if (token != null) {
-                      built =
-                          HttpRequest.newBuilder(built, (header, value) -> true)
-                              .header("Authorization", "Bearer " + token)
-                              .build();
-                    }
-                    HttpResponse<String> response =
-                        http.send(built, HttpResponse.BodyHandlers.ofString());
+                    HttpResponse<String> response = send(request.apply(i));
                     if (response.statusCode() >= 300) {
                       failures.incrementAndGet();
                     } else {
