@@ -9,10 +9,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.HdrHistogram.Histogram;
 
@@ -114,42 +110,27 @@ public final class SecurityCostBenchmark {
       throws Exception {
     Histogram off = new Histogram(60_000_000_000L, 3);
     Histogram on = new Histogram(60_000_000_000L, 3);
-    AtomicInteger next = new AtomicInteger();
     AtomicReference<String> failure = new AtomicReference<>();
-    ExecutorService pool = Executors.newFixedThreadPool(clients);
-    try {
-      List<Future<?>> workers = new ArrayList<>();
-      for (int c = 0; c < clients; c++) {
-        workers.add(
-            pool.submit(
-                () -> {
-                  int i;
-                  while ((i = next.getAndIncrement()) < count && failure.get() == null) {
-                    for (Side side : i % 2 == 0 ? List.of(a, b) : List.of(b, a)) {
-                      HttpRequest request = side.request(kind, i);
-                      long t0 = System.nanoTime();
-                      HttpResponse<String> response = side.workload.send(request);
-                      long elapsed = System.nanoTime() - t0;
-                      if (response.statusCode() >= 300) {
-                        failure.compareAndSet(
-                            null,
-                            kind.label + " on " + side.name + ": HTTP " + response.statusCode());
-                      }
-                      Histogram histogram = side == a ? off : on;
-                      synchronized (histogram) {
-                        histogram.recordValue(elapsed);
-                      }
-                    }
-                  }
-                  return null;
-                }));
-      }
-      for (Future<?> worker : workers) {
-        worker.get();
-      }
-    } finally {
-      pool.shutdown();
-    }
+    Workload.concurrently(
+        clients,
+        count,
+        i -> {
+          for (Side side : i % 2 == 0 ? List.of(a, b) : List.of(b, a)) {
+            HttpRequest request = side.request(kind, i);
+            long t0 = System.nanoTime();
+            HttpResponse<String> response = side.workload.send(request);
+            long elapsed = System.nanoTime() - t0;
+            if (response.statusCode() >= 300) {
+              failure.compareAndSet(
+                  null, kind.label + " on " + side.name + ": HTTP " + response.statusCode());
+            }
+            Histogram histogram = side == a ? off : on;
+            synchronized (histogram) {
+              histogram.recordValue(elapsed);
+            }
+          }
+          return failure.get() == null;
+        });
     if (failure.get() != null) {
       throw new IllegalStateException(
           "A request failed, so the comparison would be wrong: " + failure.get());

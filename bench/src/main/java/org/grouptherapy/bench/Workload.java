@@ -159,40 +159,29 @@ final class Workload {
       java.util.function.Consumer<String> onBody)
       throws Exception {
     Histogram histogram = new Histogram(60_000_000_000L, 3);
-    AtomicInteger next = new AtomicInteger();
     AtomicInteger failures = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(clients);
     long started = System.nanoTime();
-    List<Future<?>> workers = new ArrayList<>();
-    for (int c = 0; c < clients; c++) {
-      workers.add(
-          pool.submit(
-              () -> {
-                int i;
-                while ((i = next.getAndIncrement()) < count) {
-                  long t0 = System.nanoTime();
-                  try {
-                    HttpResponse<String> response = send(request.apply(i));
-                    if (response.statusCode() >= 300) {
-                      failures.incrementAndGet();
-                    } else {
-                      onBody.accept(response.body());
-                    }
-                  } catch (Exception e) {
-                    failures.incrementAndGet();
-                  }
-                  synchronized (histogram) {
-                    histogram.recordValue(System.nanoTime() - t0);
-                  }
-                }
-                return null;
-              }));
-    }
-    for (Future<?> worker : workers) {
-      worker.get();
-    }
+    concurrently(
+        clients,
+        count,
+        i -> {
+          long t0 = System.nanoTime();
+          try {
+            HttpResponse<String> response = send(request.apply(i));
+            if (response.statusCode() >= 300) {
+              failures.incrementAndGet();
+            } else {
+              onBody.accept(response.body());
+            }
+          } catch (Exception e) {
+            failures.incrementAndGet();
+          }
+          synchronized (histogram) {
+            histogram.recordValue(System.nanoTime() - t0);
+          }
+          return true;
+        });
     double seconds = (System.nanoTime() - started) / 1e9;
-    pool.shutdown();
     return new Phase(
         name,
         count,
@@ -200,6 +189,39 @@ final class Workload {
         count / seconds,
         histogram.getValueAtPercentile(50) / 1e6,
         histogram.getValueAtPercentile(99) / 1e6);
+  }
+
+  /** Work on request {@code i}; false stops the thread that runs it. */
+  interface Indexed {
+    boolean run(int i) throws Exception;
+  }
+
+  /**
+   * Runs {@code work} for {@code 0 … count-1} on {@code clients} threads, each taking the next
+   * index, and returns when all are done (rethrowing the first failure).
+   */
+  static void concurrently(int clients, int count, Indexed work) throws Exception {
+    AtomicInteger next = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    try {
+      List<Future<?>> workers = new ArrayList<>();
+      for (int c = 0; c < clients; c++) {
+        workers.add(
+            pool.submit(
+                () -> {
+                  int i;
+                  while ((i = next.getAndIncrement()) < count && work.run(i)) {
+                    // next
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> worker : workers) {
+        worker.get();
+      }
+    } finally {
+      pool.shutdown();
+    }
   }
 
   record Phase(
