@@ -43,6 +43,11 @@ public final class EmbeddedPostgresLauncher {
         .setServerConfig("max_connections", "200")
         .setServerConfig("shared_buffers", "256MB")
         .setServerConfig("fsync", "on")
+        // Whoever starts it stops it (Spring, after every bean that uses it). zonky's own JVM
+        // shutdown hook would stop PostgreSQL while Spring's hook, running at the same time, still
+        // writes the last audit events and stops HAPI's schedulers: events lost and a stop that
+        // hung for 30 seconds waiting for connections.
+        .setRegisterShutdownHook(false)
         .start();
   }
 
