@@ -174,18 +174,10 @@ class SecurityIT {
   @Test
   void refusesAScopeTheClientIsNotRegisteredFor() {
     HttpResponse<String> response =
-        SmartAuth.send(
-            HttpClient.newHttpClient(),
-            java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create("http://localhost:" + port + "/oauth2/token"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .header(
-                    "Authorization",
-                    "Basic "
-                        + java.util.Base64.getEncoder().encodeToString("cli:cli-secret".getBytes()))
-                .POST(
-                    SmartAuth.form(
-                        Map.of("grant_type", "client_credentials", "scope", "user/*.cruds"))));
+        auth.tokenResponse(
+            "cli",
+            "cli-secret",
+            Map.of("grant_type", "client_credentials", "scope", "user/*.cruds"));
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(response.body()).contains("invalid_scope");
   }
@@ -389,13 +381,7 @@ class SecurityIT {
         auth.launch("va", "demo", "openid offline_access user/Group.rs")
             .get("refresh_token")
             .asText();
-    HttpResponse<String> revoked =
-        SmartAuth.send(
-            HttpClient.newHttpClient(),
-            java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create("http://localhost:" + port + "/oauth2/revoke"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(SmartAuth.form(Map.of("token", third, "client_id", "va-app"))));
+    HttpResponse<String> revoked = auth.revokeResponse("va-app", third);
     assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(200);
     assertThat(auth.refreshResponse("va-app", null, third).statusCode()).isEqualTo(400);
   }

@@ -247,18 +247,35 @@ public final class SmartAuth {
     if (clientSecret == null) {
       values.put("client_id", clientId);
     }
-    return send(HttpClient.newHttpClient(), tokenRequestBuilder(clientId, clientSecret, values));
+    return tokenResponse(clientId, clientSecret, values);
+  }
+
+  /**
+   * The token endpoint's answer to a form, whatever its status; with a secret the client
+   * authenticates with HTTP Basic.
+   */
+  public HttpResponse<String> tokenResponse(
+      String clientId, String clientSecret, Map<String, String> values) {
+    return send(
+        HttpClient.newHttpClient(), formRequest("/oauth2/token", clientId, clientSecret, values));
+  }
+
+  /** The revocation endpoint's answer for a public client revoking a token with its id alone. */
+  public HttpResponse<String> revokeResponse(String clientId, String token) {
+    return send(
+        HttpClient.newHttpClient(),
+        formRequest(
+            "/oauth2/revoke", clientId, null, Map.of("token", token, "client_id", clientId)));
   }
 
   private JsonNode tokenRequest(String clientId, String clientSecret, Map<String, String> values) {
-    return json(
-        send(HttpClient.newHttpClient(), tokenRequestBuilder(clientId, clientSecret, values)), 200);
+    return json(tokenResponse(clientId, clientSecret, values), 200);
   }
 
-  private HttpRequest.Builder tokenRequestBuilder(
-      String clientId, String clientSecret, Map<String, String> values) {
+  private HttpRequest.Builder formRequest(
+      String path, String clientId, String clientSecret, Map<String, String> values) {
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(root + "/oauth2/token"))
+        HttpRequest.newBuilder(URI.create(root + path))
             .header("Content-Type", "application/x-www-form-urlencoded")
             .POST(form(values));
     if (clientSecret != null) {

@@ -2,20 +2,17 @@ package org.grouptherapy.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import ca.uhn.fhir.context.FhirContext;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Base64;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.grouptherapy.GroupTherapyServerApplication;
+import org.grouptherapy.support.FhirHttp;
+import org.grouptherapy.support.SmartAuth;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -27,6 +24,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 class GracefulStopIT {
 
   private static final int REQUESTS = 25;
+  private static final String SCOPE = "system/Patient.rs";
 
   @TempDir Path directory;
 
@@ -39,18 +37,11 @@ class GracefulStopIT {
     }
     Process server = start(data, port);
     try {
-      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-      awaitReady(http, server, port);
-      String token = token(http, port);
+      SmartAuth auth = new SmartAuth(port);
+      awaitReady(auth, server);
+      FhirHttp fhir = new FhirHttp(port, FhirContext.forR4Cached(), auth.clientToken(SCOPE));
       for (int i = 0; i < REQUESTS; i++) {
-        HttpResponse<String> response =
-            http.send(
-                HttpRequest.newBuilder(
-                        URI.create("http://localhost:" + port + "/fhir/Patient?_count=1"))
-                    .header("Authorization", "Bearer " + token)
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(fhir.get("Patient?_count=1").status()).isEqualTo(200);
       }
 
       server.destroy();
@@ -92,41 +83,22 @@ class GracefulStopIT {
         .start();
   }
 
-  private void awaitReady(HttpClient http, Process server, int port) throws Exception {
+  private void awaitReady(SmartAuth auth, Process server) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+    Map<String, String> form = Map.of("grant_type", "client_credentials", "scope", SCOPE);
     while (System.nanoTime() < deadline && server.isAlive()) {
       try {
         // The demo clients are written after the web server starts; the token endpoint is ready
         // when the cli client is.
-        if (http.send(tokenRequest(port), HttpResponse.BodyHandlers.ofString()).statusCode()
-            == 200) {
+        if (auth.tokenResponse("cli", "cli-secret", form).statusCode() == 200) {
           return;
         }
-      } catch (java.io.IOException notYet) {
+      } catch (UncheckedIOException notYet) {
         // not listening yet
       }
       Thread.sleep(500);
     }
     throw new AssertionError(
         "The server did not start: " + Files.readString(directory.resolve("server.log")));
-  }
-
-  private String token(HttpClient http, int port) throws Exception {
-    String body = http.send(tokenRequest(port), HttpResponse.BodyHandlers.ofString()).body();
-    return new ObjectMapper().readTree(body).get("access_token").asText();
-  }
-
-  private static HttpRequest tokenRequest(int port) {
-    return HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/oauth2/token"))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .header(
-            "Authorization",
-            "Basic "
-                + Base64.getEncoder()
-                    .encodeToString("cli:cli-secret".getBytes(StandardCharsets.UTF_8)))
-        .POST(
-            HttpRequest.BodyPublishers.ofString(
-                "grant_type=client_credentials&scope=system/Patient.rs"))
-        .build();
   }
 }
