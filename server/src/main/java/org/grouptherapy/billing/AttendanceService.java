@@ -13,13 +13,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.grouptherapy.fhir.Outcomes;
+import org.grouptherapy.kernel.CalendarDirectory;
+import org.grouptherapy.kernel.InvalidParameter;
+import org.grouptherapy.kernel.Outcomes;
+import org.grouptherapy.kernel.References;
+import org.grouptherapy.kernel.SchedulingCodes;
+import org.grouptherapy.kernel.access.Callers;
 import org.grouptherapy.scheduling.BookingLedger;
-import org.grouptherapy.scheduling.CalendarDirectory;
-import org.grouptherapy.scheduling.InvalidParameter;
-import org.grouptherapy.scheduling.SchedulingCodes;
 import org.grouptherapy.scheduling.SeriesService;
-import org.grouptherapy.security.CallerResolver;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.CodeType;
@@ -61,14 +62,14 @@ public class AttendanceService {
       boolean familyOnly) {}
 
   private final DaoRegistry daos;
-  private final CallerResolver callers;
+  private final Callers callers;
   private final CalendarDirectory directory;
   private final Clock clock;
   private final TransactionTemplate transaction;
 
   AttendanceService(
       DaoRegistry daos,
-      CallerResolver callers,
+      Callers callers,
       CalendarDirectory directory,
       Clock clock,
       PlatformTransactionManager transactionManager) {
@@ -119,7 +120,7 @@ public class AttendanceService {
     }
     Set<String> members = new java.util.LinkedHashSet<>();
     for (Appointment.AppointmentParticipantComponent p : session.getParticipant()) {
-      String who = CalendarDirectory.referenceOf(p.getActor());
+      String who = References.of(p.getActor());
       if (who != null && who.startsWith("Patient/")) {
         members.add(who);
       }
@@ -179,7 +180,7 @@ public class AttendanceService {
     // Participant statuses: members by their attendance, facilitators by presence.
     Appointment before = session.copy();
     for (Appointment.AppointmentParticipantComponent p : session.getParticipant()) {
-      String who = CalendarDirectory.referenceOf(p.getActor());
+      String who = References.of(p.getActor());
       if (who == null) {
         continue;
       }
@@ -350,7 +351,7 @@ public class AttendanceService {
     provenance.setRecorded(Date.from(clock.instant()));
     provenance.getActivity().setText("Attendance recorded");
     Provenance.ProvenanceAgentComponent agent = provenance.addAgent();
-    agent.setWho(CallerResolver.agent(actor, "the server"));
+    agent.setWho(Callers.agent(actor, "the server"));
     daos.getResourceDao(Provenance.class).create(provenance, system);
   }
 }

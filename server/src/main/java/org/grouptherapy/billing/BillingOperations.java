@@ -12,9 +12,9 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import org.grouptherapy.fhir.FhirOperationProvider;
-import org.grouptherapy.scheduling.InvalidParameter;
-import org.grouptherapy.security.CallerResolver;
-import org.grouptherapy.security.Role;
+import org.grouptherapy.kernel.InvalidParameter;
+import org.grouptherapy.kernel.access.Callers;
+import org.grouptherapy.kernel.access.Role;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Binary;
@@ -41,10 +41,10 @@ class BillingOperations implements FhirOperationProvider {
   private final AttendanceService attendance;
   private final BillingService billing;
   private final Clock clock;
-  private final CallerResolver callers;
+  private final Callers callers;
 
   BillingOperations(
-      AttendanceService attendance, BillingService billing, Clock clock, CallerResolver callers) {
+      AttendanceService attendance, BillingService billing, Clock clock, Callers callers) {
     this.attendance = attendance;
     this.billing = billing;
     this.clock = clock;
@@ -55,7 +55,6 @@ class BillingOperations implements FhirOperationProvider {
   private String therapistOnly(RequestDetails request) {
     return callers
         .current(request)
-        .map(CallerResolver.Caller::access)
         .filter(
             a ->
                 a.roles().contains(Role.THERAPIST)

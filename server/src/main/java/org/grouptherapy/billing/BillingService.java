@@ -15,10 +15,10 @@ import java.util.Map;
 import org.grouptherapy.billing.ClaimReconciler.Line;
 import org.grouptherapy.billing.ClaimReconciler.Problem;
 import org.grouptherapy.billing.ClaimReconciler.Scope;
-import org.grouptherapy.fhir.Outcomes;
 import org.grouptherapy.fhir.ProfileValidationInterceptor;
-import org.grouptherapy.scheduling.CalendarDirectory;
-import org.grouptherapy.scheduling.InvalidParameter;
+import org.grouptherapy.kernel.InvalidParameter;
+import org.grouptherapy.kernel.Outcomes;
+import org.grouptherapy.kernel.References;
 import org.grouptherapy.system.Hashes;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
@@ -439,18 +439,11 @@ public class BillingService {
       Claim claim, Line line, Map<String, Resource> into, SystemRequestDetails read) {
     List<String> references = new ArrayList<>();
     references.add(line.patient());
-    references.add(CalendarDirectory.referenceOf(claim.getProvider()));
-    references.add(CalendarDirectory.referenceOf(claim.getInsurer()));
-    claim
-        .getInsurance()
-        .forEach(i -> references.add(CalendarDirectory.referenceOf(i.getCoverage())));
-    claim
-        .getCareTeam()
-        .forEach(t -> references.add(CalendarDirectory.referenceOf(t.getProvider())));
-    claim
-        .getItem()
-        .forEach(
-            i -> i.getEncounter().forEach(e -> references.add(CalendarDirectory.referenceOf(e))));
+    references.add(References.of(claim.getProvider()));
+    references.add(References.of(claim.getInsurer()));
+    claim.getInsurance().forEach(i -> references.add(References.of(i.getCoverage())));
+    claim.getCareTeam().forEach(t -> references.add(References.of(t.getProvider())));
+    claim.getItem().forEach(i -> i.getEncounter().forEach(e -> references.add(References.of(e))));
     for (String reference : references) {
       if (reference == null || into.containsKey(reference)) {
         continue;

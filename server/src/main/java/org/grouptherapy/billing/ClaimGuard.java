@@ -11,7 +11,8 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.util.List;
 import java.util.Optional;
 import org.grouptherapy.fhir.FhirStorageInterceptor;
-import org.grouptherapy.scheduling.CalendarDirectory;
+import org.grouptherapy.kernel.References;
+import org.grouptherapy.kernel.access.Callers;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Claim;
 import org.hl7.fhir.r4.model.Encounter;
@@ -37,10 +38,9 @@ public class ClaimGuard implements FhirStorageInterceptor {
 
   private final JdbcTemplate jdbc;
   private final DaoRegistry daos;
-  private final org.grouptherapy.security.CallerResolver callers;
+  private final Callers callers;
 
-  ClaimGuard(
-      JdbcTemplate jdbc, DaoRegistry daos, org.grouptherapy.security.CallerResolver callers) {
+  ClaimGuard(JdbcTemplate jdbc, DaoRegistry daos, Callers callers) {
     this.jdbc = jdbc;
     this.daos = daos;
     this.callers = callers;
@@ -77,7 +77,7 @@ public class ClaimGuard implements FhirStorageInterceptor {
       recordOverride(claim, request);
       return;
     }
-    String patient = CalendarDirectory.referenceOf(claim.getPatient());
+    String patient = References.of(claim.getPatient());
     Optional<String> session = sessionOf(claim);
     if (patient == null || session.isEmpty()) {
       return; // not a claim for a group session
@@ -96,7 +96,7 @@ public class ClaimGuard implements FhirStorageInterceptor {
               String.class,
               patient,
               session.get());
-      throw org.grouptherapy.fhir.Outcomes.conflict(
+      throw org.grouptherapy.kernel.Outcomes.conflict(
           patient
               + " is already billed for "
               + session.get()
@@ -119,7 +119,7 @@ public class ClaimGuard implements FhirStorageInterceptor {
     }
     for (Claim.ItemComponent item : claim.getItem()) {
       for (Reference reference : item.getEncounter()) {
-        String encounterId = CalendarDirectory.referenceOf(reference);
+        String encounterId = References.of(reference);
         if (encounterId == null || !encounterId.startsWith("Encounter/")) {
           continue;
         }
@@ -128,7 +128,7 @@ public class ClaimGuard implements FhirStorageInterceptor {
               daos.getResourceDao(Encounter.class)
                   .read(new IdType(encounterId), new SystemRequestDetails());
           for (Reference appointment : encounter.getAppointment()) {
-            String session = CalendarDirectory.referenceOf(appointment);
+            String session = References.of(appointment);
             if (session != null) {
               return Optional.of(session);
             }
@@ -154,7 +154,7 @@ public class ClaimGuard implements FhirStorageInterceptor {
         .setCode("HOPERAT");
     provenance.getActivity().setText("Claim stored past one-claim-per-member-per-session");
     String actor = callers.actor(request).orElse(null);
-    provenance.addAgent().setWho(org.grouptherapy.security.CallerResolver.agent(actor, "unknown"));
+    provenance.addAgent().setWho(Callers.agent(actor, "unknown"));
     daos.getResourceDao(org.hl7.fhir.r4.model.Provenance.class)
         .create(provenance, new SystemRequestDetails());
   }

@@ -27,11 +27,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.grouptherapy.billing.AttendanceService.Mark;
-import org.grouptherapy.fhir.Searches;
+import org.grouptherapy.kernel.InvalidParameter;
+import org.grouptherapy.kernel.References;
+import org.grouptherapy.kernel.SchedulingCodes;
+import org.grouptherapy.kernel.Searches;
 import org.grouptherapy.scheduling.BookingLedger;
-import org.grouptherapy.scheduling.CalendarDirectory;
-import org.grouptherapy.scheduling.InvalidParameter;
-import org.grouptherapy.scheduling.SchedulingCodes;
 import org.grouptherapy.scheduling.SeriesService;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
@@ -234,7 +234,7 @@ public class ClaimReconciler {
         sessionIds.add(id);
         BookingLedger.groupOf(session).filter(g -> !groups.containsKey(g)).ifPresent(wanted::add);
         for (Appointment.AppointmentParticipantComponent p : session.getParticipant()) {
-          String who = CalendarDirectory.referenceOf(p.getActor());
+          String who = References.of(p.getActor());
           if (who != null && who.startsWith("Patient/")) {
             patients.add(who);
             String key = BillingCodes.memberSessionKey(id, who);
@@ -262,10 +262,10 @@ public class ClaimReconciler {
           continue;
         }
         for (Reference appointment : encounter.getAppointment()) {
-          String session = CalendarDirectory.referenceOf(appointment);
+          String session = References.of(appointment);
           encountersBySession
               .computeIfAbsent(session, x -> new HashMap<>())
-              .put(CalendarDirectory.referenceOf(encounter.getSubject()), encounter);
+              .put(References.of(encounter.getSubject()), encounter);
           sessionOfEncounter.put(
               encounter.getIdElement().toUnqualifiedVersionless().getValue(), session);
         }
@@ -283,7 +283,7 @@ public class ClaimReconciler {
           continue;
         }
         for (Reference encounter : note.getContext().getEncounter()) {
-          String id = CalendarDirectory.referenceOf(encounter);
+          String id = References.of(encounter);
           DocumentReference other = notesByEncounter.get(id);
           if (other == null || signed(note) && !signed(other)) {
             notesByEncounter.put(id, note);
@@ -318,13 +318,13 @@ public class ClaimReconciler {
           session =
               claim.getItem().stream()
                   .flatMap(i -> i.getEncounter().stream())
-                  .map(e -> sessionOfEncounter.get(CalendarDirectory.referenceOf(e)))
+                  .map(e -> sessionOfEncounter.get(References.of(e)))
                   .filter(java.util.Objects::nonNull)
                   .findFirst()
                   .orElse(null);
         }
         if (session != null) {
-          String patient = CalendarDirectory.referenceOf(claim.getPatient());
+          String patient = References.of(claim.getPatient());
           claimsBySession
               .computeIfAbsent(session, x -> new LinkedHashMap<>())
               .computeIfAbsent(patient, x -> new ArrayList<>())
@@ -343,15 +343,12 @@ public class ClaimReconciler {
               Coverage.SP_BENEFICIARY,
               patients,
               search -> search.add(Coverage.SP_STATUS, new TokenParam("active")))) {
-        covers
-            .computeIfAbsent(
-                CalendarDirectory.referenceOf(c.getBeneficiary()), x -> new ArrayList<>())
-            .add(c);
+        covers.computeIfAbsent(References.of(c.getBeneficiary()), x -> new ArrayList<>()).add(c);
       }
       covers.forEach((patient, list) -> coverage.put(patient, pickCoverage(list)));
       for (Condition condition :
           bulk(Condition.class, Condition.SP_SUBJECT, patients, search -> {})) {
-        List<String> codes = diagnoses.get(CalendarDirectory.referenceOf(condition.getSubject()));
+        List<String> codes = diagnoses.get(References.of(condition.getSubject()));
         if (codes != null) {
           addDiagnoses(condition, codes);
         }
@@ -401,7 +398,7 @@ public class ClaimReconciler {
         DocumentReference note =
             notesByEncounter.get(encounter.getIdElement().toUnqualifiedVersionless().getValue());
         if (note != null) {
-          out.put(CalendarDirectory.referenceOf(note.getSubject()), note);
+          out.put(References.of(note.getSubject()), note);
         }
       }
       return out;
@@ -414,7 +411,7 @@ public class ClaimReconciler {
       Map<String, Mark> marks = new LinkedHashMap<>();
       List<String> members = new ArrayList<>();
       for (Appointment.AppointmentParticipantComponent p : session.getParticipant()) {
-        String who = CalendarDirectory.referenceOf(p.getActor());
+        String who = References.of(p.getActor());
         if (who != null && who.startsWith("Patient/")) {
           members.add(who);
           Mark mark =
@@ -634,7 +631,7 @@ public class ClaimReconciler {
       List<String> present = new ArrayList<>();
       if (encounter != null) {
         encounter.getParticipant().stream()
-            .map(p -> CalendarDirectory.referenceOf(p.getIndividual()))
+            .map(p -> References.of(p.getIndividual()))
             .filter(r -> r != null && r.startsWith("Practitioner/"))
             .forEach(present::add);
       }
@@ -653,7 +650,7 @@ public class ClaimReconciler {
       } else if (note != null
           && signed(note)
           && note.getAuthenticator().hasReference()
-          && !rendering.equals(CalendarDirectory.referenceOf(note.getAuthenticator()))) {
+          && !rendering.equals(References.of(note.getAuthenticator()))) {
         problems.add(
             new Problem(
                 false,
@@ -671,7 +668,7 @@ public class ClaimReconciler {
       others.remove(rendering);
       String provider =
           group != null && group.hasManagingEntity()
-              ? CalendarDirectory.referenceOf(group.getManagingEntity())
+              ? References.of(group.getManagingEntity())
               : null;
       return new Expected(
           BillingCodes.memberSessionKey(sessionId, patient),
@@ -682,7 +679,7 @@ public class ClaimReconciler {
           coverage,
           coverage == null || coverage.getPayor().isEmpty()
               ? null
-              : CalendarDirectory.referenceOf(coverage.getPayorFirstRep()),
+              : References.of(coverage.getPayorFirstRep()),
           payer,
           code,
           List.copyOf(modifiers),
@@ -756,7 +753,7 @@ public class ClaimReconciler {
       if (coverage.getPayor().isEmpty()) {
         return Optional.empty();
       }
-      String payer = CalendarDirectory.referenceOf(coverage.getPayorFirstRep());
+      String payer = References.of(coverage.getPayorFirstRep());
       if (payer == null || !payer.startsWith("Organization/")) {
         return Optional.empty();
       }
@@ -845,7 +842,7 @@ public class ClaimReconciler {
         Extension who = e.getExtensionByUrl("practitioner");
         Extension role = e.getExtensionByUrl("role");
         if (who != null && who.getValue() instanceof Reference r) {
-          String id = CalendarDirectory.referenceOf(r);
+          String id = References.of(r);
           if (role == null || "primary".equals(role.getValue().primitiveValue())) {
             primary = primary == null ? id : primary;
           }
@@ -857,7 +854,7 @@ public class ClaimReconciler {
         Extension a = billing.getExtensionByUrl("arrangement");
         Extension s = billing.getExtensionByUrl("supervisor");
         arrangement = a == null ? arrangement : a.getValue().primitiveValue();
-        supervisor = s == null ? null : CalendarDirectory.referenceOf((Reference) s.getValue());
+        supervisor = s == null ? null : References.of((Reference) s.getValue());
       }
     }
     List<String> billing = new ArrayList<>();
@@ -881,7 +878,7 @@ public class ClaimReconciler {
   static Optional<String> renderingOf(Claim claim) {
     return claim.getCareTeam().stream()
         .filter(t -> t.getRole().getCoding().stream().anyMatch(c -> "primary".equals(c.getCode())))
-        .map(t -> CalendarDirectory.referenceOf(t.getProvider()))
+        .map(t -> References.of(t.getProvider()))
         .findFirst();
   }
 

@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.grouptherapy.scheduling.CalendarDirectory;
+import org.grouptherapy.kernel.References;
 import org.hl7.fhir.r4.model.Address;
 import org.hl7.fhir.r4.model.Claim;
 import org.hl7.fhir.r4.model.Coverage;
@@ -101,7 +101,7 @@ final class X12ClaimWriter {
       segment(x12, "BHT", "0019", "00", control, now.format(DATE), now.format(TIME), "CH");
       segments++;
       Organization provider =
-          (Organization) resources.get(CalendarDirectory.referenceOf(claims.get(0).getProvider()));
+          (Organization) resources.get(References.of(claims.get(0).getProvider()));
       String providerName = provider == null ? "GROUP PRACTICE" : provider.getName();
       String providerNpi = provider == null ? null : npi(provider.getIdentifier());
       segment(x12, "NM1", "41", "2", upper(providerName), "", "", "", "", "46", "GROUPTHERAPY");
@@ -115,14 +115,10 @@ final class X12ClaimWriter {
       segments += address(x12, provider == null ? null : provider.getAddressFirstRep());
       int hl = 1;
       for (Claim claim : claims) {
-        Patient patient =
-            (Patient) resources.get(CalendarDirectory.referenceOf(claim.getPatient()));
+        Patient patient = (Patient) resources.get(References.of(claim.getPatient()));
         Coverage coverage =
-            (Coverage)
-                resources.get(
-                    CalendarDirectory.referenceOf(claim.getInsuranceFirstRep().getCoverage()));
-        Organization payer =
-            (Organization) resources.get(CalendarDirectory.referenceOf(claim.getInsurer()));
+            (Coverage) resources.get(References.of(claim.getInsuranceFirstRep().getCoverage()));
+        Organization payer = (Organization) resources.get(References.of(claim.getInsurer()));
         hl++;
         segment(x12, "HL", String.valueOf(hl), "1", "22", "0");
         segment(

@@ -19,7 +19,7 @@ import net.fortuna.ical4j.model.property.immutable.ImmutableCalScale;
 import net.fortuna.ical4j.model.property.immutable.ImmutableStatus;
 import net.fortuna.ical4j.model.property.immutable.ImmutableTransp;
 import net.fortuna.ical4j.model.property.immutable.ImmutableVersion;
-import org.grouptherapy.security.AuditTrail;
+import org.grouptherapy.kernel.access.AccessAudit;
 import org.springframework.http.CacheControl;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -43,10 +43,10 @@ class CalendarFeedController {
   private final CalendarFeeds feeds;
   private final CalendarService calendars;
   private final Clock clock;
-  private final AuditTrail audit;
+  private final AccessAudit audit;
 
   CalendarFeedController(
-      CalendarFeeds feeds, CalendarService calendars, Clock clock, AuditTrail audit) {
+      CalendarFeeds feeds, CalendarService calendars, Clock clock, AccessAudit audit) {
     this.feeds = feeds;
     this.calendars = calendars;
     this.clock = clock;

@@ -20,10 +20,10 @@ import java.util.Date;
 import java.util.List;
 import java.util.TimeZone;
 import org.grouptherapy.fhir.FhirOperationProvider;
-import org.grouptherapy.scheduling.InvalidParameter;
-import org.grouptherapy.security.CallerResolver;
-import org.grouptherapy.security.Role;
-import org.grouptherapy.security.ServerUrls;
+import org.grouptherapy.fhir.ServerUrls;
+import org.grouptherapy.kernel.InvalidParameter;
+import org.grouptherapy.kernel.access.Callers;
+import org.grouptherapy.kernel.access.Role;
 import org.grouptherapy.system.AppProperties;
 import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.CodeType;
@@ -46,7 +46,7 @@ class CalendarOperations implements FhirOperationProvider {
   private final CalendarService calendars;
   private final CalendarFeeds feeds;
   private final ServerUrls urls;
-  private final CallerResolver callers;
+  private final Callers callers;
   private final DaoRegistry daos;
   private final Clock clock;
   private final ZoneId zone;
@@ -55,7 +55,7 @@ class CalendarOperations implements FhirOperationProvider {
       CalendarService calendars,
       CalendarFeeds feeds,
       ServerUrls urls,
-      CallerResolver callers,
+      Callers callers,
       DaoRegistry daos,
       Clock clock,
       AppProperties properties) {
@@ -65,7 +65,7 @@ class CalendarOperations implements FhirOperationProvider {
     this.callers = callers;
     this.daos = daos;
     this.clock = clock;
-    this.zone = ZoneId.of(properties.scheduling().defaultTimeZone());
+    this.zone = properties.scheduling().defaultTimeZone();
   }
 
   @Operation(name = "$calendar", type = Practitioner.class, idempotent = true)
@@ -163,7 +163,7 @@ class CalendarOperations implements FhirOperationProvider {
   }
 
   private Parameters feed(String actor, BooleanType revoke, RequestDetails request) {
-    var caller = callers.current(request).map(CallerResolver.Caller::access);
+    var caller = callers.caller(request);
     boolean staff =
         caller.map(a -> a.roles().contains(Role.VA) || a.roles().contains(Role.ADMIN)).orElse(true)
             || caller.map(a -> !a.isUser()).orElse(true);

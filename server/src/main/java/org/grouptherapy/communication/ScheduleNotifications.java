@@ -15,10 +15,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import org.grouptherapy.scheduling.CalendarDirectory;
-import org.grouptherapy.scheduling.ScheduleChange;
-import org.grouptherapy.scheduling.ScheduleChangeListener;
-import org.grouptherapy.scheduling.SchedulingCodes;
+import org.grouptherapy.kernel.References;
+import org.grouptherapy.kernel.ScheduleChange;
+import org.grouptherapy.kernel.ScheduleChangeListener;
+import org.grouptherapy.kernel.SchedulingCodes;
 import org.grouptherapy.system.AppProperties;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
@@ -69,7 +69,7 @@ class ScheduleNotifications implements ScheduleChangeListener {
     this.daos = daos;
     this.systemDao = systemDao;
     this.outbox = outbox;
-    this.defaultZone = ZoneId.of(properties.scheduling().defaultTimeZone());
+    this.defaultZone = properties.scheduling().defaultTimeZone();
   }
 
   /** One recipient: who, and the patient the message is about (for a referrer), if any. */
@@ -85,7 +85,7 @@ class ScheduleNotifications implements ScheduleChangeListener {
     List<String> members = new ArrayList<>();
     for (Appointment session : change.sessions()) {
       for (Appointment.AppointmentParticipantComponent p : session.getParticipant()) {
-        String actor = CalendarDirectory.referenceOf(p.getActor());
+        String actor = References.of(p.getActor());
         if (actor == null || p.getStatus() == Appointment.ParticipationStatus.DECLINED) {
           continue;
         }
@@ -176,8 +176,7 @@ class ScheduleNotifications implements ScheduleChangeListener {
       communication.addAbout(
           new Reference(change.group().getIdElement().toUnqualifiedVersionless().getValue()));
       if (change.group().hasManagingEntity()) {
-        communication.setSender(
-            new Reference(CalendarDirectory.referenceOf(change.group().getManagingEntity())));
+        communication.setSender(new Reference(References.of(change.group().getManagingEntity())));
       }
     }
     // The sessions the message lists (a long series: the group stands for the rest).
@@ -251,7 +250,7 @@ class ScheduleNotifications implements ScheduleChangeListener {
   private Optional<String> place(
       Appointment session, Map<String, String> places, SystemRequestDetails request) {
     for (Appointment.AppointmentParticipantComponent p : session.getParticipant()) {
-      String actor = CalendarDirectory.referenceOf(p.getActor());
+      String actor = References.of(p.getActor());
       if (actor != null && actor.startsWith("Location/")) {
         return Optional.of(
             places.computeIfAbsent(
@@ -288,7 +287,7 @@ class ScheduleNotifications implements ScheduleChangeListener {
     List<String> referrers = new ArrayList<>();
     for (IBaseResource found :
         daos.getResourceDao(ServiceRequest.class).searchForResources(search, request)) {
-      String requester = CalendarDirectory.referenceOf(((ServiceRequest) found).getRequester());
+      String requester = References.of(((ServiceRequest) found).getRequester());
       if (requester != null && !referrers.contains(requester)) {
         referrers.add(requester);
       }

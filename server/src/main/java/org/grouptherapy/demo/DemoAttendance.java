@@ -12,9 +12,9 @@ import java.util.Comparator;
 import java.util.List;
 import org.grouptherapy.billing.AttendanceService;
 import org.grouptherapy.billing.BillingCodes;
+import org.grouptherapy.kernel.References;
+import org.grouptherapy.kernel.SchedulingCodes;
 import org.grouptherapy.scheduling.BookingLedger;
-import org.grouptherapy.scheduling.CalendarDirectory;
-import org.grouptherapy.scheduling.SchedulingCodes;
 import org.grouptherapy.scheduling.SeriesService;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
@@ -82,7 +82,7 @@ class DemoAttendance {
               .read(new IdType(BookingLedger.groupOf(session).get()), read);
       List<String> members =
           session.getParticipant().stream()
-              .map(p -> CalendarDirectory.referenceOf(p.getActor()))
+              .map(p -> References.of(p.getActor()))
               .filter(r -> r != null && r.startsWith("Patient/"))
               .toList();
       List<AttendanceService.Mark> marks = new ArrayList<>();
@@ -178,7 +178,7 @@ class DemoAttendance {
       if (who != null
           && (role == null || "primary".equals(role.getValue().primitiveValue()))
           && who.getValue() instanceof Reference r) {
-        return CalendarDirectory.referenceOf(r);
+        return References.of(r);
       }
     }
     return null;

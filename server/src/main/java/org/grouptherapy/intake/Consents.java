@@ -46,7 +46,7 @@ public class Consents {
   Consents(DaoRegistry daos, Clock clock, AppProperties properties) {
     this.daos = daos;
     this.clock = clock;
-    this.zone = ZoneId.of(properties.scheduling().defaultTimeZone());
+    this.zone = properties.scheduling().defaultTimeZone();
   }
 
   /** The consent kinds a group requires: treatment and confidentiality, telehealth if virtual. */

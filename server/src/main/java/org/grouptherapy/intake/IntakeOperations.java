@@ -3,7 +3,7 @@ package org.grouptherapy.intake;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
 import org.grouptherapy.fhir.FhirOperationProvider;
-import org.grouptherapy.scheduling.InvalidParameter;
+import org.grouptherapy.kernel.InvalidParameter;
 import org.grouptherapy.system.AppProperties;
 import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Parameters;

@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.grouptherapy.fhir.FhirStorageInterceptor;
-import org.grouptherapy.security.CallerResolver;
+import org.grouptherapy.kernel.access.Callers;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Annotation;
 import org.hl7.fhir.r4.model.Appointment;
@@ -68,10 +68,10 @@ public class IntakePipeline implements FhirStorageInterceptor {
 
   private final DaoRegistry daos;
   private final Consents consents;
-  private final CallerResolver callers;
+  private final Callers callers;
   private final Clock clock;
 
-  IntakePipeline(DaoRegistry daos, Consents consents, CallerResolver callers, Clock clock) {
+  IntakePipeline(DaoRegistry daos, Consents consents, Callers callers, Clock clock) {
     this.daos = daos;
     this.consents = consents;
     this.callers = callers;

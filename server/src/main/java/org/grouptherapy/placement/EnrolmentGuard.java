@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import org.grouptherapy.fhir.FhirStorageInterceptor;
 import org.grouptherapy.intake.Consents;
-import org.grouptherapy.scheduling.BookingConflictException;
+import org.grouptherapy.kernel.BookingConflictException;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.OperationOutcome;
@@ -29,12 +29,12 @@ class EnrolmentGuard implements FhirStorageInterceptor {
 
   private final Consents consents;
   private final PlacementFacts facts;
-  private final org.grouptherapy.scheduling.CalendarDirectory directory;
+  private final org.grouptherapy.kernel.CalendarDirectory directory;
 
   EnrolmentGuard(
       Consents consents,
       PlacementFacts facts,
-      org.grouptherapy.scheduling.CalendarDirectory directory) {
+      org.grouptherapy.kernel.CalendarDirectory directory) {
     this.consents = consents;
     this.facts = facts;
     this.directory = directory;

@@ -31,11 +31,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import org.grouptherapy.fhir.Searches;
 import org.grouptherapy.intake.IntakeCodes;
-import org.grouptherapy.scheduling.CalendarDirectory;
-import org.grouptherapy.scheduling.InvalidParameter;
-import org.grouptherapy.scheduling.SchedulingCodes;
+import org.grouptherapy.kernel.CalendarDirectory;
+import org.grouptherapy.kernel.InvalidParameter;
+import org.grouptherapy.kernel.SchedulingCodes;
+import org.grouptherapy.kernel.Searches;
 import org.grouptherapy.system.AppProperties;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
@@ -79,7 +79,7 @@ public class PlacementFacts {
   PlacementFacts(DaoRegistry daos, Clock clock, AppProperties properties) {
     this.daos = daos;
     this.clock = clock;
-    this.defaultZone = ZoneId.of(properties.scheduling().defaultTimeZone());
+    this.defaultZone = properties.scheduling().defaultTimeZone();
   }
 
   public LocalDate today() {

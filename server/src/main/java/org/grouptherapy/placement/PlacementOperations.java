@@ -9,7 +9,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import org.grouptherapy.fhir.FhirOperationProvider;
-import org.grouptherapy.scheduling.InvalidParameter;
+import org.grouptherapy.kernel.InvalidParameter;
 import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;

@@ -4,7 +4,7 @@ import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
 import java.time.LocalDate;
 import org.grouptherapy.fhir.FhirOperationProvider;
-import org.grouptherapy.scheduling.InvalidParameter;
+import org.grouptherapy.kernel.InvalidParameter;
 import org.hl7.fhir.r4.model.DateType;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IntegerType;

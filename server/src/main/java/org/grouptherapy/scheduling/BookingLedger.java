@@ -17,7 +17,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.grouptherapy.fhir.FhirStorageInterceptor;
-import org.grouptherapy.security.CallerResolver;
+import org.grouptherapy.kernel.BookingConflictException;
+import org.grouptherapy.kernel.CalendarDirectory;
+import org.grouptherapy.kernel.References;
+import org.grouptherapy.kernel.SchedulingCodes;
+import org.grouptherapy.kernel.access.Callers;
 import org.grouptherapy.system.AppProperties;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
@@ -73,14 +77,14 @@ public class BookingLedger implements FhirStorageInterceptor {
   private final JdbcTemplate jdbc;
   private final CalendarDirectory directory;
   private final DaoRegistry daos;
-  private final CallerResolver callers;
+  private final Callers callers;
   private final boolean enforced;
 
   BookingLedger(
       JdbcTemplate jdbc,
       CalendarDirectory directory,
       DaoRegistry daos,
-      CallerResolver callers,
+      Callers callers,
       AppProperties properties) {
     this.jdbc = jdbc;
     this.directory = directory;
@@ -163,7 +167,7 @@ public class BookingLedger implements FhirStorageInterceptor {
     if (!BUSY.contains(slot.getStatus())
         || slot.getStart() == null
         || slot.getEnd() == null
-        || CalendarDirectory.referenceOf(slot.getSchedule()) == null) {
+        || References.of(slot.getSchedule()) == null) {
       return List.of();
     }
     String kind =
@@ -173,8 +177,7 @@ public class BookingLedger implements FhirStorageInterceptor {
             .map(Coding::getCode)
             .findFirst()
             .orElse("busy");
-    Schedule schedule =
-        directory.schedule(CalendarDirectory.referenceOf(slot.getSchedule()), request);
+    Schedule schedule = directory.schedule(References.of(slot.getSchedule()), request);
     Set<String> keys = new LinkedHashSet<>();
     for (Reference actor : schedule.getActor()) {
       bookable(actor, request).ifPresent(keys::add);
@@ -185,7 +188,7 @@ public class BookingLedger implements FhirStorageInterceptor {
   }
 
   private Optional<String> bookable(Reference actor, RequestDetails request) {
-    String reference = CalendarDirectory.referenceOf(actor);
+    String reference = References.of(actor);
     if (reference == null) {
       return Optional.empty();
     }
@@ -197,7 +200,7 @@ public class BookingLedger implements FhirStorageInterceptor {
             (PractitionerRole)
                 daos.getResourceDao(PractitionerRole.class)
                     .read(new org.hl7.fhir.r4.model.IdType(reference), new SystemRequestDetails());
-        yield Optional.ofNullable(CalendarDirectory.referenceOf(role.getPractitioner()));
+        yield Optional.ofNullable(References.of(role.getPractitioner()));
       }
       case "Location" ->
           CalendarDirectory.isPhysicalRoom(directory.location(reference, request))
@@ -209,7 +212,7 @@ public class BookingLedger implements FhirStorageInterceptor {
 
   public static Optional<String> groupOf(Appointment appointment) {
     return appointment.getSupportingInformation().stream()
-        .map(CalendarDirectory::referenceOf)
+        .map(References::of)
         .filter(r -> r != null && r.startsWith("Group/"))
         .findFirst();
   }
@@ -409,7 +412,7 @@ public class BookingLedger implements FhirStorageInterceptor {
         .setSystem("http://terminology.hl7.org/CodeSystem/provenance-participant-type")
         .setCode("author");
     String actor = callers.actor(request).orElse(null);
-    agent.setWho(CallerResolver.agent(actor, "the server"));
+    agent.setWho(Callers.agent(actor, "the server"));
     for (String problem : problems) {
       provenance
           .addEntity()

@@ -14,6 +14,7 @@ import net.fortuna.ical4j.data.ParserException;
 import net.fortuna.ical4j.model.Calendar;
 import net.fortuna.ical4j.model.component.VEvent;
 import net.fortuna.ical4j.model.property.DtStart;
+import org.grouptherapy.kernel.InvalidParameter;
 
 /**
  * Days a series skips: a built-in calendar ({@code us-federal}) or any iCalendar file a practice

@@ -8,6 +8,12 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.grouptherapy.kernel.BookingConflictException;
+import org.grouptherapy.kernel.InvalidParameter;
+import org.grouptherapy.kernel.References;
+import org.grouptherapy.kernel.ScheduleChange;
+import org.grouptherapy.kernel.ScheduleChangeListener;
+import org.grouptherapy.kernel.SchedulingCodes;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Appointment.AppointmentParticipantComponent;
 import org.hl7.fhir.r4.model.Group;
@@ -112,7 +118,7 @@ public class MemberChangeService {
         to.getParticipant().stream()
             .anyMatch(
                 p ->
-                    member.equals(CalendarDirectory.referenceOf(p.getActor()))
+                    member.equals(References.of(p.getActor()))
                         && p.getStatus() != Appointment.ParticipationStatus.DECLINED);
     if (listed) {
       throw new BookingConflictException(List.of(member + " is already in " + targetId), "to");
@@ -210,7 +216,7 @@ public class MemberChangeService {
   private static AppointmentParticipantComponent attending(
       Appointment session, String member, String sessionId) {
     return session.getParticipant().stream()
-        .filter(p -> member.equals(CalendarDirectory.referenceOf(p.getActor())))
+        .filter(p -> member.equals(References.of(p.getActor())))
         .filter(p -> p.getStatus() != Appointment.ParticipationStatus.DECLINED)
         .findFirst()
         .orElseThrow(

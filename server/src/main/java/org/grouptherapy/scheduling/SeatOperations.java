@@ -10,7 +10,8 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import org.grouptherapy.fhir.FhirOperationProvider;
-import org.grouptherapy.security.CallerResolver;
+import org.grouptherapy.kernel.InvalidParameter;
+import org.grouptherapy.kernel.access.Callers;
 import org.grouptherapy.system.AppProperties;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Bundle;
@@ -31,21 +32,21 @@ class SeatOperations implements FhirOperationProvider {
 
   private final SeatService seats;
   private final MemberChangeService changes;
-  private final CallerResolver callers;
+  private final Callers callers;
   private final Clock clock;
   private final ZoneId zone;
 
   SeatOperations(
       SeatService seats,
       MemberChangeService changes,
-      CallerResolver callers,
+      Callers callers,
       Clock clock,
       AppProperties properties) {
     this.seats = seats;
     this.changes = changes;
     this.callers = callers;
     this.clock = clock;
-    this.zone = ZoneId.of(properties.scheduling().defaultTimeZone());
+    this.zone = properties.scheduling().defaultTimeZone();
   }
 
   @Operation(name = "$find", type = Appointment.class, idempotent = true)

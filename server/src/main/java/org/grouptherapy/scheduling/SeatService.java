@@ -21,6 +21,13 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import org.grouptherapy.kernel.BookingConflictException;
+import org.grouptherapy.kernel.CalendarDirectory;
+import org.grouptherapy.kernel.InvalidParameter;
+import org.grouptherapy.kernel.References;
+import org.grouptherapy.kernel.ScheduleChange;
+import org.grouptherapy.kernel.ScheduleChangeListener;
+import org.grouptherapy.kernel.SchedulingCodes;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Appointment.AppointmentParticipantComponent;
@@ -284,7 +291,7 @@ public class SeatService {
     }
     String sessionId =
         requested.getSupportingInformation().stream()
-            .map(CalendarDirectory::referenceOf)
+            .map(References::of)
             .filter(r -> r != null && r.startsWith("Appointment/"))
             .findFirst()
             .orElseThrow(
@@ -295,7 +302,7 @@ public class SeatService {
                             + "; use one that $find returned"));
     String patient =
         requested.getParticipant().stream()
-            .map(p -> CalendarDirectory.referenceOf(p.getActor()))
+            .map(p -> References.of(p.getActor()))
             .filter(r -> r != null && r.startsWith("Patient/"))
             .findFirst()
             .orElseThrow(
@@ -348,7 +355,7 @@ public class SeatService {
     long members =
         session.getParticipant().stream()
             .filter(p -> p.getStatus() != Appointment.ParticipationStatus.DECLINED)
-            .map(p -> CalendarDirectory.referenceOf(p.getActor()))
+            .map(p -> References.of(p.getActor()))
             .filter(a -> a != null && a.startsWith("Patient/"))
             .count();
     Integer holds =
@@ -372,14 +379,12 @@ public class SeatService {
   private boolean matches(Appointment session, Group group, Criteria criteria) {
     if (criteria.practitioner() != null
         && session.getParticipant().stream()
-            .noneMatch(
-                p -> criteria.practitioner().equals(CalendarDirectory.referenceOf(p.getActor())))) {
+            .noneMatch(p -> criteria.practitioner().equals(References.of(p.getActor())))) {
       return false;
     }
     if (criteria.location() != null
         && session.getParticipant().stream()
-            .noneMatch(
-                p -> criteria.location().equals(CalendarDirectory.referenceOf(p.getActor())))) {
+            .noneMatch(p -> criteria.location().equals(References.of(p.getActor())))) {
       return false;
     }
     if (criteria.specialty() != null) {
@@ -398,7 +403,7 @@ public class SeatService {
     return session.getParticipant().stream()
         .anyMatch(
             p ->
-                patient.equals(CalendarDirectory.referenceOf(p.getActor()))
+                patient.equals(References.of(p.getActor()))
                     && p.getStatus() != Appointment.ParticipationStatus.DECLINED);
   }
 
@@ -422,7 +427,7 @@ public class SeatService {
     proposal.addSupportingInformation(
         new Reference(group.getIdElement().toUnqualifiedVersionless().getValue()));
     for (AppointmentParticipantComponent p : session.getParticipant()) {
-      String actor = CalendarDirectory.referenceOf(p.getActor());
+      String actor = References.of(p.getActor());
       if (actor != null && (actor.startsWith("Practitioner/") || actor.startsWith("Location/"))) {
         proposal.addParticipant(p.copy());
       }

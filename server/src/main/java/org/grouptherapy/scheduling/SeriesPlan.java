@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import net.fortuna.ical4j.model.Recur;
+import org.grouptherapy.kernel.InvalidParameter;
 
 /**
  * The occurrences of a session series: an RFC 5545 RRULE (expanded by ical4j) from a local

@@ -31,6 +31,13 @@ import java.util.Set;
 import java.util.TimeZone;
 import java.util.UUID;
 import org.grouptherapy.fhir.ProfileValidationInterceptor;
+import org.grouptherapy.kernel.BookingConflictException;
+import org.grouptherapy.kernel.CalendarDirectory;
+import org.grouptherapy.kernel.InvalidParameter;
+import org.grouptherapy.kernel.References;
+import org.grouptherapy.kernel.ScheduleChange;
+import org.grouptherapy.kernel.ScheduleChangeListener;
+import org.grouptherapy.kernel.SchedulingCodes;
 import org.grouptherapy.system.AppProperties;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Appointment.AppointmentParticipantComponent;
@@ -89,7 +96,7 @@ public class SeriesService {
     this.ledger = ledger;
     this.transaction = new TransactionTemplate(transactionManager);
     this.clock = clock;
-    this.defaultZone = ZoneId.of(properties.scheduling().defaultTimeZone());
+    this.defaultZone = properties.scheduling().defaultTimeZone();
     this.listeners = listeners;
   }
 
@@ -453,7 +460,7 @@ public class SeriesService {
       if (who != null && who.getValue() instanceof Reference r && r.hasReference()) {
         facilitators.add(
             new Facilitator(
-                CalendarDirectory.referenceOf(r),
+                References.of(r),
                 role == null || "primary".equals(role.getValue().primitiveValue())));
       }
     }
@@ -465,8 +472,7 @@ public class SeriesService {
         group,
         zoneOf(group),
         facilitators,
-        Optional.ofNullable(location)
-            .map(l -> CalendarDirectory.referenceOf((Reference) l.getValue())),
+        Optional.ofNullable(location).map(l -> References.of((Reference) l.getValue())),
         Optional.ofNullable(join).map(j -> j.getValue().primitiveValue()),
         CalendarDirectory.minutes(group, "prepMinutes"),
         CalendarDirectory.minutes(group, "documentationMinutes"));
@@ -519,18 +525,16 @@ public class SeriesService {
           .filter(CalendarDirectory::isPhysicalRoom)
           .filter(home -> home.hasPartOf() && location.hasPartOf())
           .filter(
-              home ->
-                  !CalendarDirectory.referenceOf(home.getPartOf())
-                      .equals(CalendarDirectory.referenceOf(location.getPartOf())))
+              home -> !References.of(home.getPartOf()).equals(References.of(location.getPartOf())))
           .ifPresent(
               home -> {
                 throw InvalidParameter.unprocessable(
                     "room",
                     room.get()
                         + " is at "
-                        + CalendarDirectory.referenceOf(location.getPartOf())
+                        + References.of(location.getPartOf())
                         + ", another site than the group's room at "
-                        + CalendarDirectory.referenceOf(home.getPartOf())
+                        + References.of(home.getPartOf())
                         + "; members expect the group at its own site");
               });
       return new Venue(room.get(), true, null);
@@ -598,7 +602,7 @@ public class SeriesService {
       if (member.getInactive() || !member.hasEntity() || !coversDay(member, day)) {
         continue;
       }
-      addMember(session, CalendarDirectory.referenceOf(member.getEntity()));
+      addMember(session, References.of(member.getEntity()));
     }
     return session;
   }
@@ -634,7 +638,7 @@ public class SeriesService {
   /** The practitioners on a session (facilitators and co-facilitators). */
   public static List<String> practitionersOn(Appointment session) {
     return session.getParticipant().stream()
-        .map(p -> CalendarDirectory.referenceOf(p.getActor()))
+        .map(p -> References.of(p.getActor()))
         .filter(a -> a != null && a.startsWith("Practitioner/"))
         .toList();
   }
@@ -703,8 +707,7 @@ public class SeriesService {
     List<Facilitator> facilitators = new ArrayList<>();
     for (AppointmentParticipantComponent p : sessions.get(0).getParticipant()) {
       if (isFacilitator(p, true) || isFacilitator(p, false)) {
-        facilitators.add(
-            new Facilitator(CalendarDirectory.referenceOf(p.getActor()), isFacilitator(p, true)));
+        facilitators.add(new Facilitator(References.of(p.getActor()), isFacilitator(p, true)));
       }
     }
     return new GroupContext(

@@ -28,6 +28,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.grouptherapy.kernel.BookingConflictException;
+import org.grouptherapy.kernel.InvalidParameter;
+import org.grouptherapy.kernel.References;
+import org.grouptherapy.kernel.ScheduleChange;
+import org.grouptherapy.kernel.ScheduleChangeListener;
+import org.grouptherapy.kernel.SchedulingCodes;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Appointment.AppointmentParticipantComponent;
@@ -211,8 +217,7 @@ public class SubstituteService {
         reasons.add("Has facilitated this group before (" + sessions + " sessions)");
       }
       if (site != null
-          && role.getLocation().stream()
-              .anyMatch(l -> site.equals(CalendarDirectory.referenceOf(l)))) {
+          && role.getLocation().stream().anyMatch(l -> site.equals(References.of(l)))) {
         score += 10;
         reasons.add("Works at the group's site");
       }
@@ -285,7 +290,7 @@ public class SubstituteService {
     Appointment session = cover.session();
     boolean primary =
         session.getParticipant().stream()
-            .filter(p -> cover.replacing().equals(CalendarDirectory.referenceOf(p.getActor())))
+            .filter(p -> cover.replacing().equals(References.of(p.getActor())))
             .anyMatch(p -> SeriesService.isFacilitator(p, true));
     transaction.executeWithoutResult(
         tx -> {
@@ -293,12 +298,12 @@ public class SubstituteService {
           String oldSchedule = series.scheduleOf(cover.replacing(), write);
           SeriesService.Writes swap = series.new Writes();
           for (Slot block : series.blocks(List.of(session), request)) {
-            if (oldSchedule.equals(CalendarDirectory.referenceOf(block.getSchedule()))) {
+            if (oldSchedule.equals(References.of(block.getSchedule()))) {
               swap.delete(block);
             }
           }
           for (AppointmentParticipantComponent p : session.getParticipant()) {
-            if (cover.replacing().equals(CalendarDirectory.referenceOf(p.getActor()))) {
+            if (cover.replacing().equals(References.of(p.getActor()))) {
               p.setActor(new Reference(substitute));
               p.setStatus(Appointment.ParticipationStatus.ACCEPTED);
             }
@@ -376,7 +381,7 @@ public class SubstituteService {
             ? replacing
             : session.getParticipant().stream()
                 .filter(p -> SeriesService.isFacilitator(p, true))
-                .map(p -> CalendarDirectory.referenceOf(p.getActor()))
+                .map(p -> References.of(p.getActor()))
                 .findFirst()
                 .orElseGet(() -> facilitating.stream().findFirst().orElse(null));
     if (who == null || !facilitating.contains(who)) {
@@ -407,7 +412,7 @@ public class SubstituteService {
     for (IBaseResource found :
         daos.getResourceDao(PractitionerRole.class).searchForResources(search, request)) {
       PractitionerRole role = (PractitionerRole) found;
-      String practitioner = CalendarDirectory.referenceOf(role.getPractitioner());
+      String practitioner = References.of(role.getPractitioner());
       if (practitioner != null && practitioner.startsWith("Practitioner/")) {
         roles.putIfAbsent(practitioner, role);
       }
@@ -440,7 +445,7 @@ public class SubstituteService {
       }
       for (AppointmentParticipantComponent p : earlier.getParticipant()) {
         if (SeriesService.isFacilitator(p, true) || SeriesService.isFacilitator(p, false)) {
-          known.merge(CalendarDirectory.referenceOf(p.getActor()), 1, Integer::sum);
+          known.merge(References.of(p.getActor()), 1, Integer::sum);
         }
       }
     }
@@ -450,11 +455,11 @@ public class SubstituteService {
   /** The site of the session's room, if it is held in one. */
   private String site(Cover cover, SystemRequestDetails request) {
     for (AppointmentParticipantComponent p : cover.session().getParticipant()) {
-      String actor = CalendarDirectory.referenceOf(p.getActor());
+      String actor = References.of(p.getActor());
       if (actor != null && actor.startsWith("Location/")) {
         Location room = daos.getResourceDao(Location.class).read(new IdType(actor), request);
         if (room.hasPartOf()) {
-          return CalendarDirectory.referenceOf(room.getPartOf());
+          return References.of(room.getPartOf());
         }
       }
     }

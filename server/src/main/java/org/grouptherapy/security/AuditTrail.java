@@ -21,6 +21,8 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import org.grouptherapy.fhir.FhirRestInterceptor;
+import org.grouptherapy.kernel.access.AccessAudit;
+import org.grouptherapy.kernel.access.Role;
 import org.grouptherapy.system.AppProperties;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
@@ -41,7 +43,7 @@ import org.springframework.stereotype.Component;
  */
 @Component
 @Interceptor
-public class AuditTrail implements FhirRestInterceptor {
+public class AuditTrail implements FhirRestInterceptor, AccessAudit {
 
   static final String AUDIT_TYPE = "http://terminology.hl7.org/CodeSystem/audit-event-type";
   static final String INTERACTION = "http://hl7.org/fhir/restful-interaction";
@@ -137,6 +139,7 @@ public class AuditTrail implements FhirRestInterceptor {
    * A read of a calendar through its secret iCalendar feed URL (no token: the URL is the
    * credential), or a refused one (unknown or revoked URL).
    */
+  @Override
   public void calendarFeed(HttpServletRequest request, String actor, int status) {
     if (!enabled) {
       return;

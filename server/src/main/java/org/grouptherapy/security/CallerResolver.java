@@ -7,6 +7,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.grouptherapy.kernel.access.Callers;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
@@ -14,7 +15,7 @@ import org.springframework.stereotype.Component;
 
 /** The caller of the current FHIR request, worked out once per request from its access token. */
 @Component
-public class CallerResolver {
+public class CallerResolver implements Callers {
 
   private static final String KEY = CallerResolver.class.getName();
 
@@ -31,28 +32,9 @@ public class CallerResolver {
     this.caseload = caseload;
   }
 
-  /**
-   * Who is acting, for notes, Provenance and audit: the signed-in user's FHIR reference
-   * ("Practitioner/7"), else the client id of a system client; empty outside a signed-in request.
-   */
-  public Optional<String> actor(RequestDetails request) {
-    return current(request).map(c -> actorOf(c.access()));
-  }
-
-  /**
-   * An actor as a Provenance agent: the user's FHIR reference, else "client {id}" as a display,
-   * else {@code nobody} (the server's own work).
-   */
-  public static org.hl7.fhir.r4.model.Reference agent(String actor, String nobody) {
-    if (actor != null && actor.contains("/")) {
-      return new org.hl7.fhir.r4.model.Reference(actor);
-    }
-    return new org.hl7.fhir.r4.model.Reference()
-        .setDisplay(actor == null ? nobody : "client " + actor);
-  }
-
-  private static String actorOf(SmartAccess access) {
-    return access.fhirUser() != null ? access.fhirUser() : access.clientId();
+  @Override
+  public Optional<org.grouptherapy.kernel.access.Caller> caller(RequestDetails request) {
+    return current(request).map(Caller::access);
   }
 
   public Optional<Caller> current(RequestDetails request) {

@@ -4,6 +4,7 @@ import ca.uhn.fhir.context.FhirContext;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
 import java.util.List;
+import org.grouptherapy.fhir.ServerUrls;
 import org.grouptherapy.system.AppProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

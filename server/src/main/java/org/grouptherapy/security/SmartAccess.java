@@ -6,6 +6,8 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.grouptherapy.kernel.access.Caller;
+import org.grouptherapy.kernel.access.Role;
 import org.springframework.security.oauth2.jwt.Jwt;
 
 /**
@@ -22,7 +24,8 @@ public record SmartAccess(
     String fhirUser,
     String patientId,
     Set<Role> roles,
-    List<SmartScope> scopes) {
+    List<SmartScope> scopes)
+    implements Caller {
 
   public static SmartAccess fromJwt(Jwt jwt) {
     List<SmartScope> scopes = new ArrayList<>();
@@ -59,6 +62,7 @@ public record SmartAccess(
   }
 
   /** A user token: its user/ scopes are further limited by the user's roles. */
+  @Override
   public boolean isUser() {
     return !roles.isEmpty();
   }

@@ -6,6 +6,7 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZoneId;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -67,7 +68,7 @@ public record AppProperties(
    * the booking ledger off and exists only for the benchmark's plain-HAPI baseline.
    */
   public record Scheduling(
-      @NotBlank @DefaultValue("America/New_York") String defaultTimeZone,
+      @NotNull @DefaultValue("America/New_York") ZoneId defaultTimeZone,
       @DefaultValue("true") boolean enforceInvariants) {}
 
   /**

@@ -9,6 +9,7 @@ import java.time.LocalTime;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
+import org.grouptherapy.kernel.InvalidParameter;
 import org.junit.jupiter.api.Test;
 
 class SeriesPlanTest {

@@ -1,6 +1,5 @@
-package org.grouptherapy.system;
+package org.grouptherapy.fhir;
 
-import org.grouptherapy.fhir.ConformancePackage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;

@@ -1,4 +1,4 @@
-package org.grouptherapy.scheduling;
+package org.grouptherapy.kernel;
 
 import java.util.List;
 import org.hl7.fhir.r4.model.Appointment;

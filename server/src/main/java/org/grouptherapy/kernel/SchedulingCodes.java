@@ -1,4 +1,4 @@
-package org.grouptherapy.scheduling;
+package org.grouptherapy.kernel;
 
 import org.grouptherapy.fhir.ConformancePackage;
 

@@ -1,4 +1,4 @@
-package org.grouptherapy.scheduling;
+package org.grouptherapy.kernel;
 
 /**
  * Hears of every schedule change inside the transaction that makes it, so that whatever it records

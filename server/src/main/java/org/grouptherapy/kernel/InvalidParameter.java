@@ -1,4 +1,4 @@
-package org.grouptherapy.scheduling;
+package org.grouptherapy.kernel;
 
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import org.hl7.fhir.r4.model.OperationOutcome;

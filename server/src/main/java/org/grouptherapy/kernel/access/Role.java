@@ -1,4 +1,4 @@
-package org.grouptherapy.security;
+package org.grouptherapy.kernel.access;
 
 import java.util.Optional;
 import java.util.Set;

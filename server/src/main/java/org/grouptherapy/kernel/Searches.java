@@ -1,4 +1,4 @@
-package org.grouptherapy.fhir;
+package org.grouptherapy.kernel;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;

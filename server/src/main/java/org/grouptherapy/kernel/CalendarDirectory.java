@@ -1,4 +1,4 @@
-package org.grouptherapy.scheduling;
+package org.grouptherapy.kernel;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
@@ -18,7 +18,6 @@ import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Location;
 import org.hl7.fhir.r4.model.Practitioner;
 import org.hl7.fhir.r4.model.PractitionerRole;
-import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Schedule;
 import org.hl7.fhir.r4.model.UnsignedIntType;
 import org.springframework.stereotype.Component;
@@ -58,7 +57,7 @@ public class CalendarDirectory {
   /** The practitioner's active roles in the practice. */
   @SuppressWarnings("unchecked")
   public List<PractitionerRole> activeRoles(String practitionerId, RequestDetails request) {
-    String key = "roles:" + unversioned(practitionerId);
+    String key = "roles:" + References.unversioned(practitionerId);
     return (List<PractitionerRole>)
         memo(request)
             .computeIfAbsent(
@@ -67,7 +66,7 @@ public class CalendarDirectory {
                   SearchParameterMap search = SearchParameterMap.newSynchronous();
                   search.add(
                       PractitionerRole.SP_PRACTITIONER,
-                      new ReferenceParam(unversioned(practitionerId)));
+                      new ReferenceParam(References.unversioned(practitionerId)));
                   search.add(PractitionerRole.SP_ACTIVE, new TokenParam("true"));
                   return daos
                       .getResourceDao(PractitionerRole.class)
@@ -153,20 +152,8 @@ public class CalendarDirectory {
         : 0;
   }
 
-  static String unversioned(String reference) {
-    return new IdType(reference).toUnqualifiedVersionless().getValue();
-  }
-
-  public static String referenceOf(Reference reference) {
-    if (reference == null || !reference.hasReference()) {
-      return null;
-    }
-    IdType id = new IdType(reference.getReference());
-    return id.hasResourceType() && id.hasIdPart() ? id.toUnqualifiedVersionless().getValue() : null;
-  }
-
   private <T extends IBaseResource> T read(Class<T> type, String id, RequestDetails request) {
-    String key = unversioned(id.contains("/") ? id : type.getSimpleName() + "/" + id);
+    String key = References.unversioned(id.contains("/") ? id : type.getSimpleName() + "/" + id);
     Function<String, Object> load =
         k -> daos.getResourceDao(type).read(new IdType(k), new SystemRequestDetails());
     return type.cast(memo(request).computeIfAbsent(key, load));

@@ -1,4 +1,4 @@
-package org.grouptherapy.security;
+package org.grouptherapy.fhir;
 
 import org.grouptherapy.system.AppProperties;
 import org.springframework.boot.web.context.WebServerInitializedEvent;
