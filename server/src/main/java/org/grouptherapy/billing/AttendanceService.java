@@ -14,13 +14,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.grouptherapy.kernel.CalendarDirectory;
+import org.grouptherapy.kernel.GroupSession;
 import org.grouptherapy.kernel.InvalidParameter;
 import org.grouptherapy.kernel.Outcomes;
 import org.grouptherapy.kernel.References;
 import org.grouptherapy.kernel.SchedulingCodes;
 import org.grouptherapy.kernel.access.Callers;
-import org.grouptherapy.scheduling.BookingLedger;
-import org.grouptherapy.scheduling.SeriesService;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.CodeType;
@@ -107,7 +106,7 @@ public class AttendanceService {
     SystemRequestDetails system = new SystemRequestDetails();
     Appointment session = readSession(sessionId, system);
     if (onlyFacilitator != null
-        && !SeriesService.practitionersOn(session).contains(onlyFacilitator)) {
+        && !GroupSession.practitionersOn(session).contains(onlyFacilitator)) {
       throw new ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException(
           "Only the session's facilitators, a VA or an administrator record its attendance");
     }
@@ -140,7 +139,7 @@ public class AttendanceService {
             "attendance", mark.patient() + " appears twice: send one attendance per member");
       }
     }
-    List<String> onSession = SeriesService.practitionersOn(session);
+    List<String> onSession = GroupSession.practitionersOn(session);
     for (String facilitator : facilitators) {
       if (!onSession.contains(facilitator)) {
         throw InvalidParameter.unprocessable(
@@ -340,7 +339,7 @@ public class AttendanceService {
     if (session.getExtensionByUrl(SchedulingCodes.SESSION_JOIN_URL) != null) {
       return true;
     }
-    return BookingLedger.groupOf(session)
+    return GroupSession.groupOf(session)
         .map(group -> directory.meetsOnline(directory.group(group, system), system))
         .orElse(false);
   }

@@ -1,11 +1,11 @@
 package org.grouptherapy.billing;
 
-import org.grouptherapy.fhir.ConformancePackage;
+import org.grouptherapy.kernel.Canonical;
 
 /** Canonical URLs and code systems of attendance, session notes and claims. */
 public final class BillingCodes {
 
-  private static final String BASE = ConformancePackage.CANONICAL_BASE;
+  private static final String BASE = Canonical.BASE;
   private static final String SD = BASE + "/StructureDefinition/";
   private static final String CS = BASE + "/CodeSystem/";
 

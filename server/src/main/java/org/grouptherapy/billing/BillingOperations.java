@@ -1,119 +1,167 @@
 package org.grouptherapy.billing;
 
+import static org.grouptherapy.kernel.access.OperationPermit.onInstances;
+import static org.grouptherapy.kernel.access.OperationPermit.onType;
+
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.annotation.ResourceParam;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.time.LocalDate;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.grouptherapy.fhir.FhirOperationProvider;
 import org.grouptherapy.kernel.InvalidParameter;
+import org.grouptherapy.kernel.LocalDates;
+import org.grouptherapy.kernel.OperationNames;
+import org.grouptherapy.kernel.OperationParameters;
+import org.grouptherapy.kernel.PracticeTime;
+import org.grouptherapy.kernel.References;
+import org.grouptherapy.kernel.access.Caller;
+import org.grouptherapy.kernel.access.CallerGrants;
 import org.grouptherapy.kernel.access.Callers;
+import org.grouptherapy.kernel.access.OperationAccess;
+import org.grouptherapy.kernel.access.OperationPermit;
 import org.grouptherapy.kernel.access.Role;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IPrimitiveType;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Binary;
-import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.Claim;
 import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.DateType;
 import org.hl7.fhir.r4.model.IdType;
-import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.StringType;
-import org.hl7.fhir.r4.model.Type;
 import org.springframework.stereotype.Component;
 
 /**
  * Attendance and billing: {@code Appointment/[id]/$record-attendance}, {@code
- * $reconcile-attendance} (one session or a period) and {@code Claim/$billing-package} (FHIR Bundle
- * or X12 837P). OperationDefinitions are in fhir-profiles/; AccessRules says who may call them.
+ * $reconcile-attendance} (one session or a period), {@code $billing-summary}, {@code
+ * Claim/$billing-package} (FHIR Bundle or X12 837P) and {@code Claim/$mark-received}.
  */
 @Component
-class BillingOperations implements FhirOperationProvider {
+class BillingOperations implements FhirOperationProvider, OperationAccess {
 
   private final AttendanceService attendance;
   private final BillingService billing;
-  private final Clock clock;
+  private final BillingPackages packages;
+  private final ClaimReceipts receipts;
+  private final PracticeTime time;
   private final Callers callers;
 
   BillingOperations(
-      AttendanceService attendance, BillingService billing, Clock clock, Callers callers) {
+      AttendanceService attendance,
+      BillingService billing,
+      BillingPackages packages,
+      ClaimReceipts receipts,
+      PracticeTime time,
+      Callers callers) {
     this.attendance = attendance;
     this.billing = billing;
-    this.clock = clock;
+    this.packages = packages;
+    this.receipts = receipts;
+    this.time = time;
     this.callers = callers;
+  }
+
+  @Override
+  public List<OperationPermit> permits() {
+    String reconciles =
+        "Claim write and Encounter read anywhere (user/Claim.cu user/Encounter.r, or system/):"
+            + " a biller, an administrator or a system client";
+    String readsClaims =
+        "Claim and Encounter read anywhere (user/Claim.r user/Encounter.r): a biller or an"
+            + " administrator";
+    return List.of(
+        onInstances(
+            OperationNames.RECORD_ATTENDANCE,
+            Appointment.class,
+            BillingOperations::recordsAttendance,
+            "Encounter and Appointment write anywhere (user/Encounter.cu user/Appointment.cu):"
+                + " a VA, a therapist (for the sessions they facilitate), an administrator or a"
+                + " system client"),
+        onInstances(
+            OperationNames.RECONCILE_ATTENDANCE,
+            Appointment.class,
+            BillingOperations::reconciles,
+            reconciles),
+        onType(
+            OperationNames.RECONCILE_ATTENDANCE,
+            Appointment.class,
+            BillingOperations::reconciles,
+            reconciles),
+        onType(
+            OperationNames.BILLING_SUMMARY,
+            Appointment.class,
+            g -> g.readsAnywhere("Claim") && g.readsAnywhere("Encounter"),
+            readsClaims),
+        onType(
+            OperationNames.BILLING_PACKAGE,
+            Claim.class,
+            g -> g.readsAnywhere("Claim"),
+            "Claim read anywhere (user/Claim.r or system/Claim.r): a biller, an administrator"
+                + " or a clearinghouse"),
+        onType(
+            OperationNames.MARK_RECEIVED,
+            Claim.class,
+            g -> g.updatesAnywhere("Claim") && g.readsAnywhere("Claim"),
+            "Claim read and update anywhere (system/Claim.ru): a clearinghouse, a biller or an"
+                + " administrator"));
+  }
+
+  /**
+   * The people who run sessions record attendance (not billers, who reconcile and package what was
+   * recorded); a therapist only for the sessions they facilitate (checked per session).
+   */
+  private static boolean recordsAttendance(CallerGrants grants) {
+    return grants.isSystemOr(Role.VA, Role.THERAPIST, Role.ADMIN)
+        && grants.writesAnywhere("Encounter")
+        && grants.writesAnywhere("Appointment");
+  }
+
+  private static boolean reconciles(CallerGrants grants) {
+    return grants.writesAnywhere("Claim") && grants.readsAnywhere("Encounter");
   }
 
   /** A therapist (not also a VA or administrator) records only sessions they facilitate. */
   private String therapistOnly(RequestDetails request) {
     return callers
-        .current(request)
-        .filter(
-            a ->
-                a.roles().contains(Role.THERAPIST)
-                    && !a.roles().contains(Role.VA)
-                    && !a.roles().contains(Role.ADMIN))
-        .map(a -> a.fhirUser() == null ? "" : a.fhirUser())
+        .caller(request)
+        .filter(c -> c.has(Role.THERAPIST) && !c.has(Role.VA) && !c.has(Role.ADMIN))
+        .map(Caller::fhirUser)
+        .map(user -> user == null ? "" : user)
         .orElse(null);
   }
 
-  @Operation(name = "$record-attendance", type = Appointment.class, idempotent = false)
+  /** POST Appointment/[id]/$record-attendance */
+  @Operation(name = OperationNames.RECORD_ATTENDANCE, type = Appointment.class)
   public Parameters recordAttendance(
       @IdParam IdType session, @ResourceParam Parameters parameters, RequestDetails request) {
-    Parameters in = parameters == null ? new Parameters() : parameters;
-    List<AttendanceService.Mark> marks = new ArrayList<>();
-    List<String> facilitators = new ArrayList<>();
-    for (Parameters.ParametersParameterComponent parameter : in.getParameter()) {
-      if ("facilitator".equals(parameter.getName())) {
-        facilitators.add(reference(parameter.getValue(), "facilitator", "Practitioner/"));
-      } else if ("attendance".equals(parameter.getName())) {
-        marks.add(mark(parameter));
-      } else {
-        throw InvalidParameter.malformed(
-            parameter.getName(),
-            "Unknown parameter " + parameter.getName() + ": send attendance and facilitator");
-      }
-    }
+    OperationParameters in =
+        new OperationParameters(parameters).onlyThese(Set.of("attendance", "facilitator"));
+    List<AttendanceService.Mark> marks = in.parts("attendance").stream().map(this::mark).toList();
     return attendance.record(
-        session.toUnqualifiedVersionless().getValue(),
+        References.unversioned(session.getValue()),
         marks,
-        facilitators,
+        in.references("facilitator", "Practitioner"),
         therapistOnly(request),
         request);
   }
 
-  private static AttendanceService.Mark mark(Parameters.ParametersParameterComponent attendance) {
-    String patient = null;
-    String status = null;
-    int late = 0;
-    int early = 0;
-    String setting = null;
-    boolean familyOnly = false;
-    for (Parameters.ParametersParameterComponent part : attendance.getPart()) {
-      Type value = part.getValue();
-      switch (part.getName()) {
-        case "patient" -> patient = reference(value, "attendance.patient", "Patient/");
-        case "status" -> status = value == null ? null : value.primitiveValue();
-        case "minutesLate" -> late = minutes(value, "attendance.minutesLate");
-        case "minutesLeftEarly" -> early = minutes(value, "attendance.minutesLeftEarly");
-        case "setting" -> setting = value == null ? null : value.primitiveValue();
-        case "familyOnly" -> familyOnly = value instanceof BooleanType b && b.booleanValue();
-        default ->
-            throw InvalidParameter.malformed(
-                "attendance." + part.getName(), "Unknown part attendance." + part.getName());
-      }
-    }
-    if (patient == null) {
-      throw InvalidParameter.malformed(
-          "attendance.patient", "Each attendance needs a patient (Patient/id reference)");
-    }
+  private AttendanceService.Mark mark(OperationParameters part) {
+    part.onlyThese(
+        Set.of("patient", "status", "minutesLate", "minutesLeftEarly", "setting", "familyOnly"));
+    String patient =
+        part.reference("patient", "Patient")
+            .orElseThrow(
+                () ->
+                    InvalidParameter.malformed(
+                        "attendance.patient",
+                        "Each attendance needs a patient (Patient/id reference)"));
+    String status = part.string("status").orElse(null);
     if (status == null || !AttendanceService.STATUSES.contains(status)) {
       throw InvalidParameter.malformed(
           "attendance.status",
@@ -123,52 +171,80 @@ class BillingOperations implements FhirOperationProvider {
               + AttendanceService.STATUSES
               + (status == null ? "" : " (was '" + status + "')"));
     }
+    String setting = part.string("setting").orElse(null);
     if (setting != null && !List.of("telehealth-home", "telehealth-other").contains(setting)) {
       throw InvalidParameter.malformed(
           "attendance.setting", "attendance.setting must be telehealth-home or telehealth-other");
     }
-    return new AttendanceService.Mark(patient, status, late, early, setting, familyOnly);
+    return new AttendanceService.Mark(
+        patient,
+        status,
+        minutes(part, "minutesLate"),
+        minutes(part, "minutesLeftEarly"),
+        setting,
+        part.bool("familyOnly"));
   }
 
-  @Operation(name = "$reconcile-attendance", type = Appointment.class, idempotent = false)
+  private static int minutes(OperationParameters part, String name) {
+    int minutes = part.integer(name).orElse(0);
+    if (minutes < 0) {
+      throw InvalidParameter.malformed(
+          "attendance." + name,
+          "attendance." + name + " must be a whole number of minutes, 0 or more");
+    }
+    return minutes;
+  }
+
+  /** POST Appointment/[id]/$reconcile-attendance */
+  @Operation(name = OperationNames.RECONCILE_ATTENDANCE, type = Appointment.class)
   public Parameters reconcileSession(@IdParam IdType session) {
     return billing.reconcile(
-        new ClaimReconciler.Scope(
-            session.toUnqualifiedVersionless().getValue(), null, null, null, null, null));
+        new ReconcileScope.OneSession(References.unversioned(session.getValue())));
   }
 
-  @Operation(name = "$reconcile-attendance", type = Appointment.class, idempotent = false)
+  /** POST Appointment/$reconcile-attendance */
+  @Operation(name = OperationNames.RECONCILE_ATTENDANCE, type = Appointment.class)
   public Parameters reconcilePeriod(
       @OperationParam(name = "start", max = 1) DateType start,
       @OperationParam(name = "end", max = 1) DateType end,
       @OperationParam(name = "group", max = 1) Reference group,
       @OperationParam(name = "practitioner", max = 1) Reference practitioner,
       @OperationParam(name = "payer", max = 1) StringType payer) {
-    return billing.reconcile(scope(start, end, group, practitioner, payer));
+    return billing.reconcile(
+        period(
+            text(start),
+            text(end),
+            group == null ? null : group.getReference(),
+            practitioner == null ? null : practitioner.getReference(),
+            text(payer)));
   }
 
-  @Operation(name = "$billing-summary", type = Appointment.class, idempotent = true)
+  /** GET Appointment/$billing-summary */
+  @Operation(name = OperationNames.BILLING_SUMMARY, type = Appointment.class, idempotent = true)
   public Parameters billingSummary(
       @OperationParam(name = "start", max = 1) DateType start,
       @OperationParam(name = "end", max = 1) DateType end,
       @OperationParam(name = "group", max = 1) StringType group,
       @OperationParam(name = "practitioner", max = 1) StringType practitioner,
       @OperationParam(name = "payer", max = 1) StringType payer) {
-    return billing.summary(scope(start, end, group, practitioner, payer));
+    return billing.summary(
+        period(text(start), text(end), text(group), text(practitioner), text(payer)));
   }
 
-  @Operation(name = "$billing-package", type = Claim.class, idempotent = true)
+  /** GET Claim/$billing-package (format fhir: a Bundle; x12: an 837P in a Binary) */
+  @Operation(name = OperationNames.BILLING_PACKAGE, type = Claim.class, idempotent = true)
   public IBaseResource billingPackage(
       @OperationParam(name = "start", max = 1) DateType start,
       @OperationParam(name = "end", max = 1) DateType end,
       @OperationParam(name = "payer", max = 1) StringType payer,
       @OperationParam(name = "group", max = 1) StringType group,
       @OperationParam(name = "format", max = 1) CodeType format) {
-    String as = format == null ? "fhir" : format.primitiveValue();
+    String as = format == null || !format.hasValue() ? "fhir" : format.getValue();
     if (!List.of("fhir", "x12").contains(as)) {
       throw InvalidParameter.malformed("format", "format must be fhir (a Bundle) or x12 (837P)");
     }
-    BillingService.Package built = billing.billingPackage(scope(start, end, group, null, payer));
+    BillingPackages.Package built =
+        packages.build(period(text(start), text(end), text(group), null, text(payer)));
     if ("fhir".equals(as)) {
       return built.bundle();
     }
@@ -177,80 +253,43 @@ class BillingOperations implements FhirOperationProvider {
             built.claims(),
             built.resources(),
             built.bundle().getIdentifier().getValue().substring(0, 9),
-            X12ClaimWriter.now(clock));
+            time.now().atZone(time.zone()));
     Binary binary = new Binary();
     binary.setContentType("application/edi-x12");
     binary.setData(x12.getBytes(StandardCharsets.US_ASCII));
     return binary;
   }
 
-  @Operation(name = "$mark-received", type = Claim.class, idempotent = false)
+  /** POST Claim/$mark-received */
+  @Operation(name = OperationNames.MARK_RECEIVED, type = Claim.class)
   public Parameters markReceived(@ResourceParam Parameters parameters, RequestDetails request) {
-    Parameters in = parameters == null ? new Parameters() : parameters;
-    List<String> claims = new ArrayList<>();
-    String packageId = null;
-    for (Parameters.ParametersParameterComponent parameter : in.getParameter()) {
-      if ("claim".equals(parameter.getName())) {
-        claims.add(reference(parameter.getValue(), "claim", "Claim/"));
-      } else if ("package".equals(parameter.getName()) && parameter.getValue() != null) {
-        packageId = parameter.getValue().primitiveValue();
-      } else {
-        throw InvalidParameter.malformed(
-            parameter.getName(),
-            "Unknown parameter " + parameter.getName() + ": send claim, package");
-      }
-    }
-    return billing.markReceived(claims, packageId, callers.actor(request).orElse(null));
+    OperationParameters in =
+        new OperationParameters(parameters).onlyThese(Set.of("claim", "package"));
+    return receipts.markReceived(
+        in.references("claim", "Claim"),
+        in.string("package").orElse(null),
+        callers.actor(request).orElse(null));
   }
 
-  private static ClaimReconciler.Scope scope(
-      Type start, Type end, Type group, Type practitioner, Type payer) {
-    LocalDate from = date(start, "start");
-    LocalDate to = date(end, "end");
-    ClaimReconciler.requireOrdered(from, to);
-    if (java.time.temporal.ChronoUnit.DAYS.between(from, to) > 366) {
-      throw InvalidParameter.unprocessable("end", "A period is at most a year: split longer ones");
-    }
-    return new ClaimReconciler.Scope(
-        null,
-        from,
-        to,
-        group == null ? null : reference(group, "group", "Group/"),
-        practitioner == null ? null : reference(practitioner, "practitioner", "Practitioner/"),
-        payer == null ? null : payer.primitiveValue());
+  /** A period of dates of service, read in the practice's zone (see PracticeTime). */
+  private ReconcileScope.Period period(
+      String start, String end, String group, String practitioner, String payer) {
+    return new ReconcileScope.Period(
+        start == null
+            ? null
+            : LocalDates.parse("start", start, time.zone(), LocalDates.Bound.START),
+        end == null ? null : LocalDates.parse("end", end, time.zone(), LocalDates.Bound.END),
+        group == null ? null : OperationParameters.reference("group", group, "Group"),
+        practitioner == null
+            ? null
+            : OperationParameters.reference("practitioner", practitioner, "Practitioner"),
+        payer);
   }
 
-  private static LocalDate date(Type value, String name) {
-    if (value == null || value.primitiveValue() == null) {
-      return null;
-    }
-    try {
-      String text = value.primitiveValue();
-      return LocalDate.parse(text.length() > 10 ? text.substring(0, 10) : text);
-    } catch (DateTimeParseException e) {
-      throw InvalidParameter.malformed(name, name + " must be a date (YYYY-MM-DD)");
-    }
-  }
-
-  private static int minutes(Type value, String name) {
-    if (value instanceof IntegerType n && n.getValue() != null && n.getValue() >= 0) {
-      return n.getValue();
-    }
-    throw InvalidParameter.malformed(name, name + " must be a whole number of minutes, 0 or more");
-  }
-
-  private static String reference(Type value, String name, String prefix) {
-    String text = null;
-    if (value instanceof Reference r && r.hasReference()) {
-      text = r.getReference();
-    } else if (value instanceof StringType s && s.hasValue()) {
-      text = s.getValue();
-    } else if (value != null && value.primitiveValue() != null) {
-      text = value.primitiveValue();
-    }
-    if (text == null || !text.strip().startsWith(prefix)) {
-      throw InvalidParameter.malformed(name, name + " must be a " + prefix + "id reference");
-    }
-    return new IdType(text.strip()).toUnqualifiedVersionless().getValue();
+  /** A query parameter's text, or null when absent or blank. */
+  private static String text(IPrimitiveType<?> value) {
+    return value == null || value.getValueAsString() == null || value.getValueAsString().isBlank()
+        ? null
+        : value.getValueAsString().strip();
   }
 }

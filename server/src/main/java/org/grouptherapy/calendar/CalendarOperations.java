@@ -1,7 +1,8 @@
 package org.grouptherapy.calendar;
 
+import static org.grouptherapy.kernel.access.OperationPermit.onInstances;
+
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import ca.uhn.fhir.model.api.TemporalPrecisionEnum;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
@@ -11,20 +12,24 @@ import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
-import java.util.Date;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.TimeZone;
 import org.grouptherapy.fhir.FhirOperationProvider;
 import org.grouptherapy.fhir.ServerUrls;
 import org.grouptherapy.kernel.InvalidParameter;
+import org.grouptherapy.kernel.LocalDates;
+import org.grouptherapy.kernel.OperationNames;
+import org.grouptherapy.kernel.PracticeTime;
+import org.grouptherapy.kernel.access.CallerGrants;
 import org.grouptherapy.kernel.access.Callers;
+import org.grouptherapy.kernel.access.OperationAccess;
+import org.grouptherapy.kernel.access.OperationPermit;
 import org.grouptherapy.kernel.access.Role;
-import org.grouptherapy.system.AppProperties;
+import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.DateType;
@@ -41,15 +46,14 @@ import org.springframework.stereotype.Component;
 
 /** {@code $calendar} and {@code $calendar-feed} on Practitioner and Location. */
 @Component
-class CalendarOperations implements FhirOperationProvider {
+class CalendarOperations implements FhirOperationProvider, OperationAccess {
 
   private final CalendarService calendars;
   private final CalendarFeeds feeds;
   private final ServerUrls urls;
   private final Callers callers;
   private final DaoRegistry daos;
-  private final Clock clock;
-  private final ZoneId zone;
+  private final PracticeTime time;
 
   CalendarOperations(
       CalendarService calendars,
@@ -57,18 +61,44 @@ class CalendarOperations implements FhirOperationProvider {
       ServerUrls urls,
       Callers callers,
       DaoRegistry daos,
-      Clock clock,
-      AppProperties properties) {
+      PracticeTime time) {
     this.calendars = calendars;
     this.feeds = feeds;
     this.urls = urls;
     this.callers = callers;
     this.daos = daos;
-    this.clock = clock;
-    this.zone = properties.scheduling().defaultTimeZone();
+    this.time = time;
   }
 
-  @Operation(name = "$calendar", type = Practitioner.class, idempotent = true)
+  @Override
+  public List<OperationPermit> permits() {
+    String readsCalendars =
+        "Appointment and Slot read anywhere (user/Appointment.r user/Slot.r): staff or a system"
+            + " client";
+    String managesFeeds =
+        "Appointment and Slot read and write anywhere (user/Appointment.cru user/Slot.cru): the"
+            + " practitioner themself, a VA or an administrator";
+    List<OperationPermit> permits = new ArrayList<>();
+    for (Class<? extends IBaseResource> type : List.of(Practitioner.class, Location.class)) {
+      permits.add(
+          onInstances(
+              OperationNames.CALENDAR, type, CalendarOperations::readsCalendars, readsCalendars));
+      permits.add(
+          onInstances(
+              OperationNames.CALENDAR_FEED,
+              type,
+              g -> readsCalendars(g) && g.writesAnywhere("Appointment") && g.writesAnywhere("Slot"),
+              managesFeeds));
+    }
+    return permits;
+  }
+
+  private static boolean readsCalendars(CallerGrants grants) {
+    return grants.readsAnywhere("Appointment") && grants.readsAnywhere("Slot");
+  }
+
+  /** GET Practitioner/[id]/$calendar */
+  @Operation(name = OperationNames.CALENDAR, type = Practitioner.class, idempotent = true)
   public Parameters practitionerCalendar(
       @IdParam IdType id,
       @OperationParam(name = "start", max = 1) DateType start,
@@ -76,7 +106,8 @@ class CalendarOperations implements FhirOperationProvider {
     return calendar(existing(id), start, end);
   }
 
-  @Operation(name = "$calendar", type = Location.class, idempotent = true)
+  /** GET Location/[id]/$calendar */
+  @Operation(name = OperationNames.CALENDAR, type = Location.class, idempotent = true)
   public Parameters locationCalendar(
       @IdParam IdType id,
       @OperationParam(name = "start", max = 1) DateType start,
@@ -84,7 +115,8 @@ class CalendarOperations implements FhirOperationProvider {
     return calendar(existing(id), start, end);
   }
 
-  @Operation(name = "$calendar-feed", type = Practitioner.class, idempotent = false)
+  /** POST Practitioner/[id]/$calendar-feed */
+  @Operation(name = OperationNames.CALENDAR_FEED, type = Practitioner.class)
   public Parameters practitionerFeed(
       @IdParam IdType id,
       @OperationParam(name = "revoke", max = 1) BooleanType revoke,
@@ -92,7 +124,8 @@ class CalendarOperations implements FhirOperationProvider {
     return feed(existing(id), revoke, request);
   }
 
-  @Operation(name = "$calendar-feed", type = Location.class, idempotent = false)
+  /** POST Location/[id]/$calendar-feed */
+  @Operation(name = OperationNames.CALENDAR_FEED, type = Location.class)
   public Parameters locationFeed(
       @IdParam IdType id,
       @OperationParam(name = "revoke", max = 1) BooleanType revoke,
@@ -111,25 +144,27 @@ class CalendarOperations implements FhirOperationProvider {
   }
 
   private Parameters calendar(String actor, DateType startParam, DateType endParam) {
+    ZoneId zone = time.zone();
     LocalDate start =
         startParam == null || !startParam.hasValue()
-            ? LocalDate.now(clock.withZone(zone))
-            : LocalDate.parse(startParam.getValueAsString().substring(0, 10));
+            ? time.today()
+            : LocalDates.parse(
+                "start", startParam.getValueAsString(), zone, LocalDates.Bound.START);
     LocalDate end =
         endParam == null || !endParam.hasValue()
-            ? start.plusDays(7)
-            : LocalDate.parse(endParam.getValueAsString().substring(0, 10));
-    if (!end.isAfter(start)) {
+            ? start.plusDays(6)
+            : LocalDates.parse("end", endParam.getValueAsString(), zone, LocalDates.Bound.END);
+    if (end.isBefore(start)) {
       throw InvalidParameter.malformed(
-          "end", "end (" + end + ") must be after start (" + start + ")");
+          "end", "end (" + end + ") is before start (" + start + "): the period is inverted");
     }
-    Instant from = start.atStartOfDay(zone).toInstant();
-    Instant to = end.atStartOfDay(zone).toInstant();
-    if (Duration.between(from, to).compareTo(CalendarService.MAXIMUM_WINDOW) > 0) {
+    PracticeTime.Window window = PracticeTime.days(start, end, zone);
+    if (Duration.between(window.from(), window.to()).compareTo(CalendarService.MAXIMUM_WINDOW)
+        > 0) {
       throw InvalidParameter.unprocessable(
           "end", "A calendar covers at most " + CalendarService.MAXIMUM_WINDOW.toDays() + " days");
     }
-    List<CalendarService.Entry> entries = calendars.entries(actor, from, to);
+    List<CalendarService.Entry> entries = calendars.entries(actor, window.from(), window.to());
     Parameters out = new Parameters();
     out.addParameter().setName("start").setValue(new DateType(start.toString()));
     out.addParameter().setName("end").setValue(new DateType(end.toString()));
@@ -191,7 +226,6 @@ class CalendarOperations implements FhirOperationProvider {
   }
 
   private InstantType instant(Instant instant) {
-    return new InstantType(
-        Date.from(instant), TemporalPrecisionEnum.SECOND, TimeZone.getTimeZone(zone));
+    return PracticeTime.instant(instant, time.zone());
   }
 }

@@ -12,10 +12,9 @@ import java.util.Comparator;
 import java.util.List;
 import org.grouptherapy.billing.AttendanceService;
 import org.grouptherapy.billing.BillingCodes;
+import org.grouptherapy.kernel.GroupSession;
 import org.grouptherapy.kernel.References;
 import org.grouptherapy.kernel.SchedulingCodes;
-import org.grouptherapy.scheduling.BookingLedger;
-import org.grouptherapy.scheduling.SeriesService;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Attachment;
@@ -68,7 +67,7 @@ class DemoAttendance {
     for (IBaseResource found :
         daos.getResourceDao(Appointment.class).searchForResources(search, read)) {
       Appointment session = (Appointment) found;
-      if (BookingLedger.groupOf(session).isPresent()
+      if (GroupSession.groupOf(session).isPresent()
           && session.getEnd().toInstant().isBefore(clock.instant())) {
         sessions.add(session);
       }
@@ -79,7 +78,7 @@ class DemoAttendance {
       String sessionId = session.getIdElement().toUnqualifiedVersionless().getValue();
       Group group =
           daos.getResourceDao(Group.class)
-              .read(new IdType(BookingLedger.groupOf(session).get()), read);
+              .read(new IdType(GroupSession.groupOf(session).get()), read);
       List<String> members =
           session.getParticipant().stream()
               .map(p -> References.of(p.getActor()))
@@ -98,7 +97,7 @@ class DemoAttendance {
                 members.get(m), status, "late".equals(status) ? 10 : 0, 0, setting, false));
       }
       if (!marks.isEmpty()) {
-        attendance.record(sessionId, marks, SeriesService.practitionersOn(session), null, null);
+        attendance.record(sessionId, marks, GroupSession.practitionersOn(session), null, null);
         notes(session, sessionId, group, marks, index, read);
       }
       index++;

@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.grouptherapy.kernel.Canonical;
 import org.hl7.fhir.r4.model.MetadataResource;
 import org.hl7.fhir.r4.model.OperationDefinition;
 import org.hl7.fhir.r4.model.SearchParameter;
@@ -24,7 +25,7 @@ import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
  */
 public final class ConformancePackage {
 
-  public static final String CANONICAL_BASE = "http://grouptherapy.example.org/fhir";
+  public static final String CANONICAL_BASE = Canonical.BASE;
   static final String LOCATION = "classpath*:fhir-profiles/package/*.json";
 
   private final List<MetadataResource> resources;

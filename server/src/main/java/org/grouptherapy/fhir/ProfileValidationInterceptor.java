@@ -5,13 +5,13 @@ import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import ca.uhn.fhir.validation.FhirValidator;
 import ca.uhn.fhir.validation.IValidatorModule;
 import ca.uhn.fhir.validation.ResultSeverityEnum;
 import ca.uhn.fhir.validation.ValidationResult;
 import java.util.Set;
+import org.grouptherapy.kernel.ServerWrites;
 import org.grouptherapy.system.AppProperties;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
@@ -43,17 +43,9 @@ public class ProfileValidationInterceptor implements FhirStorageInterceptor {
     this.enabled = properties.fhir().validation();
   }
 
-  /**
-   * Request user-data key the server's own operations set on the writes they build from validated
-   * input and fixed templates (a series of sessions and blocks): the HL7 validator costs more than
-   * the rest of such a write, and tests validate those templates against the profiles instead.
-   */
-  public static final String BUILT_BY_SERVER =
-      ProfileValidationInterceptor.class.getName() + ".built";
-
   @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
   public void validateCreated(IBaseResource resource, RequestDetails request) {
-    if (!builtByServer(request)) {
+    if (!ServerWrites.builtByServer(request)) {
       validateIfProfiled(resource);
     }
   }
@@ -61,14 +53,9 @@ public class ProfileValidationInterceptor implements FhirStorageInterceptor {
   @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
   public void validateUpdated(
       IBaseResource previous, IBaseResource updated, RequestDetails request) {
-    if (!builtByServer(request)) {
+    if (!ServerWrites.builtByServer(request)) {
       validateIfProfiled(updated);
     }
-  }
-
-  private static boolean builtByServer(RequestDetails request) {
-    return request instanceof SystemRequestDetails
-        && Boolean.TRUE.equals(request.getUserData().get(BUILT_BY_SERVER));
   }
 
   private void validateIfProfiled(IBaseResource resource) {

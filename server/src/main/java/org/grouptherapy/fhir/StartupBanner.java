@@ -1,5 +1,6 @@
 package org.grouptherapy.fhir;
 
+import org.grouptherapy.system.AppProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;

@@ -1,12 +1,12 @@
 package org.grouptherapy.intake;
 
 import java.util.List;
-import org.grouptherapy.fhir.ConformancePackage;
+import org.grouptherapy.kernel.Canonical;
 
 /** Canonical URLs and codes of the intake and placement resources in fhir-profiles/. */
 public final class IntakeCodes {
 
-  private static final String BASE = ConformancePackage.CANONICAL_BASE;
+  private static final String BASE = Canonical.BASE;
   private static final String CS = BASE + "/CodeSystem/";
   private static final String SD = BASE + "/StructureDefinition/";
 

@@ -1,9 +1,16 @@
 package org.grouptherapy.intake;
 
+import static org.grouptherapy.kernel.access.OperationPermit.onType;
+
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
+import java.util.List;
 import org.grouptherapy.fhir.FhirOperationProvider;
 import org.grouptherapy.kernel.InvalidParameter;
+import org.grouptherapy.kernel.OperationNames;
+import org.grouptherapy.kernel.OperationParameters;
+import org.grouptherapy.kernel.access.OperationAccess;
+import org.grouptherapy.kernel.access.OperationPermit;
 import org.grouptherapy.system.AppProperties;
 import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Parameters;
@@ -13,7 +20,7 @@ import org.springframework.stereotype.Component;
 
 /** {@code Task/$intake-board}: the open intakes, their stages and next actions. */
 @Component
-class IntakeOperations implements FhirOperationProvider {
+class IntakeOperations implements FhirOperationProvider, OperationAccess {
 
   private final IntakePipeline pipeline;
   private final int staleAfterDays;
@@ -23,7 +30,18 @@ class IntakeOperations implements FhirOperationProvider {
     this.staleAfterDays = properties.intake().staleAfterDays();
   }
 
-  @Operation(name = "$intake-board", type = Task.class, idempotent = true)
+  @Override
+  public List<OperationPermit> permits() {
+    return List.of(
+        onType(
+            OperationNames.INTAKE_BOARD,
+            Task.class,
+            g -> g.readsAnywhere("Task"),
+            "Task read anywhere (user/Task.r): a VA, a therapist, an administrator"));
+  }
+
+  /** GET Task/$intake-board */
+  @Operation(name = OperationNames.INTAKE_BOARD, type = Task.class, idempotent = true)
   public Parameters board(
       @OperationParam(name = "staleAfterDays", max = 1) IntegerType stale,
       @OperationParam(name = "owner", max = 1) StringType owner) {
@@ -31,10 +49,7 @@ class IntakeOperations implements FhirOperationProvider {
     if (days < 1) {
       throw InvalidParameter.unprocessable("staleAfterDays", "staleAfterDays must be 1 or more");
     }
-    String who = owner == null || !owner.hasValue() ? null : owner.getValue().strip();
-    if (who != null && !who.startsWith("Practitioner/")) {
-      throw InvalidParameter.malformed("owner", "owner must be a Practitioner/id reference");
-    }
-    return pipeline.board(days, who);
+    return pipeline.board(
+        days, OperationParameters.optionalReference("owner", owner, "Practitioner"));
   }
 }

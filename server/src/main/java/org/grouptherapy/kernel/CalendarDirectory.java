@@ -19,7 +19,6 @@ import org.hl7.fhir.r4.model.Location;
 import org.hl7.fhir.r4.model.Practitioner;
 import org.hl7.fhir.r4.model.PractitionerRole;
 import org.hl7.fhir.r4.model.Schedule;
-import org.hl7.fhir.r4.model.UnsignedIntType;
 import org.springframework.stereotype.Component;
 
 /**
@@ -33,9 +32,20 @@ public class CalendarDirectory {
   private static final String MEMO = CalendarDirectory.class.getName();
 
   private final DaoRegistry daos;
+  private final PracticeTime time;
 
-  CalendarDirectory(DaoRegistry daos) {
+  CalendarDirectory(DaoRegistry daos, PracticeTime time) {
     this.daos = daos;
+    this.time = time;
+  }
+
+  /** A group with its zone; 404 when it does not exist or was deleted. */
+  public TherapyGroup therapyGroup(String id, RequestDetails request) {
+    try {
+      return TherapyGroup.of(group(id, request), time);
+    } catch (ca.uhn.fhir.rest.server.exceptions.ResourceGoneException e) {
+      throw new ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException(id + " was deleted");
+    }
   }
 
   public Group group(String id, RequestDetails request) {
@@ -92,7 +102,7 @@ public class CalendarDirectory {
    * directory; one that no longer exists is not) is a video platform.
    */
   public boolean meetsOnline(Group group, RequestDetails request) {
-    return meetsOnline(
+    return TherapyGroup.meetsOnline(
         group,
         reference -> {
           try {
@@ -104,52 +114,12 @@ public class CalendarDirectory {
         });
   }
 
-  /**
-   * A group that meets online: it has a join link, or its usual location is a video platform.
-   *
-   * @param virtualLocation whether a Location reference ("Location/3") is a video platform
-   */
-  public static boolean meetsOnline(
-      Group group, java.util.function.Predicate<String> virtualLocation) {
-    if (group.getExtensionByUrl(SchedulingCodes.GROUP_JOIN_URL) != null) {
-      return true;
-    }
-    Extension location = group.getExtensionByUrl(SchedulingCodes.GROUP_LOCATION);
-    return location != null
-        && location.getValue() instanceof org.hl7.fhir.r4.model.Reference r
-        && r.hasReference()
-        && virtualLocation.test(r.getReference());
-  }
-
   public static Optional<Integer> roomCapacity(Location location) {
     Extension capacity = location.getExtensionByUrl(SchedulingCodes.LOCATION_CAPACITY);
     if (capacity == null || !(capacity.getValue() instanceof org.hl7.fhir.r4.model.IntegerType n)) {
       return Optional.empty();
     }
     return Optional.ofNullable(n.getValue());
-  }
-
-  public static Optional<Integer> groupMaximum(Group group) {
-    Extension capacity = group.getExtensionByUrl(SchedulingCodes.GROUP_CAPACITY);
-    if (capacity == null) {
-      return Optional.empty();
-    }
-    Extension maximum = capacity.getExtensionByUrl("maximum");
-    if (maximum == null || !(maximum.getValue() instanceof org.hl7.fhir.r4.model.IntegerType n)) {
-      return Optional.empty();
-    }
-    return Optional.ofNullable(n.getValue());
-  }
-
-  static int minutes(Group group, String part) {
-    Extension blocks = group.getExtensionByUrl(SchedulingCodes.GROUP_SESSION_BLOCKS);
-    if (blocks == null) {
-      return 0;
-    }
-    Extension value = blocks.getExtensionByUrl(part);
-    return value != null && value.getValue() instanceof UnsignedIntType n && n.getValue() != null
-        ? n.getValue()
-        : 0;
   }
 
   private <T extends IBaseResource> T read(Class<T> type, String id, RequestDetails request) {

@@ -5,7 +5,6 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
 import java.time.ZoneId;
-import java.time.format.DateTimeParseException;
 import java.util.regex.Pattern;
 
 /**
@@ -49,7 +48,7 @@ public final class LocalDates {
         }
         return LocalDateTime.parse(value).toLocalDate();
       }
-    } catch (DateTimeParseException | java.time.DateTimeException e) {
+    } catch (java.time.DateTimeException e) {
       // falls through to the message below
     }
     throw InvalidParameter.malformed(

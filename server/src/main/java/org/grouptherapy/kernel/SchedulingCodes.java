@@ -1,12 +1,10 @@
 package org.grouptherapy.kernel;
 
-import org.grouptherapy.fhir.ConformancePackage;
-
 /** URLs of the scheduling profiles, extensions and code systems in fhir-profiles/. */
 public final class SchedulingCodes {
 
-  private static final String SD = ConformancePackage.CANONICAL_BASE + "/StructureDefinition/";
-  private static final String CS = ConformancePackage.CANONICAL_BASE + "/CodeSystem/";
+  private static final String SD = Canonical.BASE + "/StructureDefinition/";
+  private static final String CS = Canonical.BASE + "/CodeSystem/";
 
   public static final String THERAPY_GROUP = SD + "therapy-group";
   public static final String GROUP_SESSION = SD + "group-session";

@@ -26,12 +26,14 @@ import org.grouptherapy.intake.IntakeCodes;
 import org.grouptherapy.intake.IntakePipeline;
 import org.grouptherapy.kernel.BookingConflictException;
 import org.grouptherapy.kernel.CalendarDirectory;
+import org.grouptherapy.kernel.GroupSession;
 import org.grouptherapy.kernel.InvalidParameter;
 import org.grouptherapy.kernel.Outcomes;
 import org.grouptherapy.kernel.ScheduleChange;
 import org.grouptherapy.kernel.ScheduleChangeListener;
 import org.grouptherapy.kernel.SchedulingCodes;
-import org.grouptherapy.scheduling.SeriesService;
+import org.grouptherapy.kernel.ServerWrites;
+import org.grouptherapy.kernel.TransactionLocks;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Bundle;
@@ -47,7 +49,6 @@ import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.StringType;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -67,7 +68,7 @@ public class EnrolmentService {
   private final IntakePipeline pipeline;
   private final PlacementFacts facts;
   private final List<ScheduleChangeListener> listeners;
-  private final JdbcTemplate jdbc;
+  private final TransactionLocks locks;
   private final TransactionTemplate transaction;
   private final Clock clock;
   private final CalendarDirectory directory;
@@ -81,7 +82,7 @@ public class EnrolmentService {
       IntakePipeline pipeline,
       PlacementFacts facts,
       List<ScheduleChangeListener> listeners,
-      JdbcTemplate jdbc,
+      TransactionLocks locks,
       PlatformTransactionManager transactionManager,
       Clock clock,
       CalendarDirectory directory) {
@@ -91,7 +92,7 @@ public class EnrolmentService {
     this.pipeline = pipeline;
     this.facts = facts;
     this.listeners = listeners;
-    this.jdbc = jdbc;
+    this.locks = locks;
     this.transaction = new TransactionTemplate(transactionManager);
     this.clock = clock;
     this.directory = directory;
@@ -201,7 +202,7 @@ public class EnrolmentService {
     if (request.end() != null) {
       member.getPeriod().setEndElement(new DateTimeType(request.end().toString()));
     }
-    SystemRequestDetails write = SeriesService.writer(null);
+    SystemRequestDetails write = ServerWrites.writer(null);
     write.getUserData().put(CHECKED, Boolean.TRUE);
     daos.getResourceDao(Group.class).update(group, write);
 
@@ -218,7 +219,7 @@ public class EnrolmentService {
           session.getParticipant().stream()
               .anyMatch(p -> patient.equals(p.getActor().getReference()));
       if (!listed) {
-        SeriesService.addMember(session, patient);
+        GroupSession.addMember(session, patient);
         put(bundle, session);
       }
       joined.add(session);
@@ -249,7 +250,7 @@ public class EnrolmentService {
     out.addParameter()
         .setName("firstSession")
         .setValue(new Reference(first.getIdElement().toUnqualifiedVersionless().getValue()));
-    List<String> told = new ArrayList<>(SeriesService.practitionersOn(first));
+    List<String> told = new ArrayList<>(GroupSession.practitionersOn(first));
     told.add(patient);
     ScheduleChange orientation =
         new ScheduleChange(
@@ -340,7 +341,7 @@ public class EnrolmentService {
                 "http://hl7.org/fhir/StructureDefinition/statusReason-text",
                 new StringType(reason));
           }
-          SystemRequestDetails write = SeriesService.writer(null);
+          SystemRequestDetails write = ServerWrites.writer(null);
           write.getUserData().put(CHECKED, Boolean.TRUE);
           daos.getResourceDao(Group.class).update(group, write);
           ZoneId zone = facts.zoneOf(group);
@@ -356,7 +357,7 @@ public class EnrolmentService {
           }
           commit(bundle);
           if (!left.isEmpty()) {
-            List<String> told = new ArrayList<>(SeriesService.practitionersOn(left.get(0)));
+            List<String> told = new ArrayList<>(GroupSession.practitionersOn(left.get(0)));
             told.add(patient);
             ScheduleChange change =
                 new ScheduleChange(
@@ -462,8 +463,7 @@ public class EnrolmentService {
   // ------------------------------------------------------------------------------------
 
   void lock(String groupId) {
-    jdbc.queryForObject(
-        "SELECT pg_advisory_xact_lock(hashtextextended(?, 11))", Object.class, "group:" + groupId);
+    locks.lock("group:" + groupId);
   }
 
   private Group group(String groupId, SystemRequestDetails read) {
@@ -527,7 +527,7 @@ public class EnrolmentService {
       return;
     }
     entityManager.flush();
-    systemDao.transactionNested(SeriesService.writer(null), bundle);
+    systemDao.transactionNested(ServerWrites.writer(null), bundle);
     entityManager.flush();
   }
 }

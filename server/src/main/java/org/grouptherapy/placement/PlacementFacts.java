@@ -36,6 +36,7 @@ import org.grouptherapy.kernel.CalendarDirectory;
 import org.grouptherapy.kernel.InvalidParameter;
 import org.grouptherapy.kernel.SchedulingCodes;
 import org.grouptherapy.kernel.Searches;
+import org.grouptherapy.kernel.TherapyGroup;
 import org.grouptherapy.system.AppProperties;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
@@ -425,7 +426,7 @@ public class PlacementFacts {
       for (Appointment session : upcoming) {
         windows.add(window(session.getStart().toInstant().atZone(zone)));
       }
-      boolean virtual = CalendarDirectory.meetsOnline(group, virtualLocations::contains);
+      boolean virtual = TherapyGroup.meetsOnline(group, virtualLocations::contains);
       Range ages2 =
           group.getExtensionByUrl(IntakeCodes.GROUP_AGE_RANGE) != null
                   && group.getExtensionByUrl(IntakeCodes.GROUP_AGE_RANGE).getValue()

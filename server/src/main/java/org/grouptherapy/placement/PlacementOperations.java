@@ -1,138 +1,130 @@
 package org.grouptherapy.placement;
 
+import static org.grouptherapy.kernel.access.OperationPermit.onInstances;
+import static org.grouptherapy.kernel.access.OperationPermit.onType;
+
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.annotation.ResourceParam;
-import java.time.LocalDate;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.grouptherapy.fhir.FhirOperationProvider;
-import org.grouptherapy.kernel.InvalidParameter;
-import org.hl7.fhir.r4.model.BooleanType;
+import org.grouptherapy.kernel.LocalDates;
+import org.grouptherapy.kernel.OperationNames;
+import org.grouptherapy.kernel.OperationParameters;
+import org.grouptherapy.kernel.PracticeTime;
+import org.grouptherapy.kernel.References;
+import org.grouptherapy.kernel.access.CallerGrants;
+import org.grouptherapy.kernel.access.OperationAccess;
+import org.grouptherapy.kernel.access.OperationPermit;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Patient;
-import org.hl7.fhir.r4.model.Period;
-import org.hl7.fhir.r4.model.Reference;
-import org.hl7.fhir.r4.model.StringType;
-import org.hl7.fhir.r4.model.Type;
 import org.springframework.stereotype.Component;
 
 /**
  * Placement and enrolment: {@code Patient/[id]/$place}, {@code Group/[id]/$member-add}, {@code
- * $member-remove} and {@code Group/$place-waitlist}. OperationDefinitions are in fhir-profiles/;
- * AccessRules says who may call them.
+ * $member-remove} and {@code Group/$place-waitlist}.
  */
 @Component
-class PlacementOperations implements FhirOperationProvider {
+class PlacementOperations implements FhirOperationProvider, OperationAccess {
 
   private final PlacementService placement;
   private final EnrolmentService enrolment;
+  private final PracticeTime time;
 
-  PlacementOperations(PlacementService placement, EnrolmentService enrolment) {
+  PlacementOperations(PlacementService placement, EnrolmentService enrolment, PracticeTime time) {
     this.placement = placement;
     this.enrolment = enrolment;
+    this.time = time;
   }
 
-  @Operation(name = "$place", type = Patient.class, idempotent = true)
+  @Override
+  public List<OperationPermit> permits() {
+    String enrols =
+        "Group and Appointment write anywhere (user/Group.cu user/Appointment.cu): a VA, an"
+            + " administrator or a system client";
+    return List.of(
+        // $place reads the person's screening: whoever may read their Observations (a
+        // therapist: their caseload, including the people they screen).
+        new OperationPermit(
+            OperationNames.PLACE,
+            OperationPermit.Level.INSTANCE,
+            Patient.class,
+            g -> g.reads("Observation"),
+            "Observation read for the person (user/Observation.r): an administrator, or a"
+                + " therapist for their caseload; a VA asks a therapist"),
+        onInstances(OperationNames.MEMBER_ADD, Group.class, PlacementOperations::enrols, enrols),
+        onInstances(OperationNames.MEMBER_REMOVE, Group.class, PlacementOperations::enrols, enrols),
+        onType(
+            OperationNames.PLACE_WAITLIST,
+            Group.class,
+            g -> enrols(g) && g.readsAnywhere("Observation"),
+            "Group and Appointment write and Observation read anywhere: an administrator or a"
+                + " system client"));
+  }
+
+  private static boolean enrols(CallerGrants grants) {
+    return grants.writesAnywhere("Group") && grants.writesAnywhere("Appointment");
+  }
+
+  /** GET Patient/[id]/$place */
+  @Operation(name = OperationNames.PLACE, type = Patient.class, idempotent = true)
   public Parameters place(
       @IdParam IdType patient, @OperationParam(name = "_count", max = 1) IntegerType count) {
     int limit =
         count == null || count.getValue() == null
             ? 10
             : Math.max(1, Math.min(100, count.getValue()));
-    return placement.place(patient.toUnqualifiedVersionless().getValue(), limit);
+    return placement.place(References.unversioned(patient.getValue()), limit);
   }
 
-  @Operation(name = "$member-add", type = Group.class, idempotent = false)
+  /** POST Group/[id]/$member-add */
+  @Operation(name = OperationNames.MEMBER_ADD, type = Group.class)
   public Parameters memberAdd(@IdParam IdType group, @ResourceParam Parameters parameters) {
-    Parameters in = parameters == null ? new Parameters() : parameters;
-    String patient = reference(in, "patient");
-    LocalDate start = null;
-    LocalDate end = null;
-    Type period = value(in, "period");
-    if (period != null) {
-      if (!(period instanceof Period p)) {
-        throw InvalidParameter.malformed("period", "period must be a Period");
-      }
-      start = p.hasStart() ? date(p.getStartElement().getValueAsString(), "period") : null;
-      end = p.hasEnd() ? date(p.getEndElement().getValueAsString(), "period") : null;
-    }
-    Type waitlist = value(in, "waitlistIfFull");
-    boolean waitlistIfFull = waitlist instanceof BooleanType b && Boolean.TRUE.equals(b.getValue());
+    OperationParameters in =
+        new OperationParameters(parameters)
+            .onlyThese(Set.of("patient", "period", "waitlistIfFull"));
+    OperationParameters.DatePeriod period =
+        in.period("period", time.zone()).orElse(new OperationParameters.DatePeriod(null, null));
     return enrolment.add(
-        group.toUnqualifiedVersionless().getValue(),
-        new EnrolmentService.Request(patient, start, end, waitlistIfFull));
+        References.unversioned(group.getValue()),
+        new EnrolmentService.Request(
+            in.requiredReference("patient", "Patient"),
+            period.start(),
+            period.end(),
+            in.bool("waitlistIfFull")));
   }
 
-  @Operation(name = "$member-remove", type = Group.class, idempotent = false)
+  /** POST Group/[id]/$member-remove */
+  @Operation(name = OperationNames.MEMBER_REMOVE, type = Group.class)
   public Parameters memberRemove(@IdParam IdType group, @ResourceParam Parameters parameters) {
-    Parameters in = parameters == null ? new Parameters() : parameters;
-    String patient = reference(in, "patient");
-    Type end = value(in, "end");
-    Type reason = value(in, "reason");
+    OperationParameters in =
+        new OperationParameters(parameters).onlyThese(Set.of("patient", "end", "reason"));
     return enrolment.remove(
-        group.toUnqualifiedVersionless().getValue(),
-        new IdType(patient).toUnqualifiedVersionless().getValue(),
-        end == null ? null : date(end.primitiveValue(), "end"),
-        reason == null ? null : reason.primitiveValue());
+        References.unversioned(group.getValue()),
+        in.requiredReference("patient", "Patient"),
+        in.date("end", time.zone(), LocalDates.Bound.END).orElse(null),
+        in.string("reason").orElse(null));
   }
 
-  @Operation(name = "$place-waitlist", type = Group.class, idempotent = false)
+  /** POST Group/$place-waitlist */
+  @Operation(name = OperationNames.PLACE_WAITLIST, type = Group.class)
   public Parameters placeWaitlist(@ResourceParam Parameters parameters) {
-    Parameters in = parameters == null ? new Parameters() : parameters;
-    Type apply = value(in, "apply");
-    boolean applying = apply instanceof BooleanType b && Boolean.TRUE.equals(b.getValue());
-    List<String[]> accepted = new ArrayList<>();
-    for (Parameters.ParametersParameterComponent assignment : in.getParameter()) {
-      if (!"assignment".equals(assignment.getName())) {
-        continue;
-      }
-      String patient = null;
-      String group = null;
-      for (Parameters.ParametersParameterComponent part : assignment.getPart()) {
-        if (part.getValue() instanceof Reference r && r.hasReference()) {
-          if ("patient".equals(part.getName())) {
-            patient = r.getReference();
-          } else if ("group".equals(part.getName())) {
-            group = r.getReference();
-          }
-        }
-      }
-      if (patient == null || group == null || !group.startsWith("Group/")) {
-        throw InvalidParameter.malformed(
-            "assignment", "Each assignment needs a patient and a group (Group/id) reference");
-      }
-      accepted.add(new String[] {patient, new IdType(group).toUnqualifiedVersionless().getValue()});
-    }
-    return placement.placeWaitlist(applying, accepted);
-  }
-
-  private static Type value(Parameters in, String name) {
-    Parameters.ParametersParameterComponent parameter = in.getParameter(name);
-    return parameter == null ? null : parameter.getValue();
-  }
-
-  private static String reference(Parameters in, String name) {
-    Type value = value(in, name);
-    if (value instanceof Reference r && r.hasReference()) {
-      return r.getReference();
-    }
-    if (value instanceof StringType s && s.hasValue()) {
-      return s.getValue();
-    }
-    throw InvalidParameter.malformed(name, name + " is required: a Patient/id reference");
-  }
-
-  private static LocalDate date(String text, String parameter) {
-    try {
-      return LocalDate.parse(text.length() >= 10 ? text.substring(0, 10) : text);
-    } catch (DateTimeParseException | NullPointerException e) {
-      throw InvalidParameter.malformed(parameter, parameter + " must be a date (YYYY-MM-DD)");
-    }
+    OperationParameters in =
+        new OperationParameters(parameters).onlyThese(Set.of("apply", "assignment"));
+    List<PlacementService.Accepted> accepted =
+        in.parts("assignment").stream()
+            .map(
+                part ->
+                    new PlacementService.Accepted(
+                        part.onlyThese(Set.of("patient", "group", "score", "reason"))
+                            .requiredReference("patient", "Patient"),
+                        part.requiredReference("group", "Group")))
+            .toList();
+    return placement.placeWaitlist(in.bool("apply"), accepted);
   }
 }

@@ -117,7 +117,10 @@ public class PlacementService {
   /** One proposed assignment. */
   record Assignment(String patient, String group, double score, List<String> reasons) {}
 
-  public Parameters placeWaitlist(boolean apply, List<String[]> accepted) {
+  /** An assignment a person accepted: the patient into the group. */
+  public record Accepted(String patient, String group) {}
+
+  public Parameters placeWaitlist(boolean apply, List<Accepted> accepted) {
     if (apply) {
       return applyAssignments(accepted);
     }
@@ -254,7 +257,7 @@ public class PlacementService {
    * Enrols each accepted assignment through $member-add's path, each in its own transaction: one
    * that no longer holds (the seat went, a consent lapsed) is reported, and the others go on.
    */
-  private Parameters applyAssignments(List<String[]> accepted) {
+  private Parameters applyAssignments(List<Accepted> accepted) {
     if (accepted.isEmpty()) {
       throw InvalidParameter.malformed(
           "assignment",
@@ -263,9 +266,9 @@ public class PlacementService {
     Parameters out = new Parameters();
     OperationOutcome outcome = new OperationOutcome();
     int enrolled = 0;
-    for (String[] pair : accepted) {
-      String patient = pair[0];
-      String group = pair[1];
+    for (Accepted pair : accepted) {
+      String patient = pair.patient();
+      String group = pair.group();
       try {
         enrolment.add(group, new EnrolmentService.Request(patient, null, null, false));
         enrolled++;

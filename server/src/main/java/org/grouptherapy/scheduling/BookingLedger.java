@@ -19,8 +19,11 @@ import java.util.Set;
 import org.grouptherapy.fhir.FhirStorageInterceptor;
 import org.grouptherapy.kernel.BookingConflictException;
 import org.grouptherapy.kernel.CalendarDirectory;
+import org.grouptherapy.kernel.GroupSession;
 import org.grouptherapy.kernel.References;
 import org.grouptherapy.kernel.SchedulingCodes;
+import org.grouptherapy.kernel.ServerWrites;
+import org.grouptherapy.kernel.TherapyGroup;
 import org.grouptherapy.kernel.access.Callers;
 import org.grouptherapy.system.AppProperties;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -56,9 +59,6 @@ import org.springframework.stereotype.Component;
 @Component
 @Interceptor
 public class BookingLedger implements FhirStorageInterceptor {
-
-  /** Request user-data key an operation sets to book with an override reason. */
-  public static final String OVERRIDE_REASON = BookingLedger.class.getName() + ".override";
 
   private static final Set<Appointment.AppointmentStatus> HOLDING =
       Set.of(
@@ -149,7 +149,7 @@ public class BookingLedger implements FhirStorageInterceptor {
         || appointment.getEnd() == null) {
       return List.of();
     }
-    String kind = groupOf(appointment).isPresent() ? "session" : "appointment";
+    String kind = GroupSession.groupOf(appointment).isPresent() ? "session" : "appointment";
     Instant start = appointment.getStart().toInstant();
     Instant end = appointment.getEnd().toInstant();
     Set<String> keys = new LinkedHashSet<>();
@@ -210,13 +210,6 @@ public class BookingLedger implements FhirStorageInterceptor {
     };
   }
 
-  public static Optional<String> groupOf(Appointment appointment) {
-    return appointment.getSupportingInformation().stream()
-        .map(References::of)
-        .filter(r -> r != null && r.startsWith("Group/"))
-        .findFirst();
-  }
-
   /** Capacity of the room and the group, and the facilitators' standing, for group sessions. */
   private List<String> sessionProblems(
       Appointment appointment, List<Booking> bookings, RequestDetails request) {
@@ -241,12 +234,12 @@ public class BookingLedger implements FhirStorageInterceptor {
                             + " members"));
       }
     }
-    Optional<String> groupId = groupOf(appointment);
+    Optional<String> groupId = GroupSession.groupOf(appointment);
     if (groupId.isEmpty()) {
       return problems;
     }
     Group group = directory.group(groupId.get(), request);
-    CalendarDirectory.groupMaximum(group)
+    TherapyGroup.maximum(group)
         .filter(maximum -> members > maximum)
         .ifPresent(
             maximum ->
@@ -382,7 +375,7 @@ public class BookingLedger implements FhirStorageInterceptor {
     if (request == null) {
       return Optional.empty();
     }
-    Object set = request.getUserData().get(OVERRIDE_REASON);
+    Object set = request.getUserData().get(ServerWrites.OVERRIDE_REASON);
     String reason =
         set instanceof String s ? s : request.getHeader(SchedulingCodes.OVERRIDE_HEADER);
     return Optional.ofNullable(reason).map(String::strip).filter(r -> !r.isEmpty());

@@ -8,12 +8,17 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.grouptherapy.kernel.BookingConflictException;
+import org.grouptherapy.kernel.CalendarDirectory;
+import org.grouptherapy.kernel.GroupSession;
 import org.grouptherapy.kernel.InvalidParameter;
+import org.grouptherapy.kernel.OperationParameters;
 import org.grouptherapy.kernel.References;
 import org.grouptherapy.kernel.ScheduleChange;
 import org.grouptherapy.kernel.ScheduleChangeListener;
 import org.grouptherapy.kernel.SchedulingCodes;
+import org.grouptherapy.kernel.ServerWrites;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Appointment.AppointmentParticipantComponent;
 import org.hl7.fhir.r4.model.Group;
@@ -36,35 +41,66 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class MemberChangeService {
 
   private final DaoRegistry daos;
-  private final SeriesService series;
+  private final CalendarDirectory directory;
   private final TransactionTemplate transaction;
   private final List<ScheduleChangeListener> listeners;
   private final Clock clock;
 
   MemberChangeService(
       DaoRegistry daos,
-      SeriesService series,
+      CalendarDirectory directory,
       PlatformTransactionManager transactionManager,
       List<ScheduleChangeListener> listeners,
       Clock clock) {
     this.daos = daos;
-    this.series = series;
+    this.directory = directory;
     this.transaction = new TransactionTemplate(transactionManager);
     this.listeners = listeners;
     this.clock = clock;
   }
 
-  public Parameters skip(String sessionId, Parameters parameters) {
+  /** {@code $skip-session}: the member, why, and the change-request Task it answers. */
+  record Skip(String member, String reason, Optional<String> request) {
+
+    static Skip from(Parameters parameters) {
+      OperationParameters in =
+          new OperationParameters(parameters).onlyThese(Set.of("member", "reason", "request"));
+      return new Skip(
+          memberOf(in), in.string("reason").orElse("member request"), in.reference("request"));
+    }
+  }
+
+  /** {@code $move-member}: the member, the make-up session, the Task it answers. */
+  record Move(String member, String to, Optional<String> request, String overrideReason) {
+
+    static Move from(Parameters parameters) {
+      OperationParameters in =
+          new OperationParameters(parameters)
+              .onlyThese(Set.of("member", "to", "request", "overrideReason"));
+      return new Move(
+          memberOf(in),
+          in.reference("to")
+              .orElseThrow(
+                  () ->
+                      InvalidParameter.malformed(
+                          "to",
+                          "to is required: the make-up session (Appointment) of a parallel"
+                              + " group")),
+          in.reference("request"),
+          in.string("overrideReason").orElse(null));
+    }
+  }
+
+  public Parameters skip(String sessionId, Skip skip) {
     SystemRequestDetails request = new SystemRequestDetails();
-    OperationInput in = new OperationInput(parameters);
-    String member = member(in);
-    String reason = in.string("reason").orElse("member request");
+    String member = skip.member();
+    String reason = skip.reason();
     Appointment session = futureSession("appointment", sessionId, request);
     AppointmentParticipantComponent participant = attending(session, member, sessionId);
-    Optional<String> task = in.reference("request");
+    Optional<String> task = skip.request();
     transaction.executeWithoutResult(
         tx -> {
-          SystemRequestDetails write = SeriesService.writer(null);
+          SystemRequestDetails write = ServerWrites.writer(null);
           participant.setStatus(Appointment.ParticipationStatus.DECLINED);
           save(session, write);
           task.ifPresent(t -> complete(t, write));
@@ -76,23 +112,16 @@ public class MemberChangeService {
     return out;
   }
 
-  public Parameters move(String sessionId, Parameters parameters) {
+  public Parameters move(String sessionId, Move move) {
     SystemRequestDetails request = new SystemRequestDetails();
-    OperationInput in = new OperationInput(parameters);
-    String member = member(in);
-    String targetId =
-        in.reference("to")
-            .orElseThrow(
-                () ->
-                    InvalidParameter.malformed(
-                        "to",
-                        "to is required: the make-up session (Appointment) of a parallel group"));
+    String member = move.member();
+    String targetId = move.to();
     Appointment from = futureSession("appointment", sessionId, request);
     AppointmentParticipantComponent participant = attending(from, member, sessionId);
     Appointment to = futureSession("to", targetId, request);
-    String fromGroup = BookingLedger.groupOf(from).orElseThrow();
+    String fromGroup = GroupSession.groupOf(from).orElseThrow();
     String toGroup =
-        BookingLedger.groupOf(to)
+        GroupSession.groupOf(to)
             .orElseThrow(
                 () -> InvalidParameter.unprocessable("to", targetId + " is not a group session"));
     if (fromGroup.equals(toGroup)) {
@@ -100,8 +129,8 @@ public class MemberChangeService {
           "to",
           targetId + " is a session of the same group; a make-up session is in a parallel group");
     }
-    Group source = series.context(fromGroup, request).group();
-    Group target = series.context(toGroup, request).group();
+    Group source = directory.group(fromGroup, request);
+    Group target = directory.group(toGroup, request);
     if (!modality(source).equals(modality(target))) {
       throw InvalidParameter.unprocessable(
           "to",
@@ -124,8 +153,8 @@ public class MemberChangeService {
       throw new BookingConflictException(List.of(member + " is already in " + targetId), "to");
     }
     OperationOutcome outcome = new OperationOutcome();
-    int fromNumber = SeriesService.number(from);
-    int toNumber = SeriesService.number(to);
+    int fromNumber = GroupSession.number(from);
+    int toNumber = GroupSession.number(to);
     if (fromNumber > 0 && toNumber > 0 && fromNumber != toNumber) {
       outcome
           .addIssue()
@@ -138,14 +167,13 @@ public class MemberChangeService {
                   + fromNumber
                   + ": check the curriculum lines up");
     }
-    Optional<String> task = in.reference("request");
+    Optional<String> task = move.request();
     transaction.executeWithoutResult(
         tx -> {
-          SystemRequestDetails write =
-              SeriesService.writer(in.string("overrideReason").orElse(null));
+          SystemRequestDetails write = ServerWrites.writer(move.overrideReason());
           participant.setStatus(Appointment.ParticipationStatus.DECLINED);
           save(from, write);
-          SeriesService.addMember(to, member);
+          GroupSession.addMember(to, member);
           save(to, write);
           task.ifPresent(t -> complete(t, write));
           String summary =
@@ -155,8 +183,8 @@ public class MemberChangeService {
                   + " to a make-up session of "
                   + target.getName()
                   + ".";
-          List<String> told = new ArrayList<>(SeriesService.practitionersOn(from));
-          told.addAll(SeriesService.practitionersOn(to));
+          List<String> told = new ArrayList<>(GroupSession.practitionersOn(from));
+          told.addAll(GroupSession.practitionersOn(to));
           told.add(member);
           ScheduleChange change =
               new ScheduleChange(
@@ -177,7 +205,7 @@ public class MemberChangeService {
     return out;
   }
 
-  private static String member(OperationInput in) {
+  private static String memberOf(OperationParameters in) {
     String member =
         in.reference("member")
             .orElseThrow(
@@ -200,7 +228,7 @@ public class MemberChangeService {
       }
       throw InvalidParameter.unprocessable(parameter, id + " does not exist");
     }
-    if (BookingLedger.groupOf(session).isEmpty()) {
+    if (GroupSession.groupOf(session).isEmpty()) {
       throw InvalidParameter.unprocessable(parameter, id + " is not a group session");
     }
     if (session.getStatus() != Appointment.AppointmentStatus.BOOKED) {
@@ -246,13 +274,13 @@ public class MemberChangeService {
 
   private void notify(
       Appointment session, String member, String summary, SystemRequestDetails request) {
-    String group = BookingLedger.groupOf(session).orElseThrow();
-    List<String> told = new ArrayList<>(SeriesService.practitionersOn(session));
+    String group = GroupSession.groupOf(session).orElseThrow();
+    List<String> told = new ArrayList<>(GroupSession.practitionersOn(session));
     told.add(member);
     ScheduleChange change =
         new ScheduleChange(
             ScheduleChange.Kind.MEMBER_MOVED,
-            series.context(group, request).group(),
+            directory.group(group, request),
             List.of(session),
             summary,
             List.of(),

@@ -1,18 +1,27 @@
 package org.grouptherapy.scheduling;
 
+import static org.grouptherapy.kernel.access.OperationPermit.onInstances;
+import static org.grouptherapy.kernel.access.OperationPermit.onType;
+
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.annotation.ResourceParam;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.time.ZoneId;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import org.grouptherapy.fhir.FhirOperationProvider;
 import org.grouptherapy.kernel.InvalidParameter;
+import org.grouptherapy.kernel.OperationNames;
+import org.grouptherapy.kernel.OperationParameters;
+import org.grouptherapy.kernel.PracticeTime;
+import org.grouptherapy.kernel.References;
 import org.grouptherapy.kernel.access.Callers;
-import org.grouptherapy.system.AppProperties;
+import org.grouptherapy.kernel.access.OperationAccess;
+import org.grouptherapy.kernel.access.OperationPermit;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.DateTimeType;
@@ -28,28 +37,56 @@ import org.springframework.stereotype.Component;
  * member's own change requests ({@code $skip-session}, {@code $move-member}).
  */
 @Component
-class SeatOperations implements FhirOperationProvider {
+class SeatOperations implements FhirOperationProvider, OperationAccess {
 
   private final SeatService seats;
   private final MemberChangeService changes;
   private final Callers callers;
-  private final Clock clock;
-  private final ZoneId zone;
+  private final PracticeTime time;
 
   SeatOperations(
-      SeatService seats,
-      MemberChangeService changes,
-      Callers callers,
-      Clock clock,
-      AppProperties properties) {
+      SeatService seats, MemberChangeService changes, Callers callers, PracticeTime time) {
     this.seats = seats;
     this.changes = changes;
     this.callers = callers;
-    this.clock = clock;
-    this.zone = properties.scheduling().defaultTimeZone();
+    this.time = time;
   }
 
-  @Operation(name = "$find", type = Appointment.class, idempotent = true)
+  @Override
+  public List<OperationPermit> permits() {
+    String booksSeats =
+        "write access to Appointment anywhere (user/Appointment.cu or system/Appointment.cu): a"
+            + " VA, an administrator, an EHR";
+    return List.of(
+        onType(
+            OperationNames.FIND,
+            Appointment.class,
+            g -> g.writesAnywhere("Appointment"),
+            booksSeats),
+        onType(
+            OperationNames.HOLD,
+            Appointment.class,
+            g -> g.writesAnywhere("Appointment"),
+            booksSeats),
+        onType(
+            OperationNames.BOOK,
+            Appointment.class,
+            g -> g.writesAnywhere("Appointment"),
+            booksSeats),
+        onInstances(
+            OperationNames.SKIP_SESSION,
+            Appointment.class,
+            SchedulingOperations::writesSchedules,
+            SchedulingOperations.WRITES_SCHEDULES),
+        onInstances(
+            OperationNames.MOVE_MEMBER,
+            Appointment.class,
+            SchedulingOperations::writesSchedules,
+            SchedulingOperations.WRITES_SCHEDULES));
+  }
+
+  /** GET Appointment/$find (IHE ITI-115) */
+  @Operation(name = OperationNames.FIND, type = Appointment.class, idempotent = true)
   public Bundle find(
       @OperationParam(name = "start", max = 1) DateTimeType start,
       @OperationParam(name = "end", max = 1) DateTimeType end,
@@ -58,11 +95,11 @@ class SeatOperations implements FhirOperationProvider {
       @OperationParam(name = "location-reference", max = 1) StringType location,
       @OperationParam(name = "patient-reference", max = 1) StringType patient,
       @OperationParam(name = "_count", max = 1) IntegerType count) {
-    Instant from =
-        start == null || !start.hasValue() ? clock.instant() : start.getValue().toInstant();
+    ZoneId zone = time.zone();
+    Instant from = start == null || !start.hasValue() ? time.now() : start.getValue().toInstant();
     Instant to =
         end == null || !end.hasValue()
-            ? LocalDate.ofInstant(from, zone).plusDays(28).atStartOfDay(zone).toInstant()
+            ? PracticeTime.startOf(PracticeTime.dateOf(from, zone).plusDays(28), zone)
             : end.getValue().toInstant();
     int limit =
         count == null || count.getValue() == null
@@ -72,14 +109,15 @@ class SeatOperations implements FhirOperationProvider {
         new SeatService.Criteria(
             from,
             to,
-            reference(patient, "patient-reference", "Patient/"),
+            OperationParameters.optionalReference("patient-reference", patient, "Patient"),
             specialty == null ? null : specialty.getValue(),
-            reference(practitioner, "practitioner", "Practitioner/"),
-            reference(location, "location-reference", "Location/"),
+            OperationParameters.optionalReference("practitioner", practitioner, "Practitioner"),
+            OperationParameters.optionalReference("location-reference", location, "Location"),
             limit));
   }
 
-  @Operation(name = "$hold", type = Appointment.class, idempotent = false)
+  /** POST Appointment/$hold (IHE ITI-116) */
+  @Operation(name = OperationNames.HOLD, type = Appointment.class)
   public Bundle hold(@ResourceParam Parameters parameters, RequestDetails request) {
     Appointment held = seats.hold(requested(parameters), who(request));
     Bundle out = new Bundle().setType(Bundle.BundleType.COLLECTION);
@@ -87,7 +125,8 @@ class SeatOperations implements FhirOperationProvider {
     return out;
   }
 
-  @Operation(name = "$book", type = Appointment.class, idempotent = false)
+  /** POST Appointment/$book (IHE ITI-117) */
+  @Operation(name = OperationNames.BOOK, type = Appointment.class)
   public Bundle book(@ResourceParam Parameters parameters, RequestDetails request) {
     Appointment booked = seats.book(requested(parameters), who(request));
     Bundle out = new Bundle().setType(Bundle.BundleType.COLLECTION);
@@ -95,14 +134,18 @@ class SeatOperations implements FhirOperationProvider {
     return out;
   }
 
-  @Operation(name = "$skip-session", type = Appointment.class, idempotent = false)
+  /** POST Appointment/[id]/$skip-session */
+  @Operation(name = OperationNames.SKIP_SESSION, type = Appointment.class)
   public Parameters skip(@IdParam IdType session, @ResourceParam Parameters parameters) {
-    return changes.skip(session.toUnqualifiedVersionless().getValue(), parameters);
+    return changes.skip(
+        References.unversioned(session.getValue()), MemberChangeService.Skip.from(parameters));
   }
 
-  @Operation(name = "$move-member", type = Appointment.class, idempotent = false)
+  /** POST Appointment/[id]/$move-member */
+  @Operation(name = OperationNames.MOVE_MEMBER, type = Appointment.class)
   public Parameters move(@IdParam IdType session, @ResourceParam Parameters parameters) {
-    return changes.move(session.toUnqualifiedVersionless().getValue(), parameters);
+    return changes.move(
+        References.unversioned(session.getValue()), MemberChangeService.Move.from(parameters));
   }
 
   /**
@@ -110,19 +153,20 @@ class SeatOperations implements FhirOperationProvider {
    * or {@code appointment-reference} to the group session with {@code patient-reference}.
    */
   private static Appointment requested(Parameters parameters) {
-    Parameters in = parameters == null ? new Parameters() : parameters;
-    var resource = in.getParameter("appointment-resource");
-    if (resource != null && resource.getResource() instanceof Appointment appointment) {
-      return appointment;
+    OperationParameters in =
+        new OperationParameters(parameters)
+            .onlyThese(
+                Set.of("appointment-resource", "appointment-reference", "patient-reference"));
+    Optional<Appointment> resource = in.resource("appointment-resource", Appointment.class);
+    if (resource.isPresent()) {
+      return resource.get();
     }
-    var reference = in.getParameter("appointment-reference");
-    var patient = in.getParameter("patient-reference");
-    if (reference != null && reference.getValue() instanceof Reference session) {
+    Optional<String> session = in.reference("appointment-reference", "Appointment");
+    if (session.isPresent()) {
       Appointment appointment = new Appointment();
-      appointment.addSupportingInformation(new Reference(session.getReference()));
-      if (patient != null && patient.getValue() instanceof Reference who) {
-        appointment.addParticipant().setActor(new Reference(who.getReference()));
-      }
+      appointment.addSupportingInformation(new Reference(session.get()));
+      in.reference("patient-reference", "Patient")
+          .ifPresent(who -> appointment.addParticipant().setActor(new Reference(who)));
       return appointment;
     }
     throw InvalidParameter.malformed(
@@ -133,17 +177,5 @@ class SeatOperations implements FhirOperationProvider {
 
   private String who(RequestDetails request) {
     return callers.actor(request).orElse(null);
-  }
-
-  private static String reference(StringType value, String parameter, String prefix) {
-    if (value == null || !value.hasValue()) {
-      return null;
-    }
-    String text = value.getValue().strip();
-    if (!text.startsWith(prefix)) {
-      throw InvalidParameter.malformed(
-          parameter, parameter + " must be a " + prefix + "id reference");
-    }
-    return new IdType(text).toUnqualifiedVersionless().getValue();
   }
 }

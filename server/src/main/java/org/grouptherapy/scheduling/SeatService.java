@@ -23,11 +23,15 @@ import java.util.Set;
 import java.util.UUID;
 import org.grouptherapy.kernel.BookingConflictException;
 import org.grouptherapy.kernel.CalendarDirectory;
+import org.grouptherapy.kernel.GroupSession;
 import org.grouptherapy.kernel.InvalidParameter;
 import org.grouptherapy.kernel.References;
 import org.grouptherapy.kernel.ScheduleChange;
 import org.grouptherapy.kernel.ScheduleChangeListener;
 import org.grouptherapy.kernel.SchedulingCodes;
+import org.grouptherapy.kernel.ServerWrites;
+import org.grouptherapy.kernel.TherapyGroup;
+import org.grouptherapy.kernel.TransactionLocks;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Appointment.AppointmentParticipantComponent;
@@ -58,8 +62,9 @@ public class SeatService {
 
   private final DaoRegistry daos;
   private final BookingLedger ledger;
-  private final SeriesService series;
+  private final CalendarDirectory directory;
   private final JdbcTemplate jdbc;
+  private final TransactionLocks locks;
   private final TransactionTemplate transaction;
   private final List<ScheduleChangeListener> listeners;
   private final Clock clock;
@@ -67,15 +72,17 @@ public class SeatService {
   SeatService(
       DaoRegistry daos,
       BookingLedger ledger,
-      SeriesService series,
+      CalendarDirectory directory,
       JdbcTemplate jdbc,
+      TransactionLocks locks,
       PlatformTransactionManager transactionManager,
       List<ScheduleChangeListener> listeners,
       Clock clock) {
     this.daos = daos;
     this.ledger = ledger;
-    this.series = series;
+    this.directory = directory;
     this.jdbc = jdbc;
+    this.locks = locks;
     this.transaction = new TransactionTemplate(transactionManager);
     this.listeners = listeners;
     this.clock = clock;
@@ -120,11 +127,11 @@ public class SeatService {
       if (bundle.getEntry().size() >= criteria.count()) {
         break;
       }
-      Optional<String> groupId = BookingLedger.groupOf(session);
+      Optional<String> groupId = GroupSession.groupOf(session);
       if (groupId.isEmpty()) {
         continue;
       }
-      Group group = series.context(groupId.get(), request).group();
+      Group group = directory.group(groupId.get(), request);
       if (!takesMembers(group) || !matches(session, group, criteria)) {
         continue;
       }
@@ -258,14 +265,14 @@ public class SeatService {
                 List.of(seat.patient() + " is already in " + seat.sessionId()),
                 "appointment-resource");
           }
-          SeriesService.addMember(session, seat.patient());
+          GroupSession.addMember(session, seat.patient());
           session.setIdElement(
               (IdType)
                   daos.getResourceDao(Appointment.class)
-                      .update(session, SeriesService.writer(null))
+                      .update(session, ServerWrites.writer(null))
                       .getId()
                       .toUnqualified());
-          List<String> told = new ArrayList<>(SeriesService.practitionersOn(session));
+          List<String> told = new ArrayList<>(GroupSession.practitionersOn(session));
           told.add(seat.patient());
           ScheduleChange change =
               new ScheduleChange(
@@ -327,15 +334,13 @@ public class SeatService {
           List.of(sessionId + " is not a future booked session"), "appointment-resource");
     }
     Group group =
-        series
-            .context(
-                BookingLedger.groupOf(session)
-                    .orElseThrow(
-                        () ->
-                            InvalidParameter.unprocessable(
-                                "appointment-resource", sessionId + " is not a group session")),
-                request)
-            .group();
+        directory.group(
+            GroupSession.groupOf(session)
+                .orElseThrow(
+                    () ->
+                        InvalidParameter.unprocessable(
+                            "appointment-resource", sessionId + " is not a group session")),
+            request);
     if (!takesMembers(group)) {
       throw InvalidParameter.unprocessable(
           "appointment-resource",
@@ -346,12 +351,11 @@ public class SeatService {
   }
 
   private void lock(String sessionId) {
-    jdbc.queryForObject(
-        "SELECT pg_advisory_xact_lock(hashtextextended(?, 7))", Object.class, "seat:" + sessionId);
+    locks.lock("seat:" + sessionId);
   }
 
   private int openSeats(Appointment session, Group group, String sessionId) {
-    int maximum = CalendarDirectory.groupMaximum(group).orElse(Integer.MAX_VALUE);
+    int maximum = TherapyGroup.maximum(group).orElse(Integer.MAX_VALUE);
     long members =
         session.getParticipant().stream()
             .filter(p -> p.getStatus() != Appointment.ParticipationStatus.DECLINED)
@@ -420,7 +424,7 @@ public class SeatService {
     proposal.setDescription(
         group.getName()
             + ", session "
-            + SeriesService.number(session)
+            + GroupSession.number(session)
             + (open > 0 ? " (" + open + " open seat" + (open == 1 ? "" : "s") + ")" : ""));
     proposal.addSupportingInformation(
         new Reference(session.getIdElement().toUnqualifiedVersionless().getValue()));

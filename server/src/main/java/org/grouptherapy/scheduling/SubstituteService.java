@@ -29,11 +29,16 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.grouptherapy.kernel.BookingConflictException;
+import org.grouptherapy.kernel.CalendarDirectory;
+import org.grouptherapy.kernel.GroupSession;
 import org.grouptherapy.kernel.InvalidParameter;
 import org.grouptherapy.kernel.References;
 import org.grouptherapy.kernel.ScheduleChange;
 import org.grouptherapy.kernel.ScheduleChangeListener;
 import org.grouptherapy.kernel.SchedulingCodes;
+import org.grouptherapy.kernel.ServerWrites;
+import org.grouptherapy.kernel.TherapyGroup;
+import org.grouptherapy.kernel.TherapyGroup.Facilitator;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Appointment.AppointmentParticipantComponent;
@@ -86,7 +91,10 @@ public class SubstituteService {
           Map.entry("anger-management", List.of("anger")));
 
   private final DaoRegistry daos;
-  private final SeriesService series;
+  private final CalendarDirectory directory;
+  private final Venues venues;
+  private final FacilitatorCalendars calendars;
+  private final ServerWrites writes;
   private final JdbcTemplate jdbc;
   private final TransactionTemplate transaction;
   private final List<ScheduleChangeListener> listeners;
@@ -94,13 +102,19 @@ public class SubstituteService {
 
   SubstituteService(
       DaoRegistry daos,
-      SeriesService series,
+      CalendarDirectory directory,
+      Venues venues,
+      FacilitatorCalendars calendars,
+      ServerWrites writes,
       JdbcTemplate jdbc,
       PlatformTransactionManager transactionManager,
       List<ScheduleChangeListener> listeners,
       Clock clock) {
     this.daos = daos;
-    this.series = series;
+    this.directory = directory;
+    this.venues = venues;
+    this.calendars = calendars;
+    this.writes = writes;
     this.jdbc = jdbc;
     this.transaction = new TransactionTemplate(transactionManager);
     this.listeners = listeners;
@@ -112,16 +126,14 @@ public class SubstituteService {
 
   /** The session, its group, and the facilitator to be replaced. */
   private record Cover(
-      Appointment session,
-      SeriesService.GroupContext group,
-      String replacing,
-      Instant from,
-      Instant to) {}
+      Appointment session, TherapyGroup group, String replacing, Instant from, Instant to) {}
 
-  public Parameters find(String appointmentId, Parameters parameters) {
+  /** A request for cover: who would cover, and (to assign) who does and why. */
+  record CoverRequest(String substitute, String replacing, String reason, String overrideReason) {}
+
+  public Parameters find(String appointmentId, String replacing) {
     SystemRequestDetails request = new SystemRequestDetails();
-    OperationInput in = new OperationInput(parameters);
-    Cover cover = cover(appointmentId, in.reference("replacing").orElse(null), request);
+    Cover cover = cover(appointmentId, replacing, request);
     Set<String> facilitating = facilitators(cover.session());
 
     Map<String, PractitionerRole> roles = new LinkedHashMap<>();
@@ -172,7 +184,7 @@ public class SubstituteService {
     Map<String, Integer> known = knownToGroup(cover, request);
     String site = site(cover, request);
     String modality =
-        cover.group().group().getCode().getCoding().stream()
+        cover.group().resource().getCode().getCoding().stream()
             .filter(c -> SchedulingCodes.MODALITY_SYSTEM.equals(c.getSystem()))
             .map(c -> c.getCode())
             .findFirst()
@@ -265,17 +277,11 @@ public class SubstituteService {
     return out;
   }
 
-  public Parameters assign(String appointmentId, Parameters parameters) {
+  public Parameters assign(String appointmentId, CoverRequest assignment) {
     SystemRequestDetails request = new SystemRequestDetails();
-    OperationInput in = new OperationInput(parameters);
-    String substitute =
-        in.reference("substitute")
-            .orElseThrow(
-                () ->
-                    InvalidParameter.malformed(
-                        "substitute", "substitute is required: the Practitioner who covers"));
-    Cover cover = cover(appointmentId, in.reference("replacing").orElse(null), request);
-    Practitioner covering = series.practitioner("substitute", substitute, request);
+    String substitute = assignment.substitute();
+    Cover cover = cover(appointmentId, assignment.replacing(), request);
+    Practitioner substituteResource = venues.practitioner("substitute", substitute, request);
     if (facilitators(cover.session()).contains(substitute)) {
       throw new BookingConflictException(
           List.of(
@@ -285,19 +291,19 @@ public class SubstituteService {
                   + "; choose a practitioner who is not on the session"),
           "substitute");
     }
-    String override = in.string("overrideReason").orElse(null);
-    String note = in.string("reason").orElse(null);
+    String override = assignment.overrideReason();
+    String note = assignment.reason();
     Appointment session = cover.session();
     boolean primary =
         session.getParticipant().stream()
             .filter(p -> cover.replacing().equals(References.of(p.getActor())))
-            .anyMatch(p -> SeriesService.isFacilitator(p, true));
+            .anyMatch(p -> GroupSession.isFacilitator(p, true));
     transaction.executeWithoutResult(
         tx -> {
-          SystemRequestDetails write = SeriesService.writer(override);
-          String oldSchedule = series.scheduleOf(cover.replacing(), write);
-          SeriesService.Writes swap = series.new Writes();
-          for (Slot block : series.blocks(List.of(session), request)) {
+          SystemRequestDetails write = ServerWrites.writer(override);
+          String oldSchedule = calendars.scheduleOf(cover.replacing(), write);
+          ServerWrites.Batch swap = writes.batch();
+          for (Slot block : calendars.blocksFor(List.of(session), request)) {
             if (oldSchedule.equals(References.of(block.getSchedule()))) {
               swap.delete(block);
             }
@@ -312,23 +318,20 @@ public class SubstituteService {
             session.setComment(
                 (session.hasComment() ? session.getComment() + "\n" : "") + "Substitute: " + note);
           }
-          swap.put(session);
+          swap.update(session);
           swap.commit(write);
-          SeriesService.GroupContext one =
-              new SeriesService.GroupContext(
-                  cover.group().id(),
-                  cover.group().group(),
-                  cover.group().zone(),
-                  List.of(new SeriesService.Facilitator(substitute, primary)),
-                  cover.group().defaultLocation(),
-                  cover.group().joinUrl(),
-                  cover.group().prepMinutes(),
-                  cover.group().documentationMinutes());
-          for (Slot block : series.blocksOf(one, List.of(session), series.schedules(one, write))) {
-            daos.getResourceDao(Slot.class).create(block, write);
-          }
+          List<Facilitator> covering = List.of(new Facilitator(substitute, primary));
+          ServerWrites.Batch blocks = writes.batch();
+          SessionMapper.blocks(
+                  cover.group(),
+                  covering,
+                  List.of(session),
+                  calendars.schedules(covering, write),
+                  SessionMapper::idOf)
+              .forEach(blocks::create);
+          blocks.commit(write);
           String summary =
-              name(covering, substitute)
+              name(substituteResource, substitute)
                   + " will facilitate this session instead of "
                   + name(
                       daos.getResourceDao(Practitioner.class)
@@ -338,7 +341,7 @@ public class SubstituteService {
           ScheduleChange change =
               new ScheduleChange(
                   ScheduleChange.Kind.SUBSTITUTE_ASSIGNED,
-                  cover.group().group(),
+                  cover.group().resource(),
                   List.of(session),
                   summary,
                   List.of(cover.replacing()));
@@ -357,7 +360,7 @@ public class SubstituteService {
       throw new ResourceNotFoundException(appointmentId + " was deleted");
     }
     String group =
-        BookingLedger.groupOf(session)
+        GroupSession.groupOf(session)
             .orElseThrow(
                 () ->
                     InvalidParameter.unprocessable(
@@ -380,7 +383,7 @@ public class SubstituteService {
         replacing != null
             ? replacing
             : session.getParticipant().stream()
-                .filter(p -> SeriesService.isFacilitator(p, true))
+                .filter(p -> GroupSession.isFacilitator(p, true))
                 .map(p -> References.of(p.getActor()))
                 .findFirst()
                 .orElseGet(() -> facilitating.stream().findFirst().orElse(null));
@@ -392,14 +395,14 @@ public class SubstituteService {
                   : who + " does not facilitate " + appointmentId)
               + "; name the facilitator to replace");
     }
-    SeriesService.GroupContext context = series.context(group, request);
+    TherapyGroup context = directory.therapyGroup(group, request);
     Instant from = session.getStart().toInstant().minusSeconds(60L * context.prepMinutes());
     Instant to = session.getEnd().toInstant().plusSeconds(60L * context.documentationMinutes());
     return new Cover(session, context, who, from, to);
   }
 
   private static Set<String> facilitators(Appointment session) {
-    return Set.copyOf(SeriesService.practitionersOn(session));
+    return Set.copyOf(GroupSession.practitionersOn(session));
   }
 
   /** Active roles, and their practitioners read in one search by id. */
@@ -444,7 +447,7 @@ public class SubstituteService {
         continue;
       }
       for (AppointmentParticipantComponent p : earlier.getParticipant()) {
-        if (SeriesService.isFacilitator(p, true) || SeriesService.isFacilitator(p, false)) {
+        if (GroupSession.isFacilitator(p, true) || GroupSession.isFacilitator(p, false)) {
           known.merge(References.of(p.getActor()), 1, Integer::sum);
         }
       }

@@ -2,6 +2,8 @@ package org.grouptherapy.security;
 
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRule;
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilder;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderOperationNamed;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderOperationNamedAndScoped;
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRule;
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleConditional;
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOp;
@@ -9,21 +11,19 @@ import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOpClassifier
 import ca.uhn.fhir.rest.server.interceptor.auth.RuleBuilder;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import org.grouptherapy.kernel.access.Caller;
+import org.grouptherapy.kernel.access.CallerGrants;
+import org.grouptherapy.kernel.access.OperationPermit;
 import org.grouptherapy.kernel.access.Role;
 import org.grouptherapy.security.SmartScope.Permission;
-import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
-import org.hl7.fhir.r4.model.Appointment;
-import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
-import org.hl7.fhir.r4.model.Location;
 import org.hl7.fhir.r4.model.Patient;
-import org.hl7.fhir.r4.model.Practitioner;
-import org.hl7.fhir.r4.model.Task;
 
 /**
  * Turns a caller's {@link SmartAccess} into HAPI authorization rules: the token's scopes, limited
@@ -164,7 +164,8 @@ final class AccessRules {
     }
   }
 
-  static List<IAuthRule> rules(SmartAccess access, List<Grant> grants) {
+  static List<IAuthRule> rules(
+      SmartAccess access, List<Grant> grants, List<OperationPermit> permits) {
     Rules rules = new Rules();
     rules.allow().metadata();
     // AuditEvents are kept from non-administrators by AuditTrail itself: HAPI's deny rules
@@ -180,7 +181,7 @@ final class AccessRules {
       }
     }
     grants.stream().filter(g -> g.patients() == null).forEach(g -> allow(rules, g));
-    allowOperations(rules, access, grants);
+    allowOperations(rules, access, grants, permits);
     rules.allow().transaction().withAnyOperation().andApplyNormalRules();
     return rules.build();
   }
@@ -259,203 +260,123 @@ final class AccessRules {
                     && g.permissions().contains(Permission.READ));
   }
 
-  private static void allowOperations(Rules rules, SmartAccess access, List<Grant> grants) {
+  /**
+   * HAPI's own operations ({@code $validate}, terminology, {@code $everything}, Bulk export), then
+   * each feature's operations as their permits allow this caller.
+   */
+  private static void allowOperations(
+      Rules rules, SmartAccess access, List<Grant> grants, List<OperationPermit> permits) {
     rules.allow().operation().named("$validate").atAnyLevel().andAllowAllResponses();
     for (String terminology : List.of("$expand", "$lookup", "$validate-code")) {
       rules.allow().operation().named(terminology).atAnyLevel().andAllowAllResponses();
     }
+    allowEverything(rules, grants);
+    CallerGrants view = new GrantsView(access, grants);
+    for (OperationPermit permit : permits) {
+      allow(rules, permit, permit.reach().apply(view));
+    }
+    allowBulkExport(rules, access, grants);
+  }
+
+  private static void allow(Rules rules, OperationPermit permit, OperationPermit.Reach reach) {
+    if (reach instanceof OperationPermit.Reach.None) {
+      return;
+    }
+    IAuthRuleBuilderOperationNamed named = rules.allow().operation().named(permit.operation());
+    IAuthRuleBuilderOperationNamedAndScoped scoped =
+        switch (permit.level()) {
+          case SERVER -> named.onServer();
+          case TYPE -> named.onType(permit.type());
+          case INSTANCE ->
+              reach instanceof OperationPermit.Reach.Only only
+                  ? named.onInstances(only.instances())
+                  : named.onInstancesOfType(permit.type());
+        };
+    scoped.andAllowAllResponses();
+  }
+
+  private static void allowEverything(Rules rules, List<Grant> grants) {
     Optional<Grant> patientRead =
         grants.stream()
             .filter(g -> g.appliesTo("Patient") && g.permissions().contains(Permission.READ))
             .findFirst();
-    if (patientRead.isPresent()) {
-      if (patientRead.get().patients() == null) {
-        rules
-            .allow()
-            .operation()
-            .named("$everything")
-            .onInstancesOfType(Patient.class)
-            .andRequireExplicitResponseAuthorization();
-      } else {
-        rules
-            .allow()
-            .operation()
-            .named("$everything")
-            .onInstances(patientRead.get().patients())
-            .andRequireExplicitResponseAuthorization();
-      }
+    if (patientRead.isEmpty()) {
+      return;
     }
-    if (writesUnbound(grants, "Appointment") && writesUnbound(grants, "Slot")) {
-      for (String operation : List.of("$schedule-series", "$amend-series", "$cancel-series")) {
-        rules
-            .allow()
-            .operation()
-            .named(operation)
-            .onInstancesOfType(Group.class)
-            .andAllowAllResponses();
-      }
-      for (String operation :
-          List.of(
-              "$cancel-session",
-              "$find-substitute",
-              "$assign-substitute",
-              "$skip-session",
-              "$move-member")) {
-        rules
-            .allow()
-            .operation()
-            .named(operation)
-            .onInstancesOfType(Appointment.class)
-            .andAllowAllResponses();
-      }
-    }
-    if (writesUnbound(grants, "Appointment")) {
-      // IHE ITI Scheduling: an EHR finds, holds and books open group seats for a member.
-      rules.allow().operation().named("$find").onType(Appointment.class).andAllowAllResponses();
-      rules.allow().operation().named("$hold").onType(Appointment.class).andAllowAllResponses();
-      rules.allow().operation().named("$book").onType(Appointment.class).andAllowAllResponses();
-    }
-    if (readsUnbound(grants, "Appointment") && readsUnbound(grants, "Slot")) {
-      for (Class<? extends IBaseResource> type : List.of(Practitioner.class, Location.class)) {
-        rules.allow().operation().named("$calendar").onInstancesOfType(type).andAllowAllResponses();
-        if (writesUnbound(grants, "Appointment") && writesUnbound(grants, "Slot")) {
-          rules
-              .allow()
-              .operation()
-              .named("$calendar-feed")
-              .onInstancesOfType(type)
-              .andAllowAllResponses();
-        }
-      }
-    }
-    // Intake and placement. $place reads the person's screening: whoever may read their
-    // Observations (a therapist: their caseload, incl. the people they screen).
-    for (Grant grant : grants) {
-      if (grant.appliesTo("Observation") && grant.permissions().contains(Permission.READ)) {
-        if (grant.patients() == null) {
-          rules
-              .allow()
-              .operation()
-              .named("$place")
-              .onInstancesOfType(Patient.class)
-              .andAllowAllResponses();
-        } else if (!grant.patients().isEmpty()) {
-          rules
-              .allow()
-              .operation()
-              .named("$place")
-              .onInstances(grant.patients())
-              .andAllowAllResponses();
-        }
-      }
-    }
-    if (writesUnbound(grants, "Group") && writesUnbound(grants, "Appointment")) {
-      for (String operation : List.of("$member-add", "$member-remove")) {
-        rules
-            .allow()
-            .operation()
-            .named(operation)
-            .onInstancesOfType(Group.class)
-            .andAllowAllResponses();
-      }
-      if (readsUnbound(grants, "Observation")) {
-        rules
-            .allow()
-            .operation()
-            .named("$place-waitlist")
-            .onType(Group.class)
-            .andAllowAllResponses();
-      }
-    }
-    if (readsUnbound(grants, "Task")) {
-      rules.allow().operation().named("$intake-board").onType(Task.class).andAllowAllResponses();
-    }
-    if (readsUnbound(grants, "Group") && readsUnbound(grants, "Appointment")) {
+    if (patientRead.get().patients() == null) {
       rules
           .allow()
           .operation()
-          .named("$retention-report")
-          .onType(Group.class)
-          .andAllowAllResponses();
-    }
-    // Attendance and billing. Recording attendance writes Encounters and the session: the people
-    // who run sessions (a therapist only the sessions they facilitate: BillingOperations checks),
-    // not billers, who reconcile and package what was recorded.
-    boolean runsSessions =
-        !access.isUser()
-            || access.roles().stream()
-                .anyMatch(r -> r == Role.VA || r == Role.THERAPIST || r == Role.ADMIN);
-    if (runsSessions
-        && writesUnbound(grants, "Encounter")
-        && writesUnbound(grants, "Appointment")) {
+          .named("$everything")
+          .onInstancesOfType(Patient.class)
+          .andRequireExplicitResponseAuthorization();
+    } else {
       rules
           .allow()
           .operation()
-          .named("$record-attendance")
-          .onInstancesOfType(Appointment.class)
-          .andAllowAllResponses();
+          .named("$everything")
+          .onInstances(patientRead.get().patients())
+          .andRequireExplicitResponseAuthorization();
     }
-    if (writesUnbound(grants, "Claim") && readsUnbound(grants, "Encounter")) {
-      rules
-          .allow()
-          .operation()
-          .named("$reconcile-attendance")
-          .onInstancesOfType(Appointment.class)
-          .andAllowAllResponses();
-      rules
-          .allow()
-          .operation()
-          .named("$reconcile-attendance")
-          .onType(Appointment.class)
-          .andAllowAllResponses();
-    }
-    boolean updatesClaims =
-        grants.stream()
-            .anyMatch(
-                g ->
-                    g.patients() == null
-                        && g.appliesTo("Claim")
-                        && g.permissions().contains(Permission.UPDATE));
-    if (updatesClaims && readsUnbound(grants, "Claim")) {
-      rules
-          .allow()
-          .operation()
-          .named("$mark-received")
-          .onType(org.hl7.fhir.r4.model.Claim.class)
-          .andAllowAllResponses();
-    }
-    if (readsUnbound(grants, "Claim") && readsUnbound(grants, "Encounter")) {
-      rules
-          .allow()
-          .operation()
-          .named("$billing-summary")
-          .onType(Appointment.class)
-          .andAllowAllResponses();
-    }
-    if (readsUnbound(grants, "Claim")) {
-      rules
-          .allow()
-          .operation()
-          .named("$billing-package")
-          .onType(org.hl7.fhir.r4.model.Claim.class)
-          .andAllowAllResponses();
-    }
+  }
+
+  private static void allowBulkExport(Rules rules, SmartAccess access, List<Grant> grants) {
     List<String> exportable =
         grants.stream()
             .filter(g -> g.patients() == null && g.permissions().contains(Permission.READ))
             .map(Grant::resourceType)
             .toList();
     boolean isSystem = !access.isUser() && access.patientId() == null;
-    if (isSystem && !exportable.isEmpty()) {
-      if (exportable.contains(SmartScope.ANY_TYPE)) {
-        rules.allow().bulkExport().systemExport();
-      } else {
-        rules.allow().bulkExport().systemExport().withResourceTypes(exportable);
-      }
-      rules.allow().operation().named("$export").onServer().andAllowAllResponses();
-      rules.allow().operation().named("$export-poll-status").onServer().andAllowAllResponses();
-      // The export's NDJSON files are Binary resources the job wrote for this request.
-      rules.allow().read().resourcesOfType("Binary").withAnyId();
+    if (!isSystem || exportable.isEmpty()) {
+      return;
+    }
+    if (exportable.contains(SmartScope.ANY_TYPE)) {
+      rules.allow().bulkExport().systemExport();
+    } else {
+      rules.allow().bulkExport().systemExport().withResourceTypes(exportable);
+    }
+    rules.allow().operation().named("$export").onServer().andAllowAllResponses();
+    rules.allow().operation().named("$export-poll-status").onServer().andAllowAllResponses();
+    // The export's NDJSON files are Binary resources the job wrote for this request.
+    rules.allow().read().resourcesOfType("Binary").withAnyId();
+  }
+
+  /** A caller's grants as the features' operation permits ask about them. */
+  record GrantsView(SmartAccess access, List<Grant> grants) implements CallerGrants {
+
+    @Override
+    public Caller caller() {
+      return access;
+    }
+
+    @Override
+    public boolean readsAnywhere(String type) {
+      return readsUnbound(grants, type);
+    }
+
+    @Override
+    public boolean writesAnywhere(String type) {
+      return writesUnbound(grants, type);
+    }
+
+    @Override
+    public boolean updatesAnywhere(String type) {
+      return grants.stream()
+          .anyMatch(
+              g ->
+                  g.patients() == null
+                      && g.appliesTo(type)
+                      && g.permissions().contains(Permission.UPDATE));
+    }
+
+    @Override
+    public Optional<Collection<IIdType>> readablePatients(String type) {
+      Set<IIdType> patients = new LinkedHashSet<>();
+      grants.stream()
+          .filter(g -> g.patients() != null && g.appliesTo(type))
+          .filter(g -> g.permissions().contains(Permission.READ))
+          .forEach(g -> patients.addAll(g.patients()));
+      return patients.isEmpty() ? Optional.empty() : Optional.of(patients);
     }
   }
 }

@@ -8,6 +8,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.grouptherapy.kernel.access.Callers;
+import org.grouptherapy.kernel.access.OperationAccess;
+import org.grouptherapy.kernel.access.OperationPermit;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
@@ -23,13 +26,26 @@ public class CallerResolver implements Callers {
   public record Caller(SmartAccess access, List<AccessRules.Grant> grants, List<IAuthRule> rules) {}
 
   private final TherapistCaseload caseload;
+  private final ObjectProvider<OperationAccess> operations;
+  private volatile List<OperationPermit> permits;
 
   /** Per token: a client sends the same one with many requests. */
   private final Cache<String, Caller> byToken =
       Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(1)).build();
 
-  CallerResolver(TherapistCaseload caseload) {
+  CallerResolver(TherapistCaseload caseload, ObjectProvider<OperationAccess> operations) {
     this.caseload = caseload;
+    this.operations = operations;
+  }
+
+  /** Every feature's operation permits, gathered once (the features depend on this class). */
+  List<OperationPermit> permits() {
+    List<OperationPermit> known = permits;
+    if (known == null) {
+      known = operations.orderedStream().flatMap(o -> o.permits().stream()).toList();
+      permits = known;
+    }
+    return known;
   }
 
   @Override
@@ -51,7 +67,7 @@ public class CallerResolver implements Callers {
             value -> {
               SmartAccess access = SmartAccess.fromJwt(token.getToken());
               List<AccessRules.Grant> grants = AccessRules.grants(access, caseload::patientsOf);
-              return new Caller(access, grants, AccessRules.rules(access, grants));
+              return new Caller(access, grants, AccessRules.rules(access, grants, permits()));
             });
     if (request != null) {
       request.getUserData().put(KEY, caller);

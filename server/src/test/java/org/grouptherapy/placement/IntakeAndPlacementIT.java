@@ -400,7 +400,7 @@ class IntakeAndPlacementIT {
         .setValue(new Reference(practice.patient("Halfway")));
     FhirHttp.Response half = fhir.post("Group/$place-waitlist", halfAssignment);
     assertThat(half.status()).isEqualTo(400);
-    assertThat(half.diagnostics()).contains("needs a patient and a group");
+    assertThat(half.diagnostics()).contains("assignment.group is required");
 
     Parameters applyNothing = new Parameters();
     applyNothing.addParameter().setName("apply").setValue(new BooleanType(true));

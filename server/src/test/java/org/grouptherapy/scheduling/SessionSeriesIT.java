@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ca.uhn.fhir.context.FhirContext;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.grouptherapy.kernel.GroupSession;
 import org.grouptherapy.support.FhirHttp;
 import org.grouptherapy.support.IntegrationTest;
 import org.grouptherapy.support.SmartAuth;
@@ -75,7 +76,7 @@ class SessionSeriesIT {
         .containsExactlyInAnyOrder(
             primary, co, room, members.get(0), members.get(1), members.get(2));
     assertThat(first.getMeta().getProfile().get(0).getValue()).endsWith("/group-session");
-    assertThat(SeriesService.number(sessions.get(3))).isEqualTo(4);
+    assertThat(GroupSession.number(sessions.get(3))).isEqualTo(4);
 
     List<Slot> blocks = blocks(sessions.get(1));
     assertThat(blocks).hasSize(4); // prep and documentation for each of two facilitators

@@ -1,0 +1,204 @@
+package org.grouptherapy.billing;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.ReferenceParam;
+import ca.uhn.fhir.rest.param.TokenParam;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.grouptherapy.billing.ClaimRules.Line;
+import org.grouptherapy.billing.ClaimRules.Problem;
+import org.grouptherapy.kernel.InvalidParameter;
+import org.grouptherapy.kernel.Outcomes;
+import org.grouptherapy.kernel.PracticeTime;
+import org.grouptherapy.kernel.References;
+import org.grouptherapy.system.Hashes;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Appointment;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Claim;
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Organization;
+import org.hl7.fhir.r4.model.Resource;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * {@code Claim/$billing-package}: the draft Claims of a period that have no open problem, with
+ * everything they reference, as a collection Bundle identified by a fingerprint of the claims and
+ * their versions; and what was held back and why.
+ */
+@Service
+class BillingPackages {
+
+  /** A package: the Bundle, and the claims it holds (for the X12 writer). */
+  record Package(Bundle bundle, List<Claim> claims, Map<String, Resource> resources) {}
+
+  private final ClaimReadModel readModel;
+  private final DaoRegistry daos;
+  private final PracticeTime time;
+  private final TransactionTemplate transaction;
+
+  BillingPackages(
+      ClaimReadModel readModel,
+      DaoRegistry daos,
+      PracticeTime time,
+      PlatformTransactionManager transactionManager) {
+    this.readModel = readModel;
+    this.daos = daos;
+    this.time = time;
+    this.transaction = new TransactionTemplate(transactionManager);
+  }
+
+  Package build(ReconcileScope.Period scope) {
+    return transaction.execute(status -> packageOf(scope));
+  }
+
+  private Package packageOf(ReconcileScope.Period scope) {
+    SystemRequestDetails read = new SystemRequestDetails();
+    if (scope.payer() != null && !payerExists(scope.payer(), read)) {
+      throw InvalidParameter.unprocessable(
+          "payer", "No payer Organization has payer id " + scope.payer());
+    }
+    ClaimReadModel.Run run = readModel.newRun();
+    List<Appointment> sessions = run.sessions(scope);
+    List<Claim> included = new ArrayList<>();
+    Map<String, Resource> resources = new LinkedHashMap<>();
+    OperationOutcome held = new OperationOutcome();
+    List<Claim> alreadySent = new ArrayList<>();
+    run.each(
+        sessions,
+        scope.payer(),
+        result -> {
+          for (Line line : result.lines()) {
+            if (line.claims().isEmpty()) {
+              if (line.expected() != null) {
+                BillingService.issue(
+                    held,
+                    line.billable()
+                        ? line.notYetClaimed()
+                        : line.problems().stream()
+                            .filter(Problem::error)
+                            .findFirst()
+                            .orElseThrow());
+              }
+            } else if (!line.billable() || line.claims().size() > 1) {
+              line.problems().stream()
+                  .filter(Problem::error)
+                  .map(
+                      p ->
+                          new Problem(
+                              false, p.code(), "Held back: " + p.text(), p.fix(), p.resources()))
+                  .forEach(p -> BillingService.issue(held, p));
+            } else if (line.claims().get(0).getStatus() != Claim.ClaimStatus.DRAFT) {
+              alreadySent.add(line.claims().get(0));
+            } else {
+              included.add(line.claims().get(0));
+              collect(line.claims().get(0), line, resources, read);
+            }
+          }
+        });
+    if (included.isEmpty()) {
+      throw InvalidParameter.unprocessable("start", nothingBillable(scope, alreadySent, held));
+    }
+    Bundle bundle = new Bundle().setType(Bundle.BundleType.COLLECTION);
+    bundle.setTimestamp(Date.from(time.now()));
+    bundle.getIdentifier().setSystem(BillingCodes.PACKAGE_SYSTEM).setValue(fingerprint(included));
+    for (Claim claim : included) {
+      bundle.addEntry().setFullUrl(fullUrl(claim)).setResource(claim);
+    }
+    for (Resource resource : resources.values()) {
+      bundle.addEntry().setFullUrl(fullUrl(resource)).setResource(resource);
+    }
+    if (!alreadySent.isEmpty()) {
+      Outcomes.info(
+          held,
+          alreadySent.size()
+              + " claim(s) of the period were received before (status active): not repeated");
+    }
+    if (held.getIssue().isEmpty()) {
+      Outcomes.info(held, "Every claim in the period is in the package");
+    }
+    bundle.addEntry().setResource(held);
+    return new Package(bundle, included, resources);
+  }
+
+  private static String nothingBillable(
+      ReconcileScope.Period scope, List<Claim> alreadySent, OperationOutcome held) {
+    return "No billable claims"
+        + (scope.payer() == null ? "" : " for payer " + scope.payer())
+        + (scope.group() == null ? "" : " in " + scope.group())
+        + " between "
+        + scope.start()
+        + " and "
+        + scope.end()
+        + (alreadySent.isEmpty() ? "" : " (" + alreadySent.size() + " already received)")
+        + (held.getIssue().isEmpty()
+            ? ": run $reconcile-attendance on the period first"
+            : ": "
+                + held.getIssue().size()
+                + " held back ("
+                + held.getIssueFirstRep().getDiagnostics()
+                + (held.getIssue().size() > 1 ? ", …" : "")
+                + ")");
+  }
+
+  /** What a claim references (and the member's diagnoses), read once per package. */
+  private void collect(
+      Claim claim, Line line, Map<String, Resource> into, SystemRequestDetails read) {
+    List<String> references = new ArrayList<>();
+    references.add(line.patient());
+    references.add(References.of(claim.getProvider()));
+    references.add(References.of(claim.getInsurer()));
+    claim.getInsurance().forEach(i -> references.add(References.of(i.getCoverage())));
+    claim.getCareTeam().forEach(t -> references.add(References.of(t.getProvider())));
+    claim.getItem().forEach(i -> i.getEncounter().forEach(e -> references.add(References.of(e))));
+    for (String reference : references) {
+      if (reference == null || into.containsKey(reference)) {
+        continue;
+      }
+      try {
+        IdType id = new IdType(reference);
+        into.put(reference, (Resource) daos.getResourceDao(id.getResourceType()).read(id, read));
+      } catch (ResourceNotFoundException | ResourceGoneException e) {
+        // a dangling reference stays a reference
+      }
+    }
+    SearchParameterMap conditions =
+        SearchParameterMap.newSynchronous()
+            .add(Condition.SP_SUBJECT, new ReferenceParam(line.patient()));
+    for (IBaseResource found :
+        daos.getResourceDao(Condition.class).searchForResources(conditions, read)) {
+      into.putIfAbsent(References.of(found), (Resource) found);
+    }
+  }
+
+  private boolean payerExists(String payerId, SystemRequestDetails read) {
+    SearchParameterMap search =
+        SearchParameterMap.newSynchronous()
+            .add(Organization.SP_IDENTIFIER, new TokenParam(BillingCodes.PAYER_ID, payerId));
+    return !daos.getResourceDao(Organization.class).searchForResources(search, read).isEmpty();
+  }
+
+  private static String fullUrl(Resource resource) {
+    return "urn:grouptherapy:" + References.of(resource);
+  }
+
+  /** The same claims at the same versions make the same package id. */
+  private static String fingerprint(List<Claim> claims) {
+    StringBuilder ids = new StringBuilder();
+    for (Claim claim : claims) {
+      ids.append(claim.getIdElement().toUnqualified().getValue());
+    }
+    return Hashes.sha256Hex(ids.toString()).substring(0, 20);
+  }
+}

@@ -1,0 +1,621 @@
+package org.grouptherapy.billing;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.grouptherapy.billing.AttendanceService.Mark;
+import org.grouptherapy.kernel.GroupSession;
+import org.grouptherapy.kernel.References;
+import org.grouptherapy.kernel.SchedulingCodes;
+import org.hl7.fhir.r4.model.Appointment;
+import org.hl7.fhir.r4.model.Claim;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Coverage;
+import org.hl7.fhir.r4.model.DocumentReference;
+import org.hl7.fhir.r4.model.Encounter;
+import org.hl7.fhir.r4.model.Extension;
+import org.hl7.fhir.r4.model.Group;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Reference;
+
+/**
+ * The billing rules of a group practice, as pure functions of what is on file: for each member of a
+ * session, the claim their attendance should produce under their payer's rules (code, modifiers,
+ * place of service, rendering provider, diagnoses, amount), the problems that stop it, and what an
+ * existing claim gets wrong. Nothing here reads or writes storage; {@link ClaimReadModel} gathers
+ * the facts and {@link ClaimMapper} turns an expected claim into a FHIR Claim.
+ */
+final class ClaimRules {
+
+  private ClaimRules() {}
+
+  /** One problem: severity, code (billing-problem), what is wrong, the fix, who is involved. */
+  record Problem(boolean error, String code, String text, String fix, List<String> resources) {}
+
+  /** The claim a member's attendance of a session should produce. */
+  record Expected(
+      String key,
+      Appointment session,
+      LocalDate serviceDate,
+      Group group,
+      String patient,
+      Encounter encounter,
+      Coverage coverage,
+      String payerOrganization,
+      BillingRules.Payer rules,
+      String code,
+      List<String> modifiers,
+      String placeOfService,
+      boolean interactiveComplexity,
+      String rendering,
+      List<String> others,
+      List<String> diagnoses,
+      String provider) {
+
+    BigDecimal amount() {
+      BigDecimal total = rules.fee(code);
+      return interactiveComplexity
+          ? total.add(rules.fee(rules.interactiveComplexityCode()))
+          : total;
+    }
+
+    int units() {
+      return interactiveComplexity ? 2 : 1;
+    }
+  }
+
+  /** One member-session's verdict: the expected claim (if attendance bills), problems, claims. */
+  record Line(
+      String key,
+      String session,
+      String patient,
+      Expected expected,
+      List<Problem> problems,
+      List<Claim> claims) {
+
+    boolean billable() {
+      return expected != null && problems.stream().noneMatch(Problem::error);
+    }
+
+    /** Billable attendance that has no claim yet (said by the summary and the package). */
+    Problem notYetClaimed() {
+      return new Problem(
+          false,
+          "attendance-without-claim",
+          patient + " attended " + session + " and has no claim yet",
+          "Run $reconcile-attendance to create its draft Claim",
+          List.of(session, patient));
+    }
+  }
+
+  /** A session's lines. */
+  record SessionResult(Appointment session, Group group, List<Line> lines) {}
+
+  /**
+   * What is on file about one session: its group, date of service, and per member (by patient
+   * reference) their Encounter, note and claims.
+   */
+  record SessionFacts(
+      Appointment session,
+      Group group,
+      LocalDate serviceDate,
+      boolean future,
+      Map<String, Encounter> encounters,
+      Map<String, DocumentReference> notes,
+      Map<String, List<Claim>> claims) {}
+
+  /** What is on file about a member, beyond one session. */
+  interface MemberFacts {
+    Optional<Coverage> coverage(String patient);
+
+    Optional<String> payerId(Coverage coverage);
+
+    List<String> diagnoses(String patient);
+  }
+
+  /**
+   * Every member-session of a session that bills, or should not have been billed, or lacks
+   * attendance, with its problems.
+   *
+   * @param payerFilter only members whose payer has this payer id (null: all)
+   */
+  static SessionResult check(
+      SessionFacts facts, MemberFacts members, String payerFilter, BillingRules rules) {
+    Appointment session = facts.session();
+    String sessionId = References.of(session);
+    Map<String, Mark> marks = new LinkedHashMap<>();
+    List<String> onSession = new ArrayList<>();
+    for (Appointment.AppointmentParticipantComponent p : session.getParticipant()) {
+      String who = References.of(p.getActor());
+      if (References.isOf(who, "Patient")) {
+        onSession.add(who);
+        Mark mark =
+            AttendanceService.markOf(who, p.getExtensionByUrl(BillingCodes.SESSION_ATTENDANCE));
+        if (mark != null) {
+          marks.put(who, mark);
+        }
+      }
+    }
+    boolean cancelled = session.getStatus() == Appointment.AppointmentStatus.CANCELLED;
+    long attending = marks.values().stream().filter(ClaimRules::bills).count();
+    List<String> attendingSorted =
+        marks.values().stream()
+            .filter(ClaimRules::bills)
+            .map(Mark::patient)
+            .sorted(Comparator.comparing(p -> new IdType(p).getIdPartAsLong()))
+            .toList();
+    Set<String> everyone = new LinkedHashSet<>(onSession);
+    everyone.addAll(facts.claims().keySet());
+    List<Line> lines = new ArrayList<>();
+    for (String patient : everyone) {
+      String key = BillingCodes.memberSessionKey(sessionId, patient);
+      List<Claim> existing = facts.claims().getOrDefault(patient, List.of());
+      Optional<Coverage> cover = members.coverage(patient);
+      String payerId = cover.flatMap(members::payerId).orElse(null);
+      if (payerFilter != null && !payerFilter.equals(payerId)) {
+        continue;
+      }
+      Mark mark = marks.get(patient);
+      List<Problem> problems = new ArrayList<>();
+      if (cancelled || mark == null || !bills(mark)) {
+        problems.addAll(notBilling(sessionId, patient, mark, cancelled, existing));
+        if (mark == null && !cancelled && !facts.future() && onSession.contains(patient)) {
+          problems.add(
+              new Problem(
+                  false,
+                  "attendance-not-recorded",
+                  "No attendance recorded for " + patient + " at " + sessionId,
+                  "Record it with Appointment/"
+                      + new IdType(sessionId).getIdPart()
+                      + "/$record-attendance",
+                  List.of(sessionId, patient)));
+        }
+        if (!problems.isEmpty()) {
+          lines.add(new Line(key, sessionId, patient, null, problems, existing));
+        }
+        continue;
+      }
+      Expected expected =
+          expected(
+              facts,
+              patient,
+              mark,
+              cover.orElse(null),
+              payerId,
+              members.diagnoses(patient),
+              attendingSorted,
+              rules,
+              problems);
+      problems.addAll(sessionLimits(facts, sessionId, patient, attending, expected.rules()));
+      problems.addAll(existingClaims(expected, existing));
+      lines.add(new Line(key, sessionId, patient, expected, problems, existing));
+    }
+    return new SessionResult(session, facts.group(), lines);
+  }
+
+  /** Claims of a member who did not attend, or of a cancelled session. */
+  private static List<Problem> notBilling(
+      String sessionId, String patient, Mark mark, boolean cancelled, List<Claim> existing) {
+    List<Problem> problems = new ArrayList<>();
+    for (Claim claim : existing) {
+      String why =
+          cancelled
+              ? ", which was cancelled"
+              : mark == null
+                  ? ", but no attendance is recorded"
+                  : ", but they did not attend (" + mark.status() + ")";
+      problems.add(
+          new Problem(
+              true,
+              "claim-without-attendance",
+              claimId(claim) + " bills " + patient + " for " + sessionId + why,
+              cancelled || mark != null
+                  ? "Cancel " + claimId(claim) + " (status cancelled)"
+                  : "Record attendance with $record-attendance, or cancel " + claimId(claim),
+              List.of(claimId(claim), sessionId, patient)));
+    }
+    return problems;
+  }
+
+  /** The payer's group-size cap and minimum session length. */
+  private static List<Problem> sessionLimits(
+      SessionFacts facts,
+      String sessionId,
+      String patient,
+      long attending,
+      BillingRules.Payer payer) {
+    List<Problem> problems = new ArrayList<>();
+    if (attending > payer.maxGroupSize()) {
+      problems.add(
+          new Problem(
+              true,
+              "group-above-cap",
+              sessionId
+                  + " had "
+                  + attending
+                  + " attending; "
+                  + payer.name()
+                  + " pays for groups of at most "
+                  + payer.maxGroupSize(),
+              "Check the attendance; if it is right, this session cannot be billed to "
+                  + payer.name()
+                  + " as a group",
+              List.of(sessionId, patient)));
+    }
+    Appointment session = facts.session();
+    long minutes =
+        Duration.between(session.getStart().toInstant(), session.getEnd().toInstant()).toMinutes();
+    if (minutes < payer.minimumMinutes()) {
+      problems.add(
+          new Problem(
+              true,
+              "session-too-short",
+              sessionId
+                  + " lasted "
+                  + minutes
+                  + " minutes; "
+                  + payer.name()
+                  + " requires at least "
+                  + payer.minimumMinutes(),
+              "Correct the session's times if they are wrong; otherwise it is not billable",
+              List.of(sessionId)));
+    }
+    return problems;
+  }
+
+  private static Expected expected(
+      SessionFacts facts,
+      String patient,
+      Mark mark,
+      Coverage coverage,
+      String payerId,
+      List<String> diagnoses,
+      List<String> attendingSorted,
+      BillingRules rules,
+      List<Problem> problems) {
+    Appointment session = facts.session();
+    String sessionId = References.of(session);
+    Group group = facts.group();
+    Encounter encounter = facts.encounters().get(patient);
+    DocumentReference note = facts.notes().get(patient);
+    BillingRules.Payer payer = rules.forPayer(payerId);
+    problems.addAll(missingFacts(sessionId, patient, coverage, diagnoses, encounter));
+    problems.addAll(noteProblems(sessionId, patient, note));
+    boolean complexity = note != null && interactiveComplexity(note);
+    String code = isMultiFamily(group) ? payer.multiFamilyCode() : payer.groupCode();
+    boolean virtual = encounter != null && "VR".equals(encounter.getClass_().getCode());
+    String setting =
+        !virtual
+            ? "in-person"
+            : "telehealth-other".equals(mark.setting()) ? "telehealth-other" : "telehealth-home";
+    List<String> modifiers = new ArrayList<>();
+    if (virtual) {
+      modifiers.addAll(payer.telehealthModifiers());
+    }
+    modifiers.addAll(payer.groupModifiers());
+    List<String> present = present(encounter, session);
+    String rendering = rendering(group, session, patient, present, attendingSorted);
+    if (rendering == null) {
+      problems.add(
+          new Problem(
+              true,
+              "no-rendering-provider",
+              "No facilitator of " + sessionId + " can be the rendering provider",
+              "Record which facilitators were present with $record-attendance",
+              List.of(sessionId)));
+    } else if (note != null
+        && signed(note)
+        && !rendering.equals(References.of(note.getAuthenticator()))) {
+      problems.add(
+          new Problem(
+              false,
+              "note-signer",
+              "The note for "
+                  + patient
+                  + " is signed by "
+                  + note.getAuthenticator().getReference()
+                  + ", not the rendering provider "
+                  + rendering,
+              "Have " + rendering + " co-sign the note, or check the group's billing arrangement",
+              List.of(References.of(note))));
+    }
+    List<String> others = new ArrayList<>(present);
+    others.remove(rendering);
+    String provider =
+        group != null && group.hasManagingEntity()
+            ? References.of(group.getManagingEntity())
+            : null;
+    return new Expected(
+        BillingCodes.memberSessionKey(sessionId, patient),
+        session,
+        facts.serviceDate(),
+        group,
+        patient,
+        encounter,
+        coverage,
+        coverage == null || coverage.getPayor().isEmpty()
+            ? null
+            : References.of(coverage.getPayorFirstRep()),
+        payer,
+        code,
+        List.copyOf(modifiers),
+        payer.placeOfService().get(setting),
+        complexity,
+        rendering,
+        List.copyOf(others),
+        diagnoses,
+        provider);
+  }
+
+  /** Coverage, diagnosis and Encounter a claim cannot do without. */
+  private static List<Problem> missingFacts(
+      String sessionId,
+      String patient,
+      Coverage coverage,
+      List<String> diagnoses,
+      Encounter encounter) {
+    List<Problem> problems = new ArrayList<>();
+    if (coverage == null) {
+      problems.add(
+          new Problem(
+              true,
+              "missing-coverage",
+              patient + " has no active Coverage",
+              "Add the member's active Coverage (payer and member id)",
+              List.of(patient)));
+    }
+    if (diagnoses.isEmpty()) {
+      problems.add(
+          new Problem(
+              true,
+              "missing-diagnosis",
+              patient + " has no active Condition with an ICD-10-CM code",
+              "Record the member's diagnosis (Condition, clinical status active, ICD-10-CM)",
+              List.of(patient)));
+    }
+    if (encounter == null) {
+      problems.add(
+          new Problem(
+              true,
+              "missing-encounter",
+              "Attendance of " + patient + " at " + sessionId + " has no Encounter",
+              "Run $record-attendance again for the session",
+              List.of(sessionId, patient)));
+    }
+    return problems;
+  }
+
+  /** A missing or unsigned session note. */
+  private static List<Problem> noteProblems(
+      String sessionId, String patient, DocumentReference note) {
+    if (note == null) {
+      return List.of(
+          new Problem(
+              true,
+              "missing-note",
+              "No session note for " + patient + " at " + sessionId,
+              "The rendering facilitator writes and signs the member's note (DocumentReference"
+                  + " with context.encounter)",
+              List.of(sessionId, patient)));
+    }
+    if (!signed(note)) {
+      return List.of(
+          new Problem(
+              true,
+              "unsigned-note",
+              "The note " + References.of(note) + " for " + patient + " is not signed",
+              "The rendering facilitator signs it (docStatus final, authenticator set)",
+              List.of(References.of(note), patient)));
+    }
+    return List.of();
+  }
+
+  private static boolean interactiveComplexity(DocumentReference note) {
+    Extension complexity = note.getExtensionByUrl(BillingCodes.INTERACTIVE_COMPLEXITY);
+    return complexity != null
+        && complexity.getValue() != null
+        && "true".equals(complexity.getValue().primitiveValue());
+  }
+
+  private static boolean isMultiFamily(Group group) {
+    return group != null
+        && group.getCode().getCoding().stream()
+            .anyMatch(
+                c ->
+                    SchedulingCodes.MODALITY_SYSTEM.equals(c.getSystem())
+                        && "multi-family".equals(c.getCode()));
+  }
+
+  /** The practitioners present: the Encounter's, else everyone on the session. */
+  private static List<String> present(Encounter encounter, Appointment session) {
+    List<String> present = new ArrayList<>();
+    if (encounter != null) {
+      encounter.getParticipant().stream()
+          .map(p -> References.of(p.getIndividual()))
+          .filter(r -> References.isOf(r, "Practitioner"))
+          .forEach(present::add);
+    }
+    if (present.isEmpty()) {
+      present.addAll(GroupSession.practitionersOn(session));
+    }
+    return present;
+  }
+
+  /** Duplicate claims, two rendering providers, and what each claim codes wrong. */
+  private static List<Problem> existingClaims(Expected expected, List<Claim> existing) {
+    List<Problem> problems = new ArrayList<>();
+    if (existing.size() > 1) {
+      List<String> ids = existing.stream().map(ClaimRules::claimId).toList();
+      problems.add(
+          new Problem(
+              true,
+              "duplicate-claim",
+              ids.size()
+                  + " claims bill "
+                  + expected.patient()
+                  + " for "
+                  + References.of(expected.session())
+                  + ": "
+                  + String.join(", ", ids),
+              "Keep one and cancel the others",
+              ids));
+      Set<String> renderers = new TreeSet<>();
+      existing.forEach(c -> renderingOf(c).ifPresent(renderers::add));
+      if (renderers.size() > 1) {
+        problems.add(
+            new Problem(
+                true,
+                "two-rendering-providers",
+                expected.patient()
+                    + " is billed by "
+                    + String.join(" and ", renderers)
+                    + " for the same session",
+                "Only "
+                    + expected.rendering()
+                    + " bills this member for this session; cancel the other claim",
+                ids));
+      }
+    }
+    for (Claim claim : existing) {
+      List<String> wrong = differences(expected, claim);
+      if (!wrong.isEmpty()) {
+        problems.add(
+            new Problem(
+                true,
+                "wrong-coding",
+                claimId(claim) + ": " + String.join("; ", wrong),
+                "Correct " + claimId(claim) + " (or cancel it and reconcile again)",
+                List.of(claimId(claim))));
+      }
+    }
+    return problems;
+  }
+
+  static boolean bills(Mark mark) {
+    return AttendanceService.ATTENDING.contains(mark.status()) || mark.familyOnly();
+  }
+
+  static boolean signed(DocumentReference note) {
+    return note.getDocStatus() == DocumentReference.ReferredDocumentStatus.FINAL
+        && note.hasAuthenticator()
+        && note.getAuthenticator().hasReference();
+  }
+
+  /**
+   * The one practitioner who bills this member for this session, by the group's arrangement:
+   * primary (the group's primary facilitator, or the first present), alternate (by session number),
+   * split (members shared in turn, in id order), supervisor (the supervising practitioner).
+   */
+  static String rendering(
+      Group group,
+      Appointment session,
+      String patient,
+      List<String> present,
+      List<String> members) {
+    String primary = null;
+    String arrangement = "primary";
+    String supervisor = null;
+    if (group != null) {
+      primary =
+          org.grouptherapy.kernel.TherapyGroup.facilitatorsOf(group).stream()
+              .filter(org.grouptherapy.kernel.TherapyGroup.Facilitator::primary)
+              .map(org.grouptherapy.kernel.TherapyGroup.Facilitator::practitioner)
+              .findFirst()
+              .orElse(null);
+      Extension billing = group.getExtensionByUrl(BillingCodes.GROUP_BILLING);
+      if (billing != null) {
+        Extension a = billing.getExtensionByUrl("arrangement");
+        Extension s = billing.getExtensionByUrl("supervisor");
+        arrangement = a == null ? arrangement : a.getValue().primitiveValue();
+        supervisor = s == null ? null : References.of((Reference) s.getValue());
+      }
+    }
+    List<String> billing = new ArrayList<>();
+    if (primary != null && present.contains(primary)) {
+      billing.add(primary);
+    }
+    present.stream().filter(p -> !billing.contains(p)).forEach(billing::add);
+    if (billing.isEmpty()) {
+      return null;
+    }
+    return switch (arrangement) {
+      case "supervisor" -> supervisor != null ? supervisor : billing.get(0);
+      case "alternate" ->
+          billing.get(Math.floorMod(GroupSession.number(session) - 1, billing.size()));
+      case "split" -> billing.get(Math.max(0, members.indexOf(patient)) % billing.size());
+      default -> billing.get(0);
+    };
+  }
+
+  /** The rendering provider of an existing claim: care team member with role primary. */
+  static Optional<String> renderingOf(Claim claim) {
+    return claim.getCareTeam().stream()
+        .filter(t -> t.getRole().getCoding().stream().anyMatch(c -> "primary".equals(c.getCode())))
+        .map(t -> References.of(t.getProvider()))
+        .findFirst();
+  }
+
+  /** What an existing claim gets wrong against the expected one. */
+  static List<String> differences(Expected expected, Claim claim) {
+    List<String> wrong = new ArrayList<>();
+    String addOnCode = expected.rules().interactiveComplexityCode();
+    Claim.ItemComponent item =
+        claim.getItem().stream().filter(i -> !hasCode(i, addOnCode)).findFirst().orElse(null);
+    if (item == null) {
+      wrong.add("no service line");
+      return wrong;
+    }
+    String code = item.getProductOrService().getCodingFirstRep().getCode();
+    if (!expected.code().equals(code)) {
+      wrong.add("code " + code + " should be " + expected.code());
+    }
+    List<String> modifiers =
+        item.getModifier().stream().map(m -> m.getCodingFirstRep().getCode()).toList();
+    if (!new TreeSet<>(modifiers).equals(new TreeSet<>(expected.modifiers()))) {
+      wrong.add("modifiers " + modifiers + " should be " + expected.modifiers());
+    }
+    String pos =
+        item.getLocationCodeableConcept().getCoding().stream()
+            .map(Coding::getCode)
+            .findFirst()
+            .orElse(null);
+    if (!expected.placeOfService().equals(pos)) {
+      wrong.add("place of service " + pos + " should be " + expected.placeOfService());
+    }
+    int units = item.getQuantity().hasValue() ? item.getQuantity().getValue().intValue() : 0;
+    if (units != 1) {
+      wrong.add(units + " units should be 1");
+    }
+    boolean addOn = claim.getItem().stream().anyMatch(i -> hasCode(i, addOnCode));
+    if (addOn != expected.interactiveComplexity()) {
+      wrong.add(
+          expected.interactiveComplexity()
+              ? "the interactive complexity add-on " + addOnCode + " is missing"
+              : "the add-on " + addOnCode + " is not in the note");
+    }
+    Optional<String> rendering = renderingOf(claim);
+    if (expected.rendering() != null
+        && rendering.isPresent()
+        && !expected.rendering().equals(rendering.get())) {
+      wrong.add("rendering provider " + rendering.get() + " should be " + expected.rendering());
+    }
+    return wrong;
+  }
+
+  private static boolean hasCode(Claim.ItemComponent item, String code) {
+    return item.getProductOrService().getCoding().stream().anyMatch(c -> code.equals(c.getCode()));
+  }
+
+  static String claimId(Claim claim) {
+    return References.of(claim);
+  }
+}
