@@ -15,11 +15,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.grouptherapy.kernel.PracticeTime;
 import org.grouptherapy.kernel.References;
 import org.grouptherapy.kernel.ScheduleChange;
 import org.grouptherapy.kernel.ScheduleChangeListener;
 import org.grouptherapy.kernel.SchedulingCodes;
-import org.grouptherapy.system.AppProperties;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Bundle;
@@ -59,17 +59,14 @@ class ScheduleNotifications implements ScheduleChangeListener {
   private final DaoRegistry daos;
   private final IFhirSystemDao<Bundle, Meta> systemDao;
   private final Outbox outbox;
-  private final ZoneId defaultZone;
+  private final PracticeTime time;
 
   ScheduleNotifications(
-      DaoRegistry daos,
-      IFhirSystemDao<Bundle, Meta> systemDao,
-      Outbox outbox,
-      AppProperties properties) {
+      DaoRegistry daos, IFhirSystemDao<Bundle, Meta> systemDao, Outbox outbox, PracticeTime time) {
     this.daos = daos;
     this.systemDao = systemDao;
     this.outbox = outbox;
-    this.defaultZone = properties.scheduling().defaultTimeZone();
+    this.time = time;
   }
 
   /** One recipient: who, and the patient the message is about (for a referrer), if any. */
@@ -266,17 +263,7 @@ class ScheduleNotifications implements ScheduleChangeListener {
   }
 
   private ZoneId zoneOf(ScheduleChange change) {
-    if (change.group() != null) {
-      Extension zone = change.group().getExtensionByUrl(SchedulingCodes.GROUP_TIMEZONE);
-      if (zone != null) {
-        try {
-          return ZoneId.of(zone.getValue().primitiveValue());
-        } catch (RuntimeException e) {
-          // fall back to the default
-        }
-      }
-    }
-    return defaultZone;
+    return time.zoneOf(change.group());
   }
 
   /** The requesters of the member's active referrals. */

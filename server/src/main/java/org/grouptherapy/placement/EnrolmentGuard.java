@@ -12,6 +12,7 @@ import java.util.Set;
 import org.grouptherapy.fhir.FhirStorageInterceptor;
 import org.grouptherapy.intake.Consents;
 import org.grouptherapy.kernel.BookingConflictException;
+import org.grouptherapy.kernel.TherapyGroup;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.OperationOutcome;
@@ -55,12 +56,12 @@ class EnrolmentGuard implements FhirStorageInterceptor {
   }
 
   private void check(Group previous, Group group, RequestDetails request) {
-    if (!PlacementFacts.isTherapyGroup(group)
+    if (!TherapyGroup.isTherapyGroup(group)
         || Boolean.TRUE.equals(request.getUserData().get(EnrolmentService.CHECKED))) {
       return;
     }
-    List<String> active = PlacementFacts.activeMembers(group, facts.today());
-    int maximum = PlacementFacts.maximum(group);
+    List<String> active = facts.activeMembers(group, facts.today());
+    int maximum = TherapyGroup.maximum(group).orElse(Integer.MAX_VALUE);
     if (active.size() > maximum) {
       throw new BookingConflictException(
           List.of(
@@ -75,9 +76,7 @@ class EnrolmentGuard implements FhirStorageInterceptor {
       return;
     }
     Set<String> before =
-        previous == null
-            ? Set.of()
-            : Set.copyOf(PlacementFacts.activeMembers(previous, facts.today()));
+        previous == null ? Set.of() : Set.copyOf(facts.activeMembers(previous, facts.today()));
     List<String> problems = new ArrayList<>();
     boolean virtual = directory.meetsOnline(group, new SystemRequestDetails());
     for (String member : active) {

@@ -33,6 +33,7 @@ import org.grouptherapy.kernel.ScheduleChange;
 import org.grouptherapy.kernel.ScheduleChangeListener;
 import org.grouptherapy.kernel.SchedulingCodes;
 import org.grouptherapy.kernel.ServerWrites;
+import org.grouptherapy.kernel.TherapyGroup;
 import org.grouptherapy.kernel.TransactionLocks;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
@@ -114,12 +115,12 @@ public class EnrolmentService {
     Group group = group(groupId, read);
     String patient = patient(request.patient(), read);
     LocalDate today = facts.today();
-    String status = PlacementFacts.code(group, SchedulingCodes.GROUP_STATUS).orElse("running");
+    String status = TherapyGroup.code(group, SchedulingCodes.GROUP_STATUS).orElse("running");
     if ("ended".equals(status)) {
       throw InvalidParameter.unprocessable(
           "patient", group.getName() + " (" + groupId + ") has ended and takes no members");
     }
-    if (PlacementFacts.activeMembers(group, today).contains(patient)) {
+    if (facts.activeMembers(group, today).contains(patient)) {
       throw new BookingConflictException(
           List.of(patient + " is already a member of " + groupId), "patient");
     }
@@ -146,8 +147,7 @@ public class EnrolmentService {
     LocalDate start = request.start() == null ? today : request.start();
     boolean closed =
         "closed"
-            .equals(
-                PlacementFacts.code(group, SchedulingCodes.GROUP_ENROLMENT_MODE).orElse("open"));
+            .equals(TherapyGroup.code(group, SchedulingCodes.GROUP_ENROLMENT_MODE).orElse("open"));
     if (closed) {
       Optional<LocalDate> cohort = PlacementFacts.cohortStart(group);
       if (cohort.isEmpty() || cohort.get().isBefore(today)) {
@@ -171,8 +171,8 @@ public class EnrolmentService {
     if (request.end() != null && request.end().isBefore(start)) {
       throw InvalidParameter.unprocessable("period", "period.end is before period.start");
     }
-    int maximum = PlacementFacts.maximum(group);
-    int members = PlacementFacts.activeMembers(group, start).size();
+    int maximum = TherapyGroup.maximum(group).orElse(Integer.MAX_VALUE);
+    int members = facts.activeMembers(group, start).size();
     Parameters out = new Parameters();
     OperationOutcome outcome = new OperationOutcome();
     out.addParameter().setName("outcome").setResource(outcome);
@@ -473,7 +473,7 @@ public class EnrolmentService {
     } catch (ResourceNotFoundException | ResourceGoneException e) {
       throw new ResourceNotFoundException(groupId + " does not exist");
     }
-    if (!PlacementFacts.isTherapyGroup(group)) {
+    if (!TherapyGroup.isTherapyGroup(group)) {
       throw InvalidParameter.unprocessable(
           "group", groupId + " is not a therapy group (profile therapy-group)");
     }

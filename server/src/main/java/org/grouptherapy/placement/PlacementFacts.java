@@ -34,10 +34,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.grouptherapy.intake.IntakeCodes;
 import org.grouptherapy.kernel.CalendarDirectory;
 import org.grouptherapy.kernel.InvalidParameter;
+import org.grouptherapy.kernel.PracticeTime;
 import org.grouptherapy.kernel.SchedulingCodes;
 import org.grouptherapy.kernel.Searches;
 import org.grouptherapy.kernel.TherapyGroup;
-import org.grouptherapy.system.AppProperties;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.CodeableConcept;
@@ -73,18 +73,18 @@ public class PlacementFacts {
 
   private final DaoRegistry daos;
   private final Clock clock;
-  private final ZoneId defaultZone;
+  private final PracticeTime time;
   private final Map<String, Optional<LocalDate>> birthDates = new ConcurrentHashMap<>();
   private volatile Instant birthDatesSince = Instant.EPOCH;
 
-  PlacementFacts(DaoRegistry daos, Clock clock, AppProperties properties) {
+  PlacementFacts(DaoRegistry daos, Clock clock, PracticeTime time) {
     this.daos = daos;
     this.clock = clock;
-    this.defaultZone = properties.scheduling().defaultTimeZone();
+    this.time = time;
   }
 
   public LocalDate today() {
-    return LocalDate.now(clock.withZone(defaultZone));
+    return time.today();
   }
 
   // --- a person ----------------------------------------------------------------------------------
@@ -361,12 +361,6 @@ public class PlacementFacts {
 
   // --- groups ------------------------------------------------------------------------------------
 
-  public static boolean isTherapyGroup(Group group) {
-    return group.getMeta().getProfile().stream()
-        .anyMatch(
-            p -> p.getValue() != null && p.getValue().startsWith(SchedulingCodes.THERAPY_GROUP));
-  }
-
   /** The facts of every therapy group, by group id. */
   public Map<String, PlacementScorer.GroupFacts> groups(boolean withAcuity) {
     SystemRequestDetails read = new SystemRequestDetails();
@@ -376,7 +370,7 @@ public class PlacementFacts {
         daos.getResourceDao(Group.class)
             .searchForResources(SearchParameterMap.newSynchronous(), read)) {
       Group group = (Group) found;
-      if (isTherapyGroup(group)) {
+      if (TherapyGroup.isTherapyGroup(group)) {
         groups.add(group);
       }
     }
@@ -456,10 +450,13 @@ public class PlacementFacts {
                   .toList(),
               ages2 != null && ages2.hasLow() ? ages2.getLow().getValue().intValue() : null,
               ages2 != null && ages2.hasHigh() ? ages2.getHigh().getValue().intValue() : null,
-              code(group, SchedulingCodes.GROUP_STATUS).orElse("running"),
-              "closed".equals(code(group, SchedulingCodes.GROUP_ENROLMENT_MODE).orElse("open")),
+              TherapyGroup.code(group, SchedulingCodes.GROUP_STATUS).orElse("running"),
+              "closed"
+                  .equals(
+                      TherapyGroup.code(group, SchedulingCodes.GROUP_ENROLMENT_MODE)
+                          .orElse("open")),
               cohortStart(group).orElse(null),
-              maximum(group),
+              TherapyGroup.maximum(group).orElse(Integer.MAX_VALUE),
               active.size(),
               waitlists.getOrDefault(id, 0),
               virtual,
@@ -483,43 +480,13 @@ public class PlacementFacts {
         : Optional.empty();
   }
 
-  public static int maximum(Group group) {
-    Extension capacity = group.getExtensionByUrl(SchedulingCodes.GROUP_CAPACITY);
-    if (capacity != null) {
-      Extension maximum = capacity.getExtensionByUrl("maximum");
-      if (maximum != null && maximum.getValue() instanceof IntegerType n && n.getValue() != null) {
-        return n.getValue();
-      }
-    }
-    return Integer.MAX_VALUE;
-  }
-
-  public static Optional<String> code(Group group, String url) {
-    Extension extension = group.getExtensionByUrl(url);
-    return extension == null || extension.getValue() == null
-        ? Optional.empty()
-        : Optional.ofNullable(extension.getValue().primitiveValue());
-  }
-
   public ZoneId zoneOf(Group group) {
-    return code(group, SchedulingCodes.GROUP_TIMEZONE).map(ZoneId::of).orElse(defaultZone);
+    return time.zoneOf(group);
   }
 
-  /** Members whose membership is not inactive and has not ended before the day. */
-  public static List<String> activeMembers(Group group, LocalDate day) {
-    List<String> members = new ArrayList<>();
-    for (Group.GroupMemberComponent member : group.getMember()) {
-      if (member.getInactive() || !member.hasEntity()) {
-        continue;
-      }
-      if (member.getPeriod().hasEnd()
-          && LocalDate.parse(member.getPeriod().getEndElement().getValueAsString().substring(0, 10))
-              .isBefore(day)) {
-        continue;
-      }
-      members.add(member.getEntity().getReference());
-    }
-    return members;
+  /** Members holding a seat on the day: not inactive, not ended before it. */
+  public List<String> activeMembers(Group group, LocalDate day) {
+    return TherapyGroup.activeMembers(group, day, time.zoneOf(group));
   }
 
   /** "mon-evening": the weekday and part of the day of a local time. */

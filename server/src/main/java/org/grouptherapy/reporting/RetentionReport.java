@@ -9,7 +9,6 @@ import ca.uhn.fhir.rest.param.ParamPrefixEnum;
 import ca.uhn.fhir.rest.param.TokenParam;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -23,15 +22,17 @@ import java.util.Map;
 import java.util.Set;
 import org.grouptherapy.intake.IntakeCodes;
 import org.grouptherapy.intake.IntakePipeline;
+import org.grouptherapy.kernel.GroupSession;
 import org.grouptherapy.kernel.InvalidParameter;
-import org.grouptherapy.placement.PlacementFacts;
+import org.grouptherapy.kernel.PracticeTime;
+import org.grouptherapy.kernel.References;
+import org.grouptherapy.kernel.TherapyGroup;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.DecimalType;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Parameters;
-import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.Task;
 import org.springframework.stereotype.Service;
@@ -53,13 +54,11 @@ public class RetentionReport {
           Appointment.AppointmentStatus.CHECKEDIN);
 
   private final DaoRegistry daos;
-  private final PlacementFacts facts;
-  private final Clock clock;
+  private final PracticeTime time;
 
-  RetentionReport(DaoRegistry daos, PlacementFacts facts, Clock clock) {
+  RetentionReport(DaoRegistry daos, PracticeTime time) {
     this.daos = daos;
-    this.facts = facts;
-    this.clock = clock;
+    this.time = time;
   }
 
   private record Row(String dimension, String value) {}
@@ -76,11 +75,11 @@ public class RetentionReport {
     for (IBaseResource found :
         daos.getResourceDao(Group.class)
             .searchForResources(SearchParameterMap.newSynchronous(), read)) {
-      if (PlacementFacts.isTherapyGroup((Group) found)) {
+      if (TherapyGroup.isTherapyGroup((Group) found)) {
         groups.add((Group) found);
       }
     }
-    ZoneId zone = ZoneId.systemDefault();
+    ZoneId zone = time.zone();
     SearchParameterMap sessionSearch = SearchParameterMap.newSynchronous();
     sessionSearch.add(
         Appointment.SP_DATE,
@@ -88,7 +87,7 @@ public class RetentionReport {
             new DateParam(
                 ParamPrefixEnum.GREATERTHAN_OR_EQUALS,
                 Date.from(start.minusDays(1).atStartOfDay(zone).toInstant())),
-            new DateParam(ParamPrefixEnum.LESSTHAN, Date.from(clock.instant()))));
+            new DateParam(ParamPrefixEnum.LESSTHAN, Date.from(time.now()))));
     Map<String, List<Appointment>> sessions = new HashMap<>();
     for (IBaseResource found :
         daos.getResourceDao(Appointment.class).searchForResources(sessionSearch, read)) {
@@ -96,10 +95,7 @@ public class RetentionReport {
       if (!HELD.contains(session.getStatus())) {
         continue;
       }
-      session.getSupportingInformation().stream()
-          .map(Reference::getReference)
-          .filter(r -> r != null && r.startsWith("Group/"))
-          .findFirst()
+      GroupSession.groupOf(session)
           .ifPresent(g -> sessions.computeIfAbsent(g, k -> new ArrayList<>()).add(session));
     }
     sessions.values().forEach(l -> l.sort(Comparator.comparing(Appointment::getStart)));
@@ -107,19 +103,17 @@ public class RetentionReport {
     Map<Row, int[]> counts = new LinkedHashMap<>();
     for (Group group : groups) {
       String groupId = group.getIdElement().toUnqualifiedVersionless().getValue();
-      ZoneId groupZone = facts.zoneOf(group);
+      ZoneId groupZone = time.zoneOf(group);
       List<Appointment> held = sessions.getOrDefault(groupId, List.of());
       for (Group.GroupMemberComponent member : group.getMember()) {
         if (!member.hasEntity() || !member.getPeriod().hasStart()) {
           continue;
         }
-        LocalDate joined =
-            LocalDate.parse(
-                member.getPeriod().getStartElement().getValueAsString().substring(0, 10));
+        LocalDate joined = PracticeTime.dateOf(member.getPeriod().getStartElement(), groupZone);
         if (joined.isBefore(start) || joined.isAfter(end)) {
           continue;
         }
-        String patient = member.getEntity().getReference();
+        String patient = References.of(member.getEntity());
         List<Appointment> since =
             held.stream()
                 .filter(
