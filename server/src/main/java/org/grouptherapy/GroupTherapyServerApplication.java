@@ -5,7 +5,6 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.autoconfigure.data.jpa.JpaRepositoriesAutoConfiguration;
 import org.springframework.boot.autoconfigure.elasticsearch.ElasticsearchRestClientAutoConfiguration;
 import org.springframework.boot.autoconfigure.quartz.QuartzAutoConfiguration;
-import org.springframework.boot.autoconfigure.thymeleaf.ThymeleafAutoConfiguration;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 
 /**
@@ -14,10 +13,9 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
  */
 @SpringBootApplication(
     exclude = {
-      // HAPI drags these onto the classpath; none of them is used, and some fail to start.
+      // HAPI drags these onto the classpath; neither is used, and both fail to start.
       ElasticsearchRestClientAutoConfiguration.class,
       QuartzAutoConfiguration.class,
-      ThymeleafAutoConfiguration.class,
       // HAPI declares its own Spring Data repositories.
       JpaRepositoriesAutoConfiguration.class
     })

@@ -26,16 +26,14 @@ import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.GrantedAuthority;
-import org.springframework.security.web.csrf.CsrfToken;
+import org.springframework.stereotype.Controller;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
-import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.util.HtmlUtils;
+import org.springframework.web.servlet.ModelAndView;
 
 /**
  * The patient picker of the SMART standalone launch ({@link PatientLaunch}): the signed-in user
@@ -43,7 +41,7 @@ import org.springframework.web.util.HtmlUtils;
  * patient, found by name), picks one, and goes back to the authorization endpoint. Every listing
  * and pick is audited.
  */
-@RestController
+@Controller
 class PatientPickerController {
 
   private static final int SHOWN = 25;
@@ -66,8 +64,11 @@ class PatientPickerController {
     this.audit = audit;
   }
 
+  /** A patient as the picker lists them. */
+  record Choice(String id, String label) {}
+
   @GetMapping(PatientLaunch.PICKER_PATH)
-  ResponseEntity<String> page(
+  ModelAndView page(
       @RequestParam String authorize,
       @RequestParam(required = false) String q,
       Authentication user,
@@ -80,59 +81,27 @@ class PatientPickerController {
     List<Patient> patients = choices(who, q);
     audit.patientPicker(
         request, who, null, 200, "SMART launch patient picker: " + patients.size() + " shown");
-    CsrfToken csrf = (CsrfToken) request.getAttribute(CsrfToken.class.getName());
-    StringBuilder html = new StringBuilder();
-    html.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
-        .append("<title>Choose a patient</title>")
-        .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
-        .append("<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;")
-        .append("padding:0 1rem}label{display:block;padding:.4rem 0}</style></head><body>")
-        .append("<h1>Choose a patient</h1><p>")
-        .append(escape(Optional.ofNullable(authorization.get("client_id")).orElse("The app")))
-        .append(" asked to open one patient's record. It will see only what your role allows")
-        .append(" for that patient.</p>")
-        .append("<form method=\"get\" action=\"")
-        .append(PatientLaunch.PICKER_PATH)
-        .append("\"><input type=\"hidden\" name=\"authorize\" value=\"")
-        .append(escape(authorize))
-        .append("\"><label>Name <input name=\"q\" value=\"")
-        .append(escape(q == null ? "" : q))
-        .append("\"></label><button>Search</button></form>");
-    if (patients.isEmpty()) {
-      html.append("<p>No patients found that you may open. Close this window to cancel.</p>");
-    } else {
-      html.append("<form method=\"post\" action=\"")
-          .append(PatientLaunch.PICKER_PATH)
-          .append("\"><input type=\"hidden\" name=\"authorize\" value=\"")
-          .append(escape(authorize))
-          .append("\">");
-      if (csrf != null) {
-        html.append("<input type=\"hidden\" name=\"")
-            .append(escape(csrf.getParameterName()))
-            .append("\" value=\"")
-            .append(escape(csrf.getToken()))
-            .append("\">");
-      }
-      for (Patient patient : patients) {
-        String id = patient.getIdElement().getIdPart();
-        html.append("<label><input type=\"radio\" name=\"patient\" value=\"")
-            .append(escape(id))
-            .append("\" required> ")
-            .append(escape(name(patient)))
-            .append(
-                patient.hasBirthDate()
-                    ? " (born " + patient.getBirthDateElement().getValueAsString() + ")"
-                    : "")
-            .append("</label>");
-      }
-      html.append("<button>Open this patient</button></form>");
-    }
-    html.append("</body></html>");
-    return ResponseEntity.ok().contentType(MediaType.TEXT_HTML).body(html.toString());
+    ModelAndView page = new ModelAndView("patient-picker");
+    page.addObject("client", authorization.get("client_id"));
+    page.addObject("authorize", authorize);
+    page.addObject("q", q == null ? "" : q);
+    page.addObject(
+        "patients",
+        patients.stream()
+            .map(
+                p ->
+                    new Choice(
+                        p.getIdElement().getIdPart(),
+                        name(p)
+                            + (p.hasBirthDate()
+                                ? " (born " + p.getBirthDateElement().getValueAsString() + ")"
+                                : "")))
+            .toList());
+    return page;
   }
 
   @PostMapping(PatientLaunch.PICKER_PATH)
-  ResponseEntity<String> pick(
+  Object pick(
       @RequestParam String authorize,
       @RequestParam String patient,
       Authentication user,
@@ -258,11 +227,10 @@ class PatientPickerController {
     return values;
   }
 
-  private static String escape(String text) {
-    return HtmlUtils.htmlEscape(text);
-  }
-
-  private static ResponseEntity<String> problem(HttpStatus status, String message) {
-    return ResponseEntity.status(status).contentType(MediaType.TEXT_PLAIN).body(message + "\n");
+  private static ModelAndView problem(HttpStatus status, String message) {
+    ModelAndView page = new ModelAndView("message", status);
+    page.addObject("title", status == HttpStatus.FORBIDDEN ? "Not allowed" : "Start again");
+    page.addObject("message", message);
+    return page;
   }
 }

@@ -33,6 +33,7 @@ class WebSecurityConfiguration {
                     "/login",
                     "/error",
                     "/app/**",
+                    "/auth/**",
                     // iCalendar feeds: the secret in the URL is the credential (CalendarFeeds).
                     "/calendar/feeds/**",
                     "/favicon.ico")
@@ -40,8 +41,8 @@ class WebSecurityConfiguration {
                 .anyRequest()
                 .authenticated());
     if (properties.security().embeddedAuthorizationServer()) {
-      // The sign-in form of the embedded authorization server.
-      http.formLogin(form -> {});
+      // The sign-in form of the embedded authorization server (SignInController).
+      http.formLogin(form -> form.loginPage(SignInController.PATH).permitAll());
     } else {
       http.csrf(AbstractHttpConfigurer::disable);
     }
