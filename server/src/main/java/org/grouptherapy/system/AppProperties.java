@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.ZoneId;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.core.io.Resource;
 import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
@@ -92,7 +93,7 @@ public record AppProperties(
    * resource location, the built-in one by default.
    */
   public record Billing(
-      @NotBlank @DefaultValue("classpath:billing/billing-rules.json") String rules) {}
+      @NotNull @DefaultValue("classpath:billing/billing-rules.json") Resource rules) {}
 
   /** The demo practice, loaded through the FHIR API on the first start. */
   public record Demo(@DefaultValue("true") boolean enabled) {}
