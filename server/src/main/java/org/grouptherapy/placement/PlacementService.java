@@ -2,7 +2,10 @@ package org.grouptherapy.placement;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -30,14 +33,14 @@ import org.springframework.stereotype.Service;
 @Service
 public class PlacementService {
 
-  private static final org.slf4j.Logger log =
-      org.slf4j.LoggerFactory.getLogger(PlacementService.class);
-
   private final PlacementFacts facts;
   private final EnrolmentService enrolment;
   private final DaoRegistry daos;
+  private final MeterRegistry meters;
 
-  PlacementService(PlacementFacts facts, EnrolmentService enrolment, DaoRegistry daos) {
+  PlacementService(
+      PlacementFacts facts, EnrolmentService enrolment, DaoRegistry daos, MeterRegistry meters) {
+    this.meters = meters;
     this.facts = facts;
     this.enrolment = enrolment;
     this.daos = daos;
@@ -124,33 +127,97 @@ public class PlacementService {
     if (apply) {
       return applyAssignments(accepted);
     }
-    SystemRequestDetails read = new SystemRequestDetails();
-    long started = System.nanoTime();
-    Map<String, PlacementScorer.GroupFacts> groups = facts.groups(true);
-    long groupsRead = System.nanoTime();
-    // Everyone waiting, in waitlist order (oldest lists first, then their entries).
+    Map<String, PlacementScorer.GroupFacts> groups =
+        phase("groups").record(() -> facts.groups(true));
+    List<PlacementScorer.GroupFacts> open =
+        groups.values().stream().filter(g -> g.openSeats() > 0).toList();
+    Map<String, String> left = new LinkedHashMap<>();
+    List<PlacementScorer.Person> persons = phase("people").record(() -> screened(waiting(), left));
+    LocalDate today = facts.today();
+    boolean[] fitsSomewhere = new boolean[persons.size()];
+    List<WaitlistSolver.Candidate> candidates =
+        phase("scoring").record(() -> candidates(persons, open, today, fitsSomewhere));
+    List<WaitlistSolver.Seats> seats = open.stream().map(PlacementService::seats).toList();
+    int[] assigned =
+        phase("solving").record(() -> WaitlistSolver.solve(persons.size(), seats, candidates));
+    Parameters out = new Parameters();
+    BigDecimal total = BigDecimal.ZERO.setScale(3);
+    for (int p = 0; p < persons.size(); p++) {
+      String id = persons.get(p).id();
+      if (assigned[p] < 0) {
+        left.put(
+            id,
+            fitsSomewhere[p]
+                ? "Open seats went to better-fitting people; stays on the waitlist"
+                : "No group with an open seat fits (age, mode, schedule or enrolment)");
+        continue;
+      }
+      // Only the chosen pairs are explained: scoring them again is cheaper than keeping every fit.
+      PlacementScorer.Fit fit = PlacementScorer.fit(persons.get(p), open.get(assigned[p]), today);
+      total = total.add(BigDecimal.valueOf(fit.score()).setScale(3, RoundingMode.HALF_UP));
+      Parameters.ParametersParameterComponent a = out.addParameter().setName("assignment");
+      a.addPart().setName("patient").setValue(new Reference(id));
+      a.addPart().setName("group").setValue(groupReference(fit.group()));
+      a.addPart().setName("score").setValue(decimal(fit.score()));
+      fit.reasons().forEach(r -> a.addPart().setName("reason").setValue(new StringType(r)));
+    }
+    left.forEach(
+        (id, why) -> {
+          Parameters.ParametersParameterComponent u = out.addParameter().setName("unassigned");
+          u.addPart().setName("patient").setValue(new Reference(id));
+          u.addPart().setName("reason").setValue(new StringType(why));
+        });
+    out.addParameter().setName("totalScore").setValue(new DecimalType(total));
+    out.addParameter()
+        .setName("firstComeFirstServedScore")
+        .setValue(new DecimalType(firstComeFirstServed(persons.size(), seats, candidates)));
+    out.addParameter()
+        .setName("method")
+        .setValue(
+            new StringType(
+                "exact: minimum-cost flow over "
+                    + persons.size()
+                    + " people, "
+                    + open.size()
+                    + " groups with open seats, "
+                    + candidates.size()
+                    + " feasible pairs"));
+    return out;
+  }
+
+  /** The time of one phase of $place-waitlist (metric gt.placement.waitlist, tag phase). */
+  private Timer phase(String name) {
+    return Timer.builder("gt.placement.waitlist")
+        .description("Phases of Group/$place-waitlist")
+        .tag("phase", name)
+        .register(meters);
+  }
+
+  /** Everyone waiting, in waitlist order (oldest lists first, then their entries). */
+  private List<String> waiting() {
     Set<String> waiting = new LinkedHashSet<>();
-    List<ListResource> lists = new ArrayList<>(facts.waitlists(read));
+    List<ListResource> lists = new ArrayList<>(facts.waitlists(new SystemRequestDetails()));
     lists.sort(Comparator.comparing(l -> l.getIdElement().getIdPart()));
     for (ListResource list : lists) {
       list.getEntry().stream()
           .filter(e -> !e.getDeleted() && e.getItem().hasReference())
           .forEach(e -> waiting.add(e.getItem().getReference()));
     }
-    List<String> people = new ArrayList<>(waiting);
-    Map<String, Map<String, Integer>> scores =
-        facts.latestScores(people.isEmpty() ? List.of("Patient/none") : people);
-    Map<String, QuestionnaireResponse> readiness =
-        facts.readinessResponses(people.isEmpty() ? List.of("Patient/none") : people);
+    return new ArrayList<>(waiting);
+  }
+
+  /**
+   * The facts of the people who can be placed, read in bulk; those who cannot (not screened, under
+   * clinician review) go into {@code left} with the reason.
+   */
+  private List<PlacementScorer.Person> screened(List<String> people, Map<String, String> left) {
+    List<String> asked = people.isEmpty() ? List.of("Patient/none") : people;
+    Map<String, Map<String, Integer>> scores = facts.latestScores(asked);
+    Map<String, QuestionnaireResponse> readiness = facts.readinessResponses(asked);
     Map<String, Patient> patients = facts.patients(people);
     Map<String, List<String>> conditions = facts.conditions(people);
     Set<String> underReview = facts.underClinicianReview(people);
-    List<PlacementScorer.GroupFacts> open =
-        groups.values().stream().filter(g -> g.openSeats() > 0).toList();
-    LocalDate today = facts.today();
-    Parameters out = new Parameters();
     List<PlacementScorer.Person> persons = new ArrayList<>();
-    Map<String, String> left = new LinkedHashMap<>();
     for (String id : people) {
       Patient patient = patients.get(id);
       PlacementScorer.Person person =
@@ -170,9 +237,16 @@ public class PlacementService {
         persons.add(person);
       }
     }
-    long peopleRead = System.nanoTime();
+    return persons;
+  }
+
+  /** Every feasible (person, group) pair with its score; marks who fits somewhere. */
+  private static List<WaitlistSolver.Candidate> candidates(
+      List<PlacementScorer.Person> persons,
+      List<PlacementScorer.GroupFacts> open,
+      LocalDate today,
+      boolean[] fitsSomewhere) {
     List<WaitlistSolver.Candidate> candidates = new ArrayList<>();
-    boolean[] fitsSomewhere = new boolean[persons.size()];
     for (int p = 0; p < persons.size(); p++) {
       for (int g = 0; g < open.size(); g++) {
         PlacementScorer.Fit fit = PlacementScorer.fit(persons.get(p), open.get(g), today);
@@ -184,73 +258,29 @@ public class PlacementService {
         }
       }
     }
-    List<WaitlistSolver.Seats> seats =
-        open.stream()
-            .map(
-                g ->
-                    new WaitlistSolver.Seats(
-                        g.openSeats(),
-                        g.acuityLimit() == null
-                            ? -1
-                            : Math.max(0, g.acuityLimit() - g.severeMembers())))
-            .toList();
-    long scored = System.nanoTime();
-    int[] assigned = WaitlistSolver.solve(persons.size(), seats, candidates);
-    long solved = System.nanoTime();
-    log.debug(
-        "$place-waitlist: groups {} ms, people {} ms, scoring {} ms, solving {} ms",
-        (groupsRead - started) / 1_000_000,
-        (peopleRead - groupsRead) / 1_000_000,
-        (scored - peopleRead) / 1_000_000,
-        (solved - scored) / 1_000_000);
-    int[] byHand = WaitlistSolver.firstComeFirstServed(persons.size(), seats, candidates);
-    BigDecimal byHandTotal = BigDecimal.ZERO.setScale(3);
+    return candidates;
+  }
+
+  /** A group's open seats, and how many of them may go to people with severe scores. */
+  private static WaitlistSolver.Seats seats(PlacementScorer.GroupFacts group) {
+    return new WaitlistSolver.Seats(
+        group.openSeats(),
+        group.acuityLimit() == null
+            ? -1
+            : Math.max(0, group.acuityLimit() - group.severeMembers()));
+  }
+
+  /** What placing in waitlist order would have reached, for comparison. */
+  private static BigDecimal firstComeFirstServed(
+      int people, List<WaitlistSolver.Seats> seats, List<WaitlistSolver.Candidate> candidates) {
+    int[] byHand = WaitlistSolver.firstComeFirstServed(people, seats, candidates);
+    BigDecimal total = BigDecimal.ZERO.setScale(3);
     for (WaitlistSolver.Candidate c : candidates) {
       if (byHand[c.person()] == c.group()) {
-        byHandTotal = byHandTotal.add(BigDecimal.valueOf(c.score(), 3));
+        total = total.add(BigDecimal.valueOf(c.score(), 3));
       }
     }
-    BigDecimal total = BigDecimal.ZERO.setScale(3);
-    for (int p = 0; p < persons.size(); p++) {
-      String id = persons.get(p).id();
-      if (assigned[p] < 0) {
-        left.put(
-            id,
-            fitsSomewhere[p]
-                ? "Open seats went to better-fitting people; stays on the waitlist"
-                : "No group with an open seat fits (age, mode, schedule or enrolment)");
-        continue;
-      }
-      // Only the chosen pairs are explained: scoring them again is cheaper than keeping every fit.
-      PlacementScorer.Fit fit = PlacementScorer.fit(persons.get(p), open.get(assigned[p]), today);
-      total =
-          total.add(BigDecimal.valueOf(fit.score()).setScale(3, java.math.RoundingMode.HALF_UP));
-      Parameters.ParametersParameterComponent a = out.addParameter().setName("assignment");
-      a.addPart().setName("patient").setValue(new Reference(id));
-      a.addPart().setName("group").setValue(groupReference(fit.group()));
-      a.addPart().setName("score").setValue(decimal(fit.score()));
-      fit.reasons().forEach(r -> a.addPart().setName("reason").setValue(new StringType(r)));
-    }
-    left.forEach(
-        (id, why) -> {
-          Parameters.ParametersParameterComponent u = out.addParameter().setName("unassigned");
-          u.addPart().setName("patient").setValue(new Reference(id));
-          u.addPart().setName("reason").setValue(new StringType(why));
-        });
-    out.addParameter().setName("totalScore").setValue(new DecimalType(total));
-    out.addParameter().setName("firstComeFirstServedScore").setValue(new DecimalType(byHandTotal));
-    out.addParameter()
-        .setName("method")
-        .setValue(
-            new StringType(
-                "exact: minimum-cost flow over "
-                    + persons.size()
-                    + " people, "
-                    + open.size()
-                    + " groups with open seats, "
-                    + candidates.size()
-                    + " feasible pairs"));
-    return out;
+    return total;
   }
 
   /**

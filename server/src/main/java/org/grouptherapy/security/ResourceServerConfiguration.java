@@ -3,6 +3,7 @@ package org.grouptherapy.security;
 import ca.uhn.fhir.context.FhirContext;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
+import java.util.Collection;
 import java.util.List;
 import org.grouptherapy.fhir.ServerUrls;
 import org.grouptherapy.system.AppProperties;
@@ -21,10 +22,10 @@ import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
-import org.springframework.security.oauth2.core.OAuth2Error;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
-import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
 import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtClaimNames;
+import org.springframework.security.oauth2.jwt.JwtClaimValidator;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
@@ -145,16 +146,13 @@ class ResourceServerConfiguration {
         new DelegatingOAuth2TokenValidator<>(
             List.of(
                 new JwtTimestampValidator(),
-                claim(
-                    "iss",
-                    "the token was issued by another issuer",
-                    jwt -> urls.issuer().equals(jwt.getClaimAsString("iss"))),
-                claim(
-                    "aud",
-                    "the token was issued for another audience; ask for aud = this FHIR base URL",
-                    jwt ->
-                        jwt.getAudience() != null
-                            && jwt.getAudience().contains(urls.fhirBaseUrl())),
+                // Claim validators rather than JwtIssuerValidator: the embedded issuer's URL is
+                // known
+                // only once the server listens (a random port in tests).
+                new JwtClaimValidator<Object>(
+                    JwtClaimNames.ISS, iss -> urls.issuer().equals(String.valueOf(iss))),
+                new JwtClaimValidator<Collection<String>>(
+                    JwtClaimNames.AUD, aud -> aud != null && aud.contains(urls.fhirBaseUrl())),
                 disabledClients));
     ((NimbusJwtDecoder) decoder).setJwtValidator(validator);
     return decoder;
@@ -163,14 +161,5 @@ class ResourceServerConfiguration {
   /** Paths outside Spring MVC (HAPI's servlet), matched on the whole request path. */
   static RequestMatcher path(String pattern) {
     return PathPatternRequestMatcher.withDefaults().matcher(pattern);
-  }
-
-  private static OAuth2TokenValidator<Jwt> claim(
-      String name, String problem, java.util.function.Predicate<Jwt> test) {
-    return jwt ->
-        test.test(jwt)
-            ? OAuth2TokenValidatorResult.success()
-            : OAuth2TokenValidatorResult.failure(
-                new OAuth2Error("invalid_token", "Invalid " + name + ": " + problem, null));
   }
 }

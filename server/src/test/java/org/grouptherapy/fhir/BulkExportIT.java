@@ -5,11 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import org.grouptherapy.support.FhirHttp;
 import org.grouptherapy.support.IntegrationTest;
+import org.grouptherapy.support.Waits;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -31,13 +30,17 @@ class BulkExportIT {
     assertThat(kickOff.status()).as(kickOff.toString()).isEqualTo(202);
     String statusUrl = kickOff.header("Content-Location").orElseThrow();
 
-    FhirHttp.Response status = fhir.get(statusUrl);
-    Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
-    while (status.status() == 202 && Instant.now().isBefore(deadline)) {
-      assertThat(status.header("X-Progress")).isPresent();
-      Thread.sleep(500);
-      status = fhir.get(statusUrl);
-    }
+    FhirHttp.Response status =
+        Waits.eventually()
+            .until(
+                () -> fhir.get(statusUrl),
+                response -> {
+                  if (response.status() == 202) {
+                    assertThat(response.header("X-Progress")).isPresent();
+                    return false;
+                  }
+                  return true;
+                });
     assertThat(status.status()).as(status.toString()).isEqualTo(200);
 
     JsonNode manifest = new ObjectMapper().readTree(status.body());

@@ -6,13 +6,12 @@ import ca.uhn.fhir.context.FhirContext;
 import com.sun.net.httpserver.HttpServer;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.grouptherapy.support.FhirHttp;
 import org.grouptherapy.support.IntegrationTest;
 import org.grouptherapy.support.TestPractice;
+import org.grouptherapy.support.Waits;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Subscription;
@@ -97,13 +96,7 @@ class AppointmentSubscriptionIT {
     assertThat(received).allSatisfy(r -> assertThat(r).startsWith("PUT /hook/Appointment/"));
   }
 
-  private static void await(java.util.function.BooleanSupplier condition) throws Exception {
-    Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-    while (!condition.getAsBoolean()) {
-      if (Instant.now().isAfter(deadline)) {
-        throw new AssertionError("Not within 30 s");
-      }
-      Thread.sleep(200);
-    }
+  private static void await(java.util.function.BooleanSupplier condition) {
+    Waits.eventually().until(condition::getAsBoolean);
   }
 }

@@ -30,6 +30,7 @@ import java.util.UUID;
 import org.grouptherapy.support.FhirHttp;
 import org.grouptherapy.support.IntegrationTest;
 import org.grouptherapy.support.SmartAuth;
+import org.grouptherapy.support.Waits;
 import org.hl7.fhir.r4.model.Parameters;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -179,12 +180,8 @@ class BackendServicesIT {
             Map.of("Prefer", "respond-async", "Accept", "application/fhir+json"));
     assertThat(kickOff.status()).as(kickOff.toString()).isEqualTo(202);
     String statusUrl = kickOff.header("Content-Location").orElseThrow();
-    FhirHttp.Response status = client.get(statusUrl);
-    Instant deadline = Instant.now().plusSeconds(180);
-    while (status.status() == 202 && Instant.now().isBefore(deadline)) {
-      Thread.sleep(500);
-      status = client.get(statusUrl);
-    }
+    FhirHttp.Response status =
+        Waits.eventually().until(() -> client.get(statusUrl), r -> r.status() != 202);
     assertThat(status.status()).as(status.toString()).isEqualTo(200);
     var output = new ObjectMapper().readTree(status.body()).get("output");
     assertThat(output).as(status.body()).isNotEmpty();
@@ -211,9 +208,9 @@ class BackendServicesIT {
     assertThat(clearinghouse.get("Claim?_count=1").status()).isEqualTo(200);
 
     jdbc.update("INSERT INTO gt.disabled_client (client_id, reason) VALUES (?, 'test')", clientId);
-    Thread.sleep(1500);
 
-    FhirHttp.Response refused = clearinghouse.get("Claim?_count=1");
+    FhirHttp.Response refused =
+        Waits.eventually().until(() -> clearinghouse.get("Claim?_count=1"), r -> r.status() != 200);
     assertThat(refused.status()).isEqualTo(401);
     assertThat(refused.header("WWW-Authenticate"))
         .hasValueSatisfying(v -> assertThat(v).contains("disabled"));

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.OperationOutcome;
@@ -24,15 +25,22 @@ public final class FhirHttp {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   private final String root;
   private final FhirContext fhirContext;
-  private final String token;
+  private final Supplier<String> token;
 
-  /** A client with a system token of the demo command-line client ({@code system/*.cruds}). */
+  /**
+   * A client with a system token of the demo command-line client ({@code system/*.cruds}), renewed
+   * before it expires.
+   */
   public FhirHttp(int port, FhirContext fhirContext) {
-    this(port, fhirContext, new SmartAuth(port).clientToken("system/*.cruds"));
+    this(port, fhirContext, () -> new SmartAuth(port).clientToken("system/*.cruds"));
   }
 
   /** A client that sends the given bearer token, or none when it is null. */
   public FhirHttp(int port, FhirContext fhirContext, String token) {
+    this(port, fhirContext, () -> token);
+  }
+
+  private FhirHttp(int port, FhirContext fhirContext, Supplier<String> token) {
     this.root = "http://localhost:" + port;
     this.fhirContext = fhirContext;
     this.token = token;
@@ -115,11 +123,10 @@ public final class FhirHttp {
     // Token searches (system|code) are written plainly in tests; "|" must be encoded on the wire.
     url = url.replace("|", "%7C");
     HttpRequest.Builder builder =
-        HttpRequest.newBuilder(URI.create(url))
-            .timeout(Duration.ofSeconds(120))
-            .header("Accept", FHIR_JSON);
-    if (token != null) {
-      builder.header("Authorization", "Bearer " + token);
+        HttpRequest.newBuilder(URI.create(url)).timeout(Waits.PATIENCE).header("Accept", FHIR_JSON);
+    String bearer = token.get();
+    if (bearer != null) {
+      builder.header("Authorization", "Bearer " + bearer);
     }
     return builder;
   }

@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -29,7 +30,7 @@ public final class SmartAuth {
 
   public static final String REDIRECT = "http://127.0.0.1:61234/callback";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Map<String, String> CACHE = new ConcurrentHashMap<>();
+  private static final Map<String, Cached> CACHE = new ConcurrentHashMap<>();
 
   private final String root;
 
@@ -41,23 +42,41 @@ public final class SmartAuth {
     return root + "/fhir";
   }
 
-  /** A token of the command-line client (client credentials), cached per scope. */
+  /**
+   * A token of the command-line client (client credentials), cached per scope until two minutes
+   * before it expires: a slow suite never sends an expired one.
+   */
   public String clientToken(String scope) {
-    return CACHE.computeIfAbsent(
-        root + " cli " + scope,
-        k -> clientCredentials("cli", "cli-secret", scope).get("access_token").asText());
+    return cached(root + " cli " + scope, () -> clientCredentials("cli", "cli-secret", scope));
   }
+
+  private static String cached(String key, java.util.function.Supplier<JsonNode> issue) {
+    Cached entry =
+        CACHE.compute(
+            key,
+            (k, old) -> {
+              if (old != null && Instant.now().isBefore(old.refreshAfter())) {
+                return old;
+              }
+              JsonNode response = issue.get();
+              long lifetime = response.path("expires_in").asLong(300);
+              return new Cached(
+                  response.get("access_token").asText(),
+                  Instant.now().plusSeconds(Math.max(0, lifetime - 120)));
+            });
+    return entry.token();
+  }
+
+  private record Cached(String token, Instant refreshAfter) {}
 
   public JsonNode clientCredentials(String clientId, String secret, String scope) {
     return tokenRequest(
         clientId, secret, Map.of("grant_type", "client_credentials", "scope", scope));
   }
 
-  /** A user's token through the full standalone launch, cached per user and scope. */
+  /** A user's token through the full standalone launch, cached per user and scope (as above). */
   public String userToken(String username, String scope) {
-    return CACHE.computeIfAbsent(
-        root + " " + username + " " + scope,
-        k -> launch(username, "demo", scope).get("access_token").asText());
+    return cached(root + " " + username + " " + scope, () -> launch(username, "demo", scope));
   }
 
   /** The SMART standalone launch of the public VA app. */

@@ -8,11 +8,13 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.grouptherapy.GroupTherapyServerApplication;
 import org.grouptherapy.support.FhirHttp;
 import org.grouptherapy.support.SmartAuth;
+import org.grouptherapy.support.Waits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -84,21 +86,26 @@ class GracefulStopIT {
   }
 
   private void awaitReady(SmartAuth auth, Process server) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
     Map<String, String> form = Map.of("grant_type", "client_credentials", "scope", SCOPE);
-    while (System.nanoTime() < deadline && server.isAlive()) {
-      try {
-        // The demo clients are written after the web server starts; the token endpoint is ready
-        // when the cli client is.
-        if (auth.tokenResponse("cli", "cli-secret", form).statusCode() == 200) {
-          return;
-        }
-      } catch (UncheckedIOException notYet) {
-        // not listening yet
-      }
-      Thread.sleep(500);
+    try {
+      Waits.eventually()
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () -> {
+                if (!server.isAlive()) {
+                  throw new AssertionError("The server process ended");
+                }
+                try {
+                  // The demo clients are written after the web server starts; the token
+                  // endpoint is ready when the cli client is.
+                  return auth.tokenResponse("cli", "cli-secret", form).statusCode() == 200;
+                } catch (UncheckedIOException notYet) {
+                  return false; // not listening yet
+                }
+              });
+    } catch (AssertionError | org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError(
+          "The server did not start: " + Files.readString(directory.resolve("server.log")), e);
     }
-    throw new AssertionError(
-        "The server did not start: " + Files.readString(directory.resolve("server.log")));
   }
 }
