@@ -9,6 +9,7 @@ import ca.uhn.fhir.rest.param.ParamPrefixEnum;
 import ca.uhn.fhir.rest.param.TokenParam;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -63,6 +64,25 @@ public class RetentionReport {
 
   private record Row(String dimension, String value) {}
 
+  /**
+   * The sessions that have taken place since the day before {@code start} (none for a future
+   * period).
+   */
+  private List<IBaseResource> sessionsSince(LocalDate start, SystemRequestDetails read) {
+    Instant from = PracticeTime.startOf(start.minusDays(1), time.zone());
+    Instant now = time.now();
+    if (!from.isBefore(now)) {
+      return List.of();
+    }
+    SearchParameterMap search = SearchParameterMap.newSynchronous();
+    search.add(
+        Appointment.SP_DATE,
+        new DateRangeParam(
+            new DateParam(ParamPrefixEnum.GREATERTHAN_OR_EQUALS, Date.from(from)),
+            new DateParam(ParamPrefixEnum.LESSTHAN, Date.from(now))));
+    return List.copyOf(daos.getResourceDao(Appointment.class).searchForResources(search, read));
+  }
+
   public Parameters report(LocalDate start, LocalDate end, int sessionNumber) {
     if (end.isBefore(start)) {
       throw InvalidParameter.unprocessable("end", "end " + end + " is before start " + start);
@@ -79,18 +99,8 @@ public class RetentionReport {
         groups.add((Group) found);
       }
     }
-    ZoneId zone = time.zone();
-    SearchParameterMap sessionSearch = SearchParameterMap.newSynchronous();
-    sessionSearch.add(
-        Appointment.SP_DATE,
-        new DateRangeParam(
-            new DateParam(
-                ParamPrefixEnum.GREATERTHAN_OR_EQUALS,
-                Date.from(start.minusDays(1).atStartOfDay(zone).toInstant())),
-            new DateParam(ParamPrefixEnum.LESSTHAN, Date.from(time.now()))));
     Map<String, List<Appointment>> sessions = new HashMap<>();
-    for (IBaseResource found :
-        daos.getResourceDao(Appointment.class).searchForResources(sessionSearch, read)) {
+    for (IBaseResource found : sessionsSince(start, read)) {
       Appointment session = (Appointment) found;
       if (!HELD.contains(session.getStatus())) {
         continue;
