@@ -11,21 +11,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import org.grouptherapy.billing.AttendanceService.Mark;
 import org.grouptherapy.kernel.GroupSession;
 import org.grouptherapy.kernel.References;
 import org.grouptherapy.kernel.SchedulingCodes;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Claim;
-import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Coverage;
 import org.hl7.fhir.r4.model.DocumentReference;
 import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
-import org.hl7.fhir.r4.model.Reference;
 
 /**
  * The billing rules of a group practice, as pure functions of what is on file: for each member of a
@@ -39,7 +36,16 @@ final class ClaimRules {
   private ClaimRules() {}
 
   /** One problem: severity, code (billing-problem), what is wrong, the fix, who is involved. */
-  record Problem(boolean error, String code, String text, String fix, List<String> resources) {}
+  record Problem(boolean error, String code, String text, String fix, List<String> resources) {
+
+    static Problem error(String code, String text, String fix, String... resources) {
+      return Problem.error(code, text, fix, resources);
+    }
+
+    static Problem warning(String code, String text, String fix, String... resources) {
+      return Problem.warning(code, text, fix, resources);
+    }
+  }
 
   /** The claim a member's attendance of a session should produce. */
   record Expected(
@@ -88,12 +94,12 @@ final class ClaimRules {
 
     /** Billable attendance that has no claim yet (said by the summary and the package). */
     Problem notYetClaimed() {
-      return new Problem(
-          false,
+      return Problem.warning(
           "attendance-without-claim",
           patient + " attended " + session + " and has no claim yet",
           "Run $reconcile-attendance to create its draft Claim",
-          List.of(session, patient));
+          session,
+          patient);
     }
   }
 
@@ -170,14 +176,14 @@ final class ClaimRules {
         problems.addAll(notBilling(sessionId, patient, mark, cancelled, existing));
         if (mark == null && !cancelled && !facts.future() && onSession.contains(patient)) {
           problems.add(
-              new Problem(
-                  false,
+              Problem.warning(
                   "attendance-not-recorded",
                   "No attendance recorded for " + patient + " at " + sessionId,
                   "Record it with Appointment/"
                       + new IdType(sessionId).getIdPart()
                       + "/$record-attendance",
-                  List.of(sessionId, patient)));
+                  sessionId,
+                  patient));
         }
         if (!problems.isEmpty()) {
           lines.add(new Line(key, sessionId, patient, null, problems, existing));
@@ -196,7 +202,7 @@ final class ClaimRules {
               rules,
               problems);
       problems.addAll(sessionLimits(facts, sessionId, patient, attending, expected.rules()));
-      problems.addAll(existingClaims(expected, existing));
+      problems.addAll(ClaimDifferences.of(expected, existing));
       lines.add(new Line(key, sessionId, patient, expected, problems, existing));
     }
     return new SessionResult(session, facts.group(), lines);
@@ -214,14 +220,16 @@ final class ClaimRules {
                   ? ", but no attendance is recorded"
                   : ", but they did not attend (" + mark.status() + ")";
       problems.add(
-          new Problem(
-              true,
+          Problem.error(
               "claim-without-attendance",
-              claimId(claim) + " bills " + patient + " for " + sessionId + why,
+              ClaimDifferences.claimId(claim) + " bills " + patient + " for " + sessionId + why,
               cancelled || mark != null
-                  ? "Cancel " + claimId(claim) + " (status cancelled)"
-                  : "Record attendance with $record-attendance, or cancel " + claimId(claim),
-              List.of(claimId(claim), sessionId, patient)));
+                  ? "Cancel " + ClaimDifferences.claimId(claim) + " (status cancelled)"
+                  : "Record attendance with $record-attendance, or cancel "
+                      + ClaimDifferences.claimId(claim),
+              ClaimDifferences.claimId(claim),
+              sessionId,
+              patient));
     }
     return problems;
   }
@@ -236,8 +244,7 @@ final class ClaimRules {
     List<Problem> problems = new ArrayList<>();
     if (attending > payer.maxGroupSize()) {
       problems.add(
-          new Problem(
-              true,
+          Problem.error(
               "group-above-cap",
               sessionId
                   + " had "
@@ -249,15 +256,15 @@ final class ClaimRules {
               "Check the attendance; if it is right, this session cannot be billed to "
                   + payer.name()
                   + " as a group",
-              List.of(sessionId, patient)));
+              sessionId,
+              patient));
     }
     Appointment session = facts.session();
     long minutes =
         Duration.between(session.getStart().toInstant(), session.getEnd().toInstant()).toMinutes();
     if (minutes < payer.minimumMinutes()) {
       problems.add(
-          new Problem(
-              true,
+          Problem.error(
               "session-too-short",
               sessionId
                   + " lasted "
@@ -267,7 +274,7 @@ final class ClaimRules {
                   + " requires at least "
                   + payer.minimumMinutes(),
               "Correct the session's times if they are wrong; otherwise it is not billable",
-              List.of(sessionId)));
+              sessionId));
     }
     return problems;
   }
@@ -303,21 +310,19 @@ final class ClaimRules {
     }
     modifiers.addAll(payer.groupModifiers());
     List<String> present = present(encounter, session);
-    String rendering = rendering(group, session, patient, present, attendingSorted);
+    String rendering = RenderingProvider.of(group, session, patient, present, attendingSorted);
     if (rendering == null) {
       problems.add(
-          new Problem(
-              true,
+          Problem.error(
               "no-rendering-provider",
               "No facilitator of " + sessionId + " can be the rendering provider",
               "Record which facilitators were present with $record-attendance",
-              List.of(sessionId)));
+              sessionId));
     } else if (note != null
         && signed(note)
         && !rendering.equals(References.of(note.getAuthenticator()))) {
       problems.add(
-          new Problem(
-              false,
+          Problem.warning(
               "note-signer",
               "The note for "
                   + patient
@@ -326,7 +331,7 @@ final class ClaimRules {
                   + ", not the rendering provider "
                   + rendering,
               "Have " + rendering + " co-sign the note, or check the group's billing arrangement",
-              List.of(References.of(note))));
+              References.of(note)));
     }
     List<String> others = new ArrayList<>(present);
     others.remove(rendering);
@@ -366,30 +371,28 @@ final class ClaimRules {
     List<Problem> problems = new ArrayList<>();
     if (coverage == null) {
       problems.add(
-          new Problem(
-              true,
+          Problem.error(
               "missing-coverage",
               patient + " has no active Coverage",
               "Add the member's active Coverage (payer and member id)",
-              List.of(patient)));
+              patient));
     }
     if (diagnoses.isEmpty()) {
       problems.add(
-          new Problem(
-              true,
+          Problem.error(
               "missing-diagnosis",
               patient + " has no active Condition with an ICD-10-CM code",
               "Record the member's diagnosis (Condition, clinical status active, ICD-10-CM)",
-              List.of(patient)));
+              patient));
     }
     if (encounter == null) {
       problems.add(
-          new Problem(
-              true,
+          Problem.error(
               "missing-encounter",
               "Attendance of " + patient + " at " + sessionId + " has no Encounter",
               "Run $record-attendance again for the session",
-              List.of(sessionId, patient)));
+              sessionId,
+              patient));
     }
     return problems;
   }
@@ -399,22 +402,22 @@ final class ClaimRules {
       String sessionId, String patient, DocumentReference note) {
     if (note == null) {
       return List.of(
-          new Problem(
-              true,
+          Problem.error(
               "missing-note",
               "No session note for " + patient + " at " + sessionId,
               "The rendering facilitator writes and signs the member's note (DocumentReference"
                   + " with context.encounter)",
-              List.of(sessionId, patient)));
+              sessionId,
+              patient));
     }
     if (!signed(note)) {
       return List.of(
-          new Problem(
-              true,
+          Problem.error(
               "unsigned-note",
               "The note " + References.of(note) + " for " + patient + " is not signed",
               "The rendering facilitator signs it (docStatus final, authenticator set)",
-              List.of(References.of(note), patient)));
+              References.of(note),
+              patient));
     }
     return List.of();
   }
@@ -450,56 +453,6 @@ final class ClaimRules {
     return present;
   }
 
-  /** Duplicate claims, two rendering providers, and what each claim codes wrong. */
-  private static List<Problem> existingClaims(Expected expected, List<Claim> existing) {
-    List<Problem> problems = new ArrayList<>();
-    if (existing.size() > 1) {
-      List<String> ids = existing.stream().map(ClaimRules::claimId).toList();
-      problems.add(
-          new Problem(
-              true,
-              "duplicate-claim",
-              ids.size()
-                  + " claims bill "
-                  + expected.patient()
-                  + " for "
-                  + References.of(expected.session())
-                  + ": "
-                  + String.join(", ", ids),
-              "Keep one and cancel the others",
-              ids));
-      Set<String> renderers = new TreeSet<>();
-      existing.forEach(c -> renderingOf(c).ifPresent(renderers::add));
-      if (renderers.size() > 1) {
-        problems.add(
-            new Problem(
-                true,
-                "two-rendering-providers",
-                expected.patient()
-                    + " is billed by "
-                    + String.join(" and ", renderers)
-                    + " for the same session",
-                "Only "
-                    + expected.rendering()
-                    + " bills this member for this session; cancel the other claim",
-                ids));
-      }
-    }
-    for (Claim claim : existing) {
-      List<String> wrong = differences(expected, claim);
-      if (!wrong.isEmpty()) {
-        problems.add(
-            new Problem(
-                true,
-                "wrong-coding",
-                claimId(claim) + ": " + String.join("; ", wrong),
-                "Correct " + claimId(claim) + " (or cancel it and reconcile again)",
-                List.of(claimId(claim))));
-      }
-    }
-    return problems;
-  }
-
   static boolean bills(Mark mark) {
     return AttendanceService.ATTENDING.contains(mark.status()) || mark.familyOnly();
   }
@@ -508,114 +461,5 @@ final class ClaimRules {
     return note.getDocStatus() == DocumentReference.ReferredDocumentStatus.FINAL
         && note.hasAuthenticator()
         && note.getAuthenticator().hasReference();
-  }
-
-  /**
-   * The one practitioner who bills this member for this session, by the group's arrangement:
-   * primary (the group's primary facilitator, or the first present), alternate (by session number),
-   * split (members shared in turn, in id order), supervisor (the supervising practitioner).
-   */
-  static String rendering(
-      Group group,
-      Appointment session,
-      String patient,
-      List<String> present,
-      List<String> members) {
-    String primary = null;
-    String arrangement = "primary";
-    String supervisor = null;
-    if (group != null) {
-      primary =
-          org.grouptherapy.kernel.TherapyGroup.facilitatorsOf(group).stream()
-              .filter(org.grouptherapy.kernel.TherapyGroup.Facilitator::primary)
-              .map(org.grouptherapy.kernel.TherapyGroup.Facilitator::practitioner)
-              .findFirst()
-              .orElse(null);
-      Extension billing = group.getExtensionByUrl(BillingCodes.GROUP_BILLING);
-      if (billing != null) {
-        Extension a = billing.getExtensionByUrl("arrangement");
-        Extension s = billing.getExtensionByUrl("supervisor");
-        arrangement = a == null ? arrangement : a.getValue().primitiveValue();
-        supervisor = s == null ? null : References.of((Reference) s.getValue());
-      }
-    }
-    List<String> billing = new ArrayList<>();
-    if (primary != null && present.contains(primary)) {
-      billing.add(primary);
-    }
-    present.stream().filter(p -> !billing.contains(p)).forEach(billing::add);
-    if (billing.isEmpty()) {
-      return null;
-    }
-    return switch (arrangement) {
-      case "supervisor" -> supervisor != null ? supervisor : billing.get(0);
-      case "alternate" ->
-          billing.get(Math.floorMod(GroupSession.number(session) - 1, billing.size()));
-      case "split" -> billing.get(Math.max(0, members.indexOf(patient)) % billing.size());
-      default -> billing.get(0);
-    };
-  }
-
-  /** The rendering provider of an existing claim: care team member with role primary. */
-  static Optional<String> renderingOf(Claim claim) {
-    return claim.getCareTeam().stream()
-        .filter(t -> t.getRole().getCoding().stream().anyMatch(c -> "primary".equals(c.getCode())))
-        .map(t -> References.of(t.getProvider()))
-        .findFirst();
-  }
-
-  /** What an existing claim gets wrong against the expected one. */
-  static List<String> differences(Expected expected, Claim claim) {
-    List<String> wrong = new ArrayList<>();
-    String addOnCode = expected.rules().interactiveComplexityCode();
-    Claim.ItemComponent item =
-        claim.getItem().stream().filter(i -> !hasCode(i, addOnCode)).findFirst().orElse(null);
-    if (item == null) {
-      wrong.add("no service line");
-      return wrong;
-    }
-    String code = item.getProductOrService().getCodingFirstRep().getCode();
-    if (!expected.code().equals(code)) {
-      wrong.add("code " + code + " should be " + expected.code());
-    }
-    List<String> modifiers =
-        item.getModifier().stream().map(m -> m.getCodingFirstRep().getCode()).toList();
-    if (!new TreeSet<>(modifiers).equals(new TreeSet<>(expected.modifiers()))) {
-      wrong.add("modifiers " + modifiers + " should be " + expected.modifiers());
-    }
-    String pos =
-        item.getLocationCodeableConcept().getCoding().stream()
-            .map(Coding::getCode)
-            .findFirst()
-            .orElse(null);
-    if (!expected.placeOfService().equals(pos)) {
-      wrong.add("place of service " + pos + " should be " + expected.placeOfService());
-    }
-    int units = item.getQuantity().hasValue() ? item.getQuantity().getValue().intValue() : 0;
-    if (units != 1) {
-      wrong.add(units + " units should be 1");
-    }
-    boolean addOn = claim.getItem().stream().anyMatch(i -> hasCode(i, addOnCode));
-    if (addOn != expected.interactiveComplexity()) {
-      wrong.add(
-          expected.interactiveComplexity()
-              ? "the interactive complexity add-on " + addOnCode + " is missing"
-              : "the add-on " + addOnCode + " is not in the note");
-    }
-    Optional<String> rendering = renderingOf(claim);
-    if (expected.rendering() != null
-        && rendering.isPresent()
-        && !expected.rendering().equals(rendering.get())) {
-      wrong.add("rendering provider " + rendering.get() + " should be " + expected.rendering());
-    }
-    return wrong;
-  }
-
-  private static boolean hasCode(Claim.ItemComponent item, String code) {
-    return item.getProductOrService().getCoding().stream().anyMatch(c -> code.equals(c.getCode()));
-  }
-
-  static String claimId(Claim claim) {
-    return References.of(claim);
   }
 }

@@ -214,7 +214,7 @@ final class X12ClaimWriter {
         }
         x12.writeEndSegment();
         segments++;
-        String rendering = ClaimRules.renderingOf(claim).orElse(null);
+        String rendering = ClaimDifferences.renderingOf(claim).orElse(null);
         Practitioner practitioner =
             rendering == null ? null : (Practitioner) resources.get(rendering);
         if (practitioner != null) {

@@ -25,19 +25,19 @@ class RenderingProviderTest {
   void primaryBillsEveryMemberAndTheCoFacilitatorWhenThePrimaryIsAway() {
     Group group = group(null);
     for (String member : MEMBERS) {
-      assertThat(ClaimRules.rendering(group, session(1), member, BOTH, MEMBERS)).isEqualTo(PRIMARY);
+      assertThat(RenderingProvider.of(group, session(1), member, BOTH, MEMBERS)).isEqualTo(PRIMARY);
     }
-    assertThat(ClaimRules.rendering(group, session(1), "Patient/10", List.of(CO), MEMBERS))
+    assertThat(RenderingProvider.of(group, session(1), "Patient/10", List.of(CO), MEMBERS))
         .isEqualTo(CO);
   }
 
   @Test
   void alternateTakesTurnsBySessionNumber() {
     Group group = group("alternate");
-    assertThat(ClaimRules.rendering(group, session(1), "Patient/10", BOTH, MEMBERS))
+    assertThat(RenderingProvider.of(group, session(1), "Patient/10", BOTH, MEMBERS))
         .isEqualTo(PRIMARY);
-    assertThat(ClaimRules.rendering(group, session(2), "Patient/10", BOTH, MEMBERS)).isEqualTo(CO);
-    assertThat(ClaimRules.rendering(group, session(3), "Patient/11", BOTH, MEMBERS))
+    assertThat(RenderingProvider.of(group, session(2), "Patient/10", BOTH, MEMBERS)).isEqualTo(CO);
+    assertThat(RenderingProvider.of(group, session(3), "Patient/11", BOTH, MEMBERS))
         .isEqualTo(PRIMARY);
   }
 
@@ -46,7 +46,7 @@ class RenderingProviderTest {
     Group group = group("split");
     assertThat(
             MEMBERS.stream()
-                .map(m -> ClaimRules.rendering(group, session(1), m, BOTH, MEMBERS))
+                .map(m -> RenderingProvider.of(group, session(1), m, BOTH, MEMBERS))
                 .toList())
         .containsExactly(PRIMARY, CO, PRIMARY);
   }
@@ -54,7 +54,7 @@ class RenderingProviderTest {
   @Test
   void theSupervisorBillsForATrainee() {
     Group group = group("supervisor");
-    assertThat(ClaimRules.rendering(group, session(1), "Patient/10", BOTH, MEMBERS))
+    assertThat(RenderingProvider.of(group, session(1), "Patient/10", BOTH, MEMBERS))
         .isEqualTo(SUPERVISOR);
   }
 
