@@ -67,12 +67,43 @@ public final class SeriesPlan {
       List<LocalDate> exdates,
       Map<LocalDate, String> holidays,
       int firstNumber) {
-    if (rrule == null || rrule.isBlank()) {
-      throw InvalidParameter.malformed("rrule", "rrule is required, e.g. FREQ=WEEKLY;BYDAY=MO");
-    }
     if (durationMinutes < 5 || durationMinutes > 12 * 60) {
       throw InvalidParameter.unprocessable(
           "durationMinutes", "durationMinutes must be between 5 and 720; was " + durationMinutes);
+    }
+    Recur<ZonedDateTime> recur = rule(rrule, count, until);
+    List<ZonedDateTime> dates = dates(recur, rrule, start, zone, count, until);
+    Map<LocalDate, ZonedDateTime> byDate = new HashMap<>();
+    for (ZonedDateTime date : dates) {
+      if (byDate.put(date.toLocalDate(), date) != null) {
+        throw InvalidParameter.unprocessable(
+            "rrule",
+            "The rule yields two sessions on " + date.toLocalDate() + "; one a day at most");
+      }
+    }
+    Set<LocalDate> excluded = new LinkedHashSet<>();
+    List<Skipped> skipped = excluded(byDate.keySet(), exdates, holidays, excluded);
+    List<Occurrence> occurrences = new ArrayList<>();
+    int number = firstNumber;
+    for (ZonedDateTime date : dates) {
+      if (!excluded.contains(date.toLocalDate())) {
+        occurrences.add(new Occurrence(number++, date, date.plusMinutes(durationMinutes)));
+      }
+    }
+    if (occurrences.isEmpty()) {
+      throw InvalidParameter.unprocessable(
+          "exdate", "Every session of the series is excluded; nothing to schedule");
+    }
+    return new SeriesPlan(occurrences, skipped);
+  }
+
+  /**
+   * The rule, read by ical4j, with its end: COUNT or UNTIL in the rule, or the count or until
+   * parameter; never two ends (RFC 5545 allows COUNT or UNTIL, not both).
+   */
+  private static Recur<ZonedDateTime> rule(String rrule, Integer count, LocalDate until) {
+    if (rrule == null || rrule.isBlank()) {
+      throw InvalidParameter.malformed("rrule", "rrule is required, e.g. FREQ=WEEKLY;BYDAY=MO");
     }
     Recur<ZonedDateTime> recur;
     try {
@@ -94,6 +125,11 @@ public final class SeriesPlan {
           "The rrule already has COUNT or UNTIL: give the end in the rule or as a parameter, not"
               + " both");
     }
+    if (count != null && until != null) {
+      throw InvalidParameter.malformed(
+          "until",
+          "Give count or until, not both: RFC 5545 ends a recurrence by COUNT or by UNTIL");
+    }
     if (!ruleEnds && count == null && until == null) {
       throw InvalidParameter.unprocessable(
           "count", "A series needs an end: a count, an until date, or COUNT/UNTIL in the rrule");
@@ -101,6 +137,17 @@ public final class SeriesPlan {
     if (count != null && count < 1) {
       throw InvalidParameter.unprocessable("count", "count must be at least 1");
     }
+    return recur;
+  }
+
+  /** The rule's dates from the local start, at most two years of them. */
+  private static List<ZonedDateTime> dates(
+      Recur<ZonedDateTime> recur,
+      String rrule,
+      LocalDateTime start,
+      ZoneId zone,
+      Integer count,
+      LocalDate until) {
     ZonedDateTime seed = start.atZone(zone);
     ZonedDateTime limit = seed.plus(MAXIMUM_SPAN);
     if (until != null) {
@@ -145,45 +192,36 @@ public final class SeriesPlan {
       throw InvalidParameter.unprocessable(
           "rrule", "The rule yields no session from " + start + " on; check BYDAY and the start");
     }
-    Map<LocalDate, ZonedDateTime> byDate = new HashMap<>();
-    for (ZonedDateTime date : dates) {
-      if (byDate.put(date.toLocalDate(), date) != null) {
-        throw InvalidParameter.unprocessable(
-            "rrule",
-            "The rule yields two sessions on " + date.toLocalDate() + "; one a day at most");
-      }
-    }
-    Set<LocalDate> excluded = new LinkedHashSet<>();
+    return dates;
+  }
+
+  /**
+   * The days left out, and why: each exdate (which must match a session, once), and holidays that
+   * fall on a session. Fills {@code excluded}.
+   */
+  private static List<Skipped> excluded(
+      Set<LocalDate> sessionDays,
+      List<LocalDate> exdates,
+      Map<LocalDate, String> holidays,
+      Set<LocalDate> excluded) {
     List<Skipped> skipped = new ArrayList<>();
     for (LocalDate exdate : exdates) {
       if (!excluded.add(exdate)) {
         throw InvalidParameter.unprocessable(
             "exdate", "exdate " + exdate + " is given twice; give each date once");
       }
-      if (!byDate.containsKey(exdate)) {
+      if (!sessionDays.contains(exdate)) {
         throw InvalidParameter.unprocessable(
             "exdate", "exdate " + exdate + " matches no session of the series");
       }
       skipped.add(new Skipped(exdate, "excluded (exdate)"));
     }
     for (Map.Entry<LocalDate, String> holiday : holidays.entrySet()) {
-      if (byDate.containsKey(holiday.getKey()) && excluded.add(holiday.getKey())) {
+      if (sessionDays.contains(holiday.getKey()) && excluded.add(holiday.getKey())) {
         skipped.add(new Skipped(holiday.getKey(), "holiday: " + holiday.getValue()));
       }
     }
-    List<Occurrence> occurrences = new ArrayList<>();
-    int number = firstNumber;
-    for (ZonedDateTime date : dates) {
-      if (excluded.contains(date.toLocalDate())) {
-        continue;
-      }
-      occurrences.add(new Occurrence(number++, date, date.plusMinutes(durationMinutes)));
-    }
-    if (occurrences.isEmpty()) {
-      throw InvalidParameter.unprocessable(
-          "exdate", "Every session of the series is excluded; nothing to schedule");
-    }
     skipped.sort((a, b) -> a.date().compareTo(b.date()));
-    return new SeriesPlan(occurrences, skipped);
+    return skipped;
   }
 }

@@ -141,6 +141,16 @@ class SeriesPlanTest {
         .hasMessageContaining("not both");
   }
 
+  @Test
+  void countAndUntilTogetherAreRefusedAsRfc5545Does() {
+    LocalDateTime start = LocalDateTime.of(2026, 3, 2, 18, 0);
+    assertThatThrownBy(() -> plan("FREQ=WEEKLY", start, 4, LocalDate.of(2026, 5, 1), List.of()))
+        .isInstanceOf(InvalidParameter.class)
+        .hasMessageContaining("count or until, not both")
+        .extracting(e -> ((InvalidParameter) e).getStatusCode())
+        .isEqualTo(400);
+  }
+
   private static SeriesPlan plan(
       String rrule, LocalDateTime start, Integer count, LocalDate until, List<LocalDate> exdates) {
     return SeriesPlan.of(rrule, start, NEW_YORK, 90, count, until, exdates, Map.of(), 1);
