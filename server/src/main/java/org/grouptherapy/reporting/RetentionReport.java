@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.grouptherapy.intake.IntakeCodes;
 import org.grouptherapy.intake.IntakePipeline;
@@ -91,55 +92,28 @@ public class RetentionReport {
       throw InvalidParameter.unprocessable("session", "session must be 1 or more");
     }
     SystemRequestDetails read = new SystemRequestDetails();
-    List<Group> groups = new ArrayList<>();
-    for (IBaseResource found :
-        daos.getResourceDao(Group.class)
-            .searchForResources(SearchParameterMap.newSynchronous(), read)) {
-      if (TherapyGroup.isTherapyGroup((Group) found)) {
-        groups.add((Group) found);
-      }
-    }
-    Map<String, List<Appointment>> sessions = new HashMap<>();
-    for (IBaseResource found : sessionsSince(start, read)) {
-      Appointment session = (Appointment) found;
-      if (!HELD.contains(session.getStatus())) {
-        continue;
-      }
-      GroupSession.groupOf(session)
-          .ifPresent(g -> sessions.computeIfAbsent(g, k -> new ArrayList<>()).add(session));
-    }
-    sessions.values().forEach(l -> l.sort(Comparator.comparing(Appointment::getStart)));
+    Map<String, List<Appointment>> sessions = heldSessionsByGroup(start, read);
     Set<String> structured = structuredIntakes(read);
     Map<Row, int[]> counts = new LinkedHashMap<>();
-    for (Group group : groups) {
-      String groupId = group.getIdElement().toUnqualifiedVersionless().getValue();
-      ZoneId groupZone = time.zoneOf(group);
+    counts.put(new Row("overall", "all"), new int[2]);
+    for (Group group : therapyGroups(read)) {
+      String groupId = References.of(group);
+      ZoneId zone = time.zoneOf(group);
       List<Appointment> held = sessions.getOrDefault(groupId, List.of());
+      String modality = group.getCode().getCodingFirstRep().getCode();
       for (Group.GroupMemberComponent member : group.getMember()) {
         if (!member.hasEntity() || !member.getPeriod().hasStart()) {
           continue;
         }
-        LocalDate joined = PracticeTime.dateOf(member.getPeriod().getStartElement(), groupZone);
+        LocalDate joined = PracticeTime.dateOf(member.getPeriod().getStartElement(), zone);
         if (joined.isBefore(start) || joined.isAfter(end)) {
           continue;
         }
         String patient = References.of(member.getEntity());
-        List<Appointment> since =
-            held.stream()
-                .filter(
-                    s -> !s.getStart().toInstant().atZone(groupZone).toLocalDate().isBefore(joined))
-                .toList();
-        if (since.size() < sessionNumber) {
+        Optional<Boolean> retained = retainedAt(patient, joined, held, zone, sessionNumber);
+        if (retained.isEmpty()) {
           continue;
         }
-        Appointment nth = since.get(sessionNumber - 1);
-        boolean retained =
-            nth.getParticipant().stream()
-                .anyMatch(
-                    p ->
-                        patient.equals(p.getActor().getReference())
-                            && p.getStatus() != Appointment.ParticipationStatus.DECLINED);
-        String modality = group.getCode().getCodingFirstRep().getCode();
         for (Row row :
             List.of(
                 new Row("overall", "all"),
@@ -148,11 +122,60 @@ public class RetentionReport {
                 new Row("intake-path", structured.contains(patient) ? "structured" : "direct"))) {
           int[] c = counts.computeIfAbsent(row, r -> new int[2]);
           c[0]++;
-          c[1] += retained ? 1 : 0;
+          c[1] += retained.get() ? 1 : 0;
         }
       }
     }
-    counts.putIfAbsent(new Row("overall", "all"), new int[2]);
+    return rows(counts);
+  }
+
+  private List<Group> therapyGroups(SystemRequestDetails read) {
+    List<Group> groups = new ArrayList<>();
+    for (IBaseResource found :
+        daos.getResourceDao(Group.class)
+            .searchForResources(SearchParameterMap.newSynchronous(), read)) {
+      if (TherapyGroup.isTherapyGroup((Group) found)) {
+        groups.add((Group) found);
+      }
+    }
+    return groups;
+  }
+
+  /** Sessions that took place (not cancelled) since the period began, by group, in time order. */
+  private Map<String, List<Appointment>> heldSessionsByGroup(
+      LocalDate start, SystemRequestDetails read) {
+    Map<String, List<Appointment>> sessions = new HashMap<>();
+    for (IBaseResource found : sessionsSince(start, read)) {
+      Appointment session = (Appointment) found;
+      if (HELD.contains(session.getStatus())) {
+        GroupSession.groupOf(session)
+            .ifPresent(g -> sessions.computeIfAbsent(g, k -> new ArrayList<>()).add(session));
+      }
+    }
+    sessions.values().forEach(l -> l.sort(Comparator.comparing(Appointment::getStart)));
+    return sessions;
+  }
+
+  /**
+   * Whether the member still attended the Nth session since joining: listed and not declined; empty
+   * when that session has not taken place yet.
+   */
+  private static Optional<Boolean> retainedAt(
+      String patient, LocalDate joined, List<Appointment> held, ZoneId zone, int sessionNumber) {
+    List<Appointment> since =
+        held.stream().filter(s -> !PracticeTime.dateOf(s, zone).isBefore(joined)).toList();
+    if (since.size() < sessionNumber) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        since.get(sessionNumber - 1).getParticipant().stream()
+            .anyMatch(
+                p ->
+                    patient.equals(References.of(p.getActor()))
+                        && p.getStatus() != Appointment.ParticipationStatus.DECLINED));
+  }
+
+  private static Parameters rows(Map<Row, int[]> counts) {
     Parameters out = new Parameters();
     counts.entrySet().stream()
         .sorted(

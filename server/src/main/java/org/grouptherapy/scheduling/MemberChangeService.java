@@ -14,6 +14,7 @@ import org.grouptherapy.kernel.CalendarDirectory;
 import org.grouptherapy.kernel.GroupSession;
 import org.grouptherapy.kernel.InvalidParameter;
 import org.grouptherapy.kernel.OperationParameters;
+import org.grouptherapy.kernel.Outcomes;
 import org.grouptherapy.kernel.References;
 import org.grouptherapy.kernel.ScheduleChange;
 import org.grouptherapy.kernel.ScheduleChangeListener;
@@ -131,42 +132,8 @@ public class MemberChangeService {
     }
     Group source = directory.group(fromGroup, request);
     Group target = directory.group(toGroup, request);
-    if (!modality(source).equals(modality(target))) {
-      throw InvalidParameter.unprocessable(
-          "to",
-          toGroup
-              + " runs "
-              + modality(target)
-              + ", not the same curriculum as "
-              + fromGroup
-              + " ("
-              + modality(source)
-              + ")");
-    }
-    boolean listed =
-        to.getParticipant().stream()
-            .anyMatch(
-                p ->
-                    member.equals(References.of(p.getActor()))
-                        && p.getStatus() != Appointment.ParticipationStatus.DECLINED);
-    if (listed) {
-      throw new BookingConflictException(List.of(member + " is already in " + targetId), "to");
-    }
-    OperationOutcome outcome = new OperationOutcome();
-    int fromNumber = GroupSession.number(from);
-    int toNumber = GroupSession.number(to);
-    if (fromNumber > 0 && toNumber > 0 && fromNumber != toNumber) {
-      outcome
-          .addIssue()
-          .setSeverity(OperationOutcome.IssueSeverity.WARNING)
-          .setCode(OperationOutcome.IssueType.INFORMATIONAL)
-          .setDiagnostics(
-              "The make-up session is number "
-                  + toNumber
-                  + " of its series, the missed one "
-                  + fromNumber
-                  + ": check the curriculum lines up");
-    }
+    requireMakeUp(member, from, to, source, target);
+    OperationOutcome outcome = curriculumWarning(from, to);
     Optional<String> task = move.request();
     transaction.executeWithoutResult(
         tx -> {
@@ -203,6 +170,51 @@ public class MemberChangeService {
       out.addParameter().setName("outcome").setResource(outcome);
     }
     return out;
+  }
+
+  /** A make-up session: same curriculum (modality), the member not already in it. */
+  private static void requireMakeUp(
+      String member, Appointment from, Appointment to, Group source, Group target) {
+    String targetId = References.of(to);
+    if (!modality(source).equals(modality(target))) {
+      throw InvalidParameter.unprocessable(
+          "to",
+          References.of(target)
+              + " runs "
+              + modality(target)
+              + ", not the same curriculum as "
+              + References.of(source)
+              + " ("
+              + modality(source)
+              + ")");
+    }
+    boolean listed =
+        to.getParticipant().stream()
+            .anyMatch(
+                p ->
+                    member.equals(References.of(p.getActor()))
+                        && p.getStatus() != Appointment.ParticipationStatus.DECLINED);
+    if (listed) {
+      throw new BookingConflictException(List.of(member + " is already in " + targetId), "to");
+    }
+  }
+
+  /** A warning when the make-up session is another number of its series than the missed one. */
+  private static OperationOutcome curriculumWarning(Appointment from, Appointment to) {
+    OperationOutcome outcome = new OperationOutcome();
+    int fromNumber = GroupSession.number(from);
+    int toNumber = GroupSession.number(to);
+    if (fromNumber > 0 && toNumber > 0 && fromNumber != toNumber) {
+      Outcomes.warning(
+          outcome,
+          OperationOutcome.IssueType.INFORMATIONAL,
+          "The make-up session is number "
+              + toNumber
+              + " of its series, the missed one "
+              + fromNumber
+              + ": check the curriculum lines up");
+    }
+    return outcome;
   }
 
   private static String memberOf(OperationParameters in) {

@@ -40,10 +40,13 @@ class SchedulingOperations implements FhirOperationProvider, OperationAccess {
           + " system/ ones): a VA, an administrator or a system client";
 
   private final SeriesService series;
+  private final SubstituteFinder finder;
   private final SubstituteService substitutes;
 
-  SchedulingOperations(SeriesService series, SubstituteService substitutes) {
+  SchedulingOperations(
+      SeriesService series, SubstituteFinder finder, SubstituteService substitutes) {
     this.series = series;
+    this.finder = finder;
     this.substitutes = substitutes;
   }
 
@@ -91,7 +94,7 @@ class SchedulingOperations implements FhirOperationProvider, OperationAccess {
   public Parameters findSubstitute(
       @IdParam IdType appointment,
       @OperationParam(name = "replacing", max = 1) StringType replacing) {
-    return substitutes.find(
+    return finder.find(
         References.unversioned(appointment.getValue()),
         OperationParameters.optionalReference("replacing", replacing, null));
   }
