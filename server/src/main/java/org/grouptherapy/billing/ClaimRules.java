@@ -300,15 +300,8 @@ final class ClaimRules {
     boolean complexity = note != null && interactiveComplexity(note);
     String code = isMultiFamily(group) ? payer.multiFamilyCode() : payer.groupCode();
     boolean virtual = encounter != null && "VR".equals(encounter.getClass_().getCode());
-    String setting =
-        !virtual
-            ? "in-person"
-            : "telehealth-other".equals(mark.setting()) ? "telehealth-other" : "telehealth-home";
-    List<String> modifiers = new ArrayList<>();
-    if (virtual) {
-      modifiers.addAll(payer.telehealthModifiers());
-    }
-    modifiers.addAll(payer.groupModifiers());
+    String setting = setting(virtual, mark);
+    List<String> modifiers = modifiers(virtual, payer);
     List<String> present = present(encounter, session);
     String rendering = RenderingProvider.of(group, session, patient, present, attendingSorted);
     if (rendering == null) {
@@ -359,6 +352,24 @@ final class ClaimRules {
         List.copyOf(others),
         diagnoses,
         provider);
+  }
+
+  /** Where the member attended from: in person, or by telehealth at home or elsewhere. */
+  private static String setting(boolean virtual, Mark mark) {
+    if (!virtual) {
+      return "in-person";
+    }
+    return "telehealth-other".equals(mark.setting()) ? "telehealth-other" : "telehealth-home";
+  }
+
+  /** The payer's telehealth modifiers for a virtual session, then its group modifiers. */
+  private static List<String> modifiers(boolean virtual, BillingRules.Payer payer) {
+    List<String> modifiers = new ArrayList<>();
+    if (virtual) {
+      modifiers.addAll(payer.telehealthModifiers());
+    }
+    modifiers.addAll(payer.groupModifiers());
+    return modifiers;
   }
 
   /** Coverage, diagnosis and Encounter a claim cannot do without. */

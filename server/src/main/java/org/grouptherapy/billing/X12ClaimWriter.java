@@ -6,7 +6,6 @@ import io.xlate.edi.stream.EDIStreamWriter;
 import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -51,8 +50,20 @@ final class X12ClaimWriter {
     }
   }
 
-  private X12ClaimWriter() {}
+  private final EDIStreamWriter x12;
+  private final Map<String, Resource> resources;
+  private int segments;
 
+  private X12ClaimWriter(EDIStreamWriter x12, Map<String, Resource> resources) {
+    this.x12 = x12;
+    this.resources = resources;
+  }
+
+  /**
+   * @param control this package's reference (BHT03), from which the interchange control number is
+   *     made
+   * @param now when the file is written, in the practice's zone
+   */
   static String write(
       List<Claim> claims, Map<String, Resource> resources, String control, ZonedDateTime now) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -65,206 +76,7 @@ final class X12ClaimWriter {
       // The envelope (ISA/GS/ST … SE/GE/IEA) is checked against StAEDI's X12 00501 control schema.
       x12.setControlSchema(CONTROL);
       x12.startInterchange();
-      segment(
-          x12,
-          "ISA",
-          "00",
-          pad("", 10),
-          "00",
-          pad("", 10),
-          "ZZ",
-          pad("GROUPTHERAPY", 15),
-          "ZZ",
-          pad("CLEARINGHOUSE", 15),
-          now.format(SHORT_DATE),
-          now.format(TIME),
-          "^",
-          "00501",
-          interchange,
-          "0",
-          "P",
-          ":");
-      segment(
-          x12,
-          "GS",
-          "HC",
-          "GROUPTHERAPY",
-          "CLEARINGHOUSE",
-          now.format(DATE),
-          now.format(TIME),
-          "1",
-          "X",
-          "005010X222A1");
-      int segments = 0;
-      segment(x12, "ST", "837", "0001", "005010X222A1");
-      segments++;
-      segment(x12, "BHT", "0019", "00", control, now.format(DATE), now.format(TIME), "CH");
-      segments++;
-      Organization provider =
-          (Organization) resources.get(References.of(claims.get(0).getProvider()));
-      String providerName = provider == null ? "GROUP PRACTICE" : provider.getName();
-      String providerNpi = provider == null ? null : npi(provider.getIdentifier());
-      segment(x12, "NM1", "41", "2", upper(providerName), "", "", "", "", "46", "GROUPTHERAPY");
-      segment(x12, "PER", "IC", "BILLING OFFICE");
-      segment(x12, "NM1", "40", "2", "CLEARINGHOUSE", "", "", "", "", "46", "CLEARINGHOUSE");
-      segments += 3;
-      segment(x12, "HL", "1", "", "20", "1");
-      segment(
-          x12, "NM1", "85", "2", upper(providerName), "", "", "", "", "XX", orNone(providerNpi));
-      segments += 2;
-      segments += address(x12, provider == null ? null : provider.getAddressFirstRep());
-      int hl = 1;
-      for (Claim claim : claims) {
-        Patient patient = (Patient) resources.get(References.of(claim.getPatient()));
-        Coverage coverage =
-            (Coverage) resources.get(References.of(claim.getInsuranceFirstRep().getCoverage()));
-        Organization payer = (Organization) resources.get(References.of(claim.getInsurer()));
-        hl++;
-        segment(x12, "HL", String.valueOf(hl), "1", "22", "0");
-        segment(
-            x12,
-            "SBR",
-            "P",
-            "18",
-            coverage == null || coverage.getClass_().isEmpty()
-                ? ""
-                : coverage.getClass_().get(0).getValue(),
-            "",
-            "",
-            "",
-            "",
-            "",
-            "CI");
-        HumanName name = patient == null ? new HumanName() : patient.getNameFirstRep();
-        segment(
-            x12,
-            "NM1",
-            "IL",
-            "1",
-            upper(name.getFamily()),
-            upper(name.getGivenAsSingleString()),
-            "",
-            "",
-            "",
-            "MI",
-            coverage == null ? "UNKNOWN" : orNone(coverage.getSubscriberId()));
-        segments += 3;
-        segments += address(x12, patient == null ? null : patient.getAddressFirstRep());
-        if (patient != null && patient.hasBirthDate()) {
-          segment(
-              x12,
-              "DMG",
-              "D8",
-              patient.getBirthDateElement().getValueAsString().replace("-", ""),
-              patient.hasGender()
-                  ? patient.getGender().toCode().substring(0, 1).toUpperCase()
-                  : "U");
-          segments++;
-        }
-        segment(
-            x12,
-            "NM1",
-            "PR",
-            "2",
-            upper(payer == null ? "PAYER" : payer.getName()),
-            "",
-            "",
-            "",
-            "",
-            "PI",
-            payer == null
-                ? "UNKNOWN"
-                : payer.getIdentifier().stream()
-                    .filter(i -> BillingCodes.PAYER_ID.equals(i.getSystem()))
-                    .map(Identifier::getValue)
-                    .findFirst()
-                    .orElse("UNKNOWN"));
-        segments++;
-        Claim.ItemComponent first = claim.getItemFirstRep();
-        String pos = first.getLocationCodeableConcept().getCodingFirstRep().getCode();
-        x12.writeStartSegment("CLM")
-            .writeElement(claim.getIdentifierFirstRep().getValue())
-            .writeElement(money(claim.getTotal().getValue()))
-            .writeEmptyElement()
-            .writeEmptyElement();
-        x12.writeStartElement()
-            .writeComponent(pos)
-            .writeComponent("B")
-            .writeComponent("1")
-            .endElement();
-        x12.writeElement("Y")
-            .writeElement("A")
-            .writeElement("Y")
-            .writeElement("Y")
-            .writeEndSegment();
-        segments++;
-        x12.writeStartSegment("HI");
-        for (int i = 0; i < claim.getDiagnosis().size() && i < 12; i++) {
-          String code =
-              claim
-                  .getDiagnosis()
-                  .get(i)
-                  .getDiagnosisCodeableConcept()
-                  .getCodingFirstRep()
-                  .getCode();
-          x12.writeStartElement()
-              .writeComponent(i == 0 ? "ABK" : "ABF")
-              .writeComponent(code.replace(".", ""))
-              .endElement();
-        }
-        x12.writeEndSegment();
-        segments++;
-        String rendering = ClaimDifferences.renderingOf(claim).orElse(null);
-        Practitioner practitioner =
-            rendering == null ? null : (Practitioner) resources.get(rendering);
-        if (practitioner != null) {
-          HumanName who = practitioner.getNameFirstRep();
-          segment(
-              x12,
-              "NM1",
-              "82",
-              "1",
-              upper(who.getFamily()),
-              upper(who.getGivenAsSingleString()),
-              "",
-              "",
-              "",
-              "XX",
-              orNone(npi(practitioner.getIdentifier())));
-          segments++;
-        }
-        int line = 0;
-        for (Claim.ItemComponent item : claim.getItem()) {
-          line++;
-          segment(x12, "LX", String.valueOf(line));
-          x12.writeStartSegment("SV1");
-          x12.writeStartElement()
-              .writeComponent("HC")
-              .writeComponent(item.getProductOrService().getCodingFirstRep().getCode());
-          item.getModifier().forEach(m -> component(x12, m.getCodingFirstRep().getCode()));
-          x12.endElement();
-          x12.writeElement(money(item.getNet().getValue()))
-              .writeElement("UN")
-              .writeElement(item.getQuantity().getValue().stripTrailingZeros().toPlainString())
-              .writeElement(item.getLocationCodeableConcept().getCodingFirstRep().getCode())
-              .writeEmptyElement();
-          x12.writeStartElement();
-          item.getDiagnosisSequence().forEach(d -> component(x12, String.valueOf(d.getValue())));
-          x12.endElement();
-          x12.writeEndSegment();
-          segment(
-              x12,
-              "DTP",
-              "472",
-              "D8",
-              item.getServicedDateType().getValueAsString().replace("-", ""));
-          segments += 3;
-        }
-      }
-      segments++;
-      segment(x12, "SE", String.valueOf(segments), "0001");
-      segment(x12, "GE", "1", "1");
-      segment(x12, "IEA", "1", interchange);
+      new X12ClaimWriter(x12, resources).interchange(claims, control, interchange, now);
       x12.endInterchange();
     } catch (EDIStreamException e) {
       throw new IllegalStateException("The 837P could not be written: " + e.getMessage(), e);
@@ -272,18 +84,219 @@ final class X12ClaimWriter {
     return out.toString(StandardCharsets.US_ASCII);
   }
 
-  private static int address(EDIStreamWriter x12, Address address) throws EDIStreamException {
-    if (address == null || address.getLine().isEmpty()) {
-      return 0;
+  private void interchange(
+      List<Claim> claims, String control, String interchange, ZonedDateTime now)
+      throws EDIStreamException {
+    envelope(
+        "ISA",
+        "00",
+        pad("", 10),
+        "00",
+        pad("", 10),
+        "ZZ",
+        pad("GROUPTHERAPY", 15),
+        "ZZ",
+        pad("CLEARINGHOUSE", 15),
+        now.format(SHORT_DATE),
+        now.format(TIME),
+        "^",
+        "00501",
+        interchange,
+        "0",
+        "P",
+        ":");
+    envelope(
+        "GS",
+        "HC",
+        "GROUPTHERAPY",
+        "CLEARINGHOUSE",
+        now.format(DATE),
+        now.format(TIME),
+        "1",
+        "X",
+        "005010X222A1");
+    segment("ST", "837", "0001", "005010X222A1");
+    segment("BHT", "0019", "00", control, now.format(DATE), now.format(TIME), "CH");
+    Organization provider =
+        (Organization) resources.get(References.of(claims.get(0).getProvider()));
+    billingProvider(provider);
+    int hl = 1;
+    for (Claim claim : claims) {
+      hl++;
+      claim(claim, hl);
     }
-    segment(x12, "N3", upper(address.getLine().get(0).getValue()));
+    segment("SE", String.valueOf(segments + 1), "0001");
+    envelope("GE", "1", "1");
+    envelope("IEA", "1", interchange);
+  }
+
+  /** Submitter, receiver and the billing provider (loops 1000A, 1000B, 2000A/2010AA). */
+  private void billingProvider(Organization provider) throws EDIStreamException {
+    String providerName = provider == null ? "GROUP PRACTICE" : provider.getName();
+    String providerNpi = provider == null ? null : npi(provider.getIdentifier());
+    segment("NM1", "41", "2", upper(providerName), "", "", "", "", "46", "GROUPTHERAPY");
+    segment("PER", "IC", "BILLING OFFICE");
+    segment("NM1", "40", "2", "CLEARINGHOUSE", "", "", "", "", "46", "CLEARINGHOUSE");
+    segment("HL", "1", "", "20", "1");
+    segment("NM1", "85", "2", upper(providerName), "", "", "", "", "XX", orNone(providerNpi));
+    address(provider == null ? null : provider.getAddressFirstRep());
+  }
+
+  /** One member-session: subscriber, payer, the claim, its rendering provider and lines. */
+  private void claim(Claim claim, int hl) throws EDIStreamException {
+    Patient patient = (Patient) resources.get(References.of(claim.getPatient()));
+    Coverage coverage =
+        (Coverage) resources.get(References.of(claim.getInsuranceFirstRep().getCoverage()));
+    Organization payer = (Organization) resources.get(References.of(claim.getInsurer()));
+    segment("HL", String.valueOf(hl), "1", "22", "0");
+    subscriber(patient, coverage);
     segment(
-        x12,
+        "NM1",
+        "PR",
+        "2",
+        upper(payer == null ? "PAYER" : payer.getName()),
+        "",
+        "",
+        "",
+        "",
+        "PI",
+        payer == null
+            ? "UNKNOWN"
+            : payer.getIdentifier().stream()
+                .filter(i -> BillingCodes.PAYER_ID.equals(i.getSystem()))
+                .map(Identifier::getValue)
+                .findFirst()
+                .orElse("UNKNOWN"));
+    claimSegment(claim);
+    diagnoses(claim);
+    renderingProvider(claim);
+    int line = 0;
+    for (Claim.ItemComponent item : claim.getItem()) {
+      line(++line, item);
+    }
+  }
+
+  /** The member as subscriber (loop 2000B/2010BA). */
+  private void subscriber(Patient patient, Coverage coverage) throws EDIStreamException {
+    segment(
+        "SBR",
+        "P",
+        "18",
+        coverage == null || coverage.getClass_().isEmpty()
+            ? ""
+            : coverage.getClass_().get(0).getValue(),
+        "",
+        "",
+        "",
+        "",
+        "",
+        "CI");
+    HumanName name = patient == null ? new HumanName() : patient.getNameFirstRep();
+    segment(
+        "NM1",
+        "IL",
+        "1",
+        upper(name.getFamily()),
+        upper(name.getGivenAsSingleString()),
+        "",
+        "",
+        "",
+        "MI",
+        coverage == null ? "UNKNOWN" : orNone(coverage.getSubscriberId()));
+    address(patient == null ? null : patient.getAddressFirstRep());
+    if (patient != null && patient.hasBirthDate()) {
+      segment(
+          "DMG",
+          "D8",
+          patient.getBirthDateElement().getValueAsString().replace("-", ""),
+          patient.hasGender() ? patient.getGender().toCode().substring(0, 1).toUpperCase() : "U");
+    }
+  }
+
+  private void claimSegment(Claim claim) throws EDIStreamException {
+    String pos = claim.getItemFirstRep().getLocationCodeableConcept().getCodingFirstRep().getCode();
+    x12.writeStartSegment("CLM")
+        .writeElement(claim.getIdentifierFirstRep().getValue())
+        .writeElement(money(claim.getTotal().getValue()))
+        .writeEmptyElement()
+        .writeEmptyElement();
+    x12.writeStartElement()
+        .writeComponent(pos)
+        .writeComponent("B")
+        .writeComponent("1")
+        .endElement();
+    x12.writeElement("Y").writeElement("A").writeElement("Y").writeElement("Y").writeEndSegment();
+    segments++;
+  }
+
+  /** HI: the principal diagnosis (ABK), then the others (ABF), at most 12. */
+  private void diagnoses(Claim claim) throws EDIStreamException {
+    x12.writeStartSegment("HI");
+    for (int i = 0; i < claim.getDiagnosis().size() && i < 12; i++) {
+      String code =
+          claim.getDiagnosis().get(i).getDiagnosisCodeableConcept().getCodingFirstRep().getCode();
+      x12.writeStartElement()
+          .writeComponent(i == 0 ? "ABK" : "ABF")
+          .writeComponent(code.replace(".", ""))
+          .endElement();
+    }
+    x12.writeEndSegment();
+    segments++;
+  }
+
+  /** The rendering provider (loop 2310B), the one who bills this member for the session. */
+  private void renderingProvider(Claim claim) throws EDIStreamException {
+    String rendering = ClaimDifferences.renderingOf(claim).orElse(null);
+    Practitioner practitioner = rendering == null ? null : (Practitioner) resources.get(rendering);
+    if (practitioner == null) {
+      return;
+    }
+    HumanName who = practitioner.getNameFirstRep();
+    segment(
+        "NM1",
+        "82",
+        "1",
+        upper(who.getFamily()),
+        upper(who.getGivenAsSingleString()),
+        "",
+        "",
+        "",
+        "XX",
+        orNone(npi(practitioner.getIdentifier())));
+  }
+
+  /** A service line (loop 2400): LX, SV1, DTP*472 (date of service). */
+  private void line(int number, Claim.ItemComponent item) throws EDIStreamException {
+    segment("LX", String.valueOf(number));
+    x12.writeStartSegment("SV1");
+    x12.writeStartElement()
+        .writeComponent("HC")
+        .writeComponent(item.getProductOrService().getCodingFirstRep().getCode());
+    item.getModifier().forEach(m -> component(x12, m.getCodingFirstRep().getCode()));
+    x12.endElement();
+    x12.writeElement(money(item.getNet().getValue()))
+        .writeElement("UN")
+        .writeElement(item.getQuantity().getValue().stripTrailingZeros().toPlainString())
+        .writeElement(item.getLocationCodeableConcept().getCodingFirstRep().getCode())
+        .writeEmptyElement();
+    x12.writeStartElement();
+    item.getDiagnosisSequence().forEach(d -> component(x12, String.valueOf(d.getValue())));
+    x12.endElement();
+    x12.writeEndSegment();
+    segments++;
+    segment("DTP", "472", "D8", item.getServicedDateType().getValueAsString().replace("-", ""));
+  }
+
+  private void address(Address address) throws EDIStreamException {
+    if (address == null || address.getLine().isEmpty()) {
+      return;
+    }
+    segment("N3", upper(address.getLine().get(0).getValue()));
+    segment(
         "N4",
         upper(address.getCity()),
         upper(address.getState()),
         address.getPostalCode() == null ? "" : address.getPostalCode());
-    return 2;
   }
 
   private static void component(EDIStreamWriter x12, String value) {
@@ -294,8 +307,14 @@ final class X12ClaimWriter {
     }
   }
 
-  private static void segment(EDIStreamWriter x12, String tag, String... elements)
-      throws EDIStreamException {
+  /** A segment of the transaction set (counted for SE01). */
+  private void segment(String tag, String... elements) throws EDIStreamException {
+    envelope(tag, elements);
+    segments++;
+  }
+
+  /** An envelope segment (ISA, GS, GE, IEA): outside the transaction set's count. */
+  private void envelope(String tag, String... elements) throws EDIStreamException {
     x12.writeStartSegment(tag);
     List<String> values = new ArrayList<>(List.of(elements));
     for (String value : values) {
@@ -333,9 +352,5 @@ final class X12ClaimWriter {
 
   private static String orNone(String value) {
     return value == null || value.isBlank() ? "UNKNOWN" : value;
-  }
-
-  static ZonedDateTime now(java.time.Clock clock) {
-    return ZonedDateTime.now(clock.withZone(ZoneId.of("America/New_York")));
   }
 }

@@ -102,6 +102,47 @@ public class SeriesService {
 
   public Parameters schedule(TherapyGroup group, ScheduleSeries request) {
     SystemRequestDetails read = new SystemRequestDetails();
+    requireSchedulable(group);
+    SeriesPlan plan = plan(group, request);
+    Venue venue = venues.resolve(group, request.venue(), read);
+    String series = UUID.randomUUID().toString();
+    List<Appointment> sessions = new ArrayList<>();
+    for (SeriesPlan.Occurrence occurrence : plan.occurrences()) {
+      sessions.add(SessionMapper.session(group, occurrence, venue, series));
+    }
+    OperationOutcome outcome = new OperationOutcome();
+    for (SeriesPlan.Skipped skipped : plan.skipped()) {
+      conflict(
+          outcome,
+          IssueSeverity.WARNING,
+          "No session on " + skipped.date() + ": " + skipped.reason());
+    }
+    String override = request.overrideReason();
+    List<String> problems = check.problems(group, group.facilitators(), sessions, Set.of(), read);
+    if (!problems.isEmpty() && override == null && !request.dryRun()) {
+      throw new BookingConflictException(problems);
+    }
+    IssueSeverity severity =
+        request.dryRun() && override == null ? IssueSeverity.ERROR : IssueSeverity.WARNING;
+    problems.forEach(p -> conflict(outcome, severity, p));
+    Bundle result = new Bundle().setType(Bundle.BundleType.COLLECTION);
+    if (request.dryRun()) {
+      sessions.forEach(s -> result.addEntry().setResource(s));
+      SessionMapper.blocks(group, group.facilitators(), sessions, Map.of(), SessionMapper::idOf)
+          .forEach(b -> result.addEntry().setResource(b));
+      Outcomes.info(
+          outcome,
+          "Dry run: " + sessions.size() + " sessions would be scheduled; nothing was written");
+      return output(series, result, outcome);
+    }
+    transaction.executeWithoutResult(tx -> writeSeries(group, sessions, override, result));
+    Outcomes.info(
+        outcome,
+        sessions.size() + " sessions scheduled, " + SessionMapper.describe(sessions, group.zone()));
+    return output(series, result, outcome);
+  }
+
+  private static void requireSchedulable(TherapyGroup group) {
     if ("ended".equals(group.status())) {
       throw InvalidParameter.unprocessable(
           "group", group.id() + " has ended; no sessions can be scheduled for it");
@@ -112,6 +153,10 @@ public class SeriesService {
           group.id()
               + " has no primary facilitator: add a group-facilitator extension with role primary");
     }
+  }
+
+  /** The series' dates, in the group's zone, starting ahead. */
+  private SeriesPlan plan(TherapyGroup group, ScheduleSeries request) {
     SeriesPlan plan =
         SeriesPlan.of(
             request.rrule(),
@@ -130,62 +175,30 @@ public class SeriesService {
               + request.start()
               + "); sessions are scheduled ahead");
     }
-    Venue venue = venues.resolve(group, request.venue(), read);
-    String override = request.overrideReason();
-    String series = UUID.randomUUID().toString();
-    List<Appointment> sessions = new ArrayList<>();
-    for (SeriesPlan.Occurrence occurrence : plan.occurrences()) {
-      sessions.add(SessionMapper.session(group, occurrence, venue, series));
-    }
-    OperationOutcome outcome = new OperationOutcome();
-    for (SeriesPlan.Skipped skipped : plan.skipped()) {
-      conflict(
-          outcome,
-          IssueSeverity.WARNING,
-          "No session on " + skipped.date() + ": " + skipped.reason());
-    }
-    List<String> problems = check.problems(group, group.facilitators(), sessions, Set.of(), read);
-    if (!problems.isEmpty() && override == null && !request.dryRun()) {
-      throw new BookingConflictException(problems);
-    }
-    IssueSeverity severity =
-        request.dryRun() && override == null ? IssueSeverity.ERROR : IssueSeverity.WARNING;
-    problems.forEach(p -> conflict(outcome, severity, p));
-    Bundle result = new Bundle().setType(Bundle.BundleType.COLLECTION);
-    if (request.dryRun()) {
-      sessions.forEach(s -> result.addEntry().setResource(s));
-      SessionMapper.blocks(group, group.facilitators(), sessions, Map.of(), SessionMapper::idOf)
-          .forEach(b -> result.addEntry().setResource(b));
-      Outcomes.info(
-          outcome,
-          "Dry run: " + sessions.size() + " sessions would be scheduled; nothing was written");
-      return output(series, result, outcome);
-    }
-    transaction.executeWithoutResult(
-        tx -> {
-          SystemRequestDetails write = ServerWrites.writer(override);
-          Map<String, String> schedules = calendars.schedules(group.facilitators(), write);
-          ServerWrites.Batch batch = writes.batch();
-          Map<Appointment, String> urns = new IdentityHashMap<>();
-          sessions.forEach(session -> urns.put(session, batch.create(session)));
-          List<Slot> blocks =
-              SessionMapper.blocks(group, group.facilitators(), sessions, schedules, urns::get);
-          blocks.forEach(batch::create);
-          batch.commit(write);
-          writes.release();
-          sessions.forEach(s -> result.addEntry().setResource(s));
-          blocks.forEach(b -> result.addEntry().setResource(b));
-          tell(
-              ScheduleChange.of(
-                  ScheduleChange.Kind.SERIES_SCHEDULED,
-                  group.resource(),
-                  sessions,
-                  "New sessions: " + SessionMapper.describe(sessions, group.zone())));
-        });
-    Outcomes.info(
-        outcome,
-        sessions.size() + " sessions scheduled, " + SessionMapper.describe(sessions, group.zone()));
-    return output(series, result, outcome);
+    return plan;
+  }
+
+  /** Sessions and their blocks in one Bundle; the people they touch are told. */
+  private void writeSeries(
+      TherapyGroup group, List<Appointment> sessions, String override, Bundle result) {
+    SystemRequestDetails write = ServerWrites.writer(override);
+    Map<String, String> schedules = calendars.schedules(group.facilitators(), write);
+    ServerWrites.Batch batch = writes.batch();
+    Map<Appointment, String> urns = new IdentityHashMap<>();
+    sessions.forEach(session -> urns.put(session, batch.create(session)));
+    List<Slot> blocks =
+        SessionMapper.blocks(group, group.facilitators(), sessions, schedules, urns::get);
+    blocks.forEach(batch::create);
+    batch.commit(write);
+    writes.release();
+    sessions.forEach(s -> result.addEntry().setResource(s));
+    blocks.forEach(b -> result.addEntry().setResource(b));
+    tell(
+        ScheduleChange.of(
+            ScheduleChange.Kind.SERIES_SCHEDULED,
+            group.resource(),
+            sessions,
+            "New sessions: " + SessionMapper.describe(sessions, group.zone())));
   }
 
   private static Map<LocalDate, String> holidays(ScheduleSeries request) {
@@ -209,6 +222,79 @@ public class SeriesService {
             ? Optional.of(venues.resolve(group, request.venue(), read))
             : Optional.empty();
     List<Appointment> all = seriesSessions(group.id(), request.series(), read);
+    int from = request.fromSession();
+    requireAmendable(group, request, all);
+    List<Appointment> sessions =
+        all.stream()
+            .filter(a -> GroupSession.number(a) >= from)
+            .filter(a -> a.getStatus() == Appointment.AppointmentStatus.BOOKED)
+            .toList();
+    Set<String> ignored = new HashSet<>();
+    for (Appointment session : sessions) {
+      ignored.add(References.of(session));
+      amend(session, request, venue, group);
+    }
+    List<Slot> oldBlocks = calendars.blocksFor(sessions, read);
+    oldBlocks.forEach(b -> ignored.add(References.of(b)));
+    List<Facilitator> facilitators =
+        sessions.isEmpty() ? group.facilitators() : SessionMapper.facilitatorsOn(sessions.get(0));
+    List<String> problems = check.problems(group, facilitators, sessions, ignored, read);
+    if (!problems.isEmpty() && request.overrideReason() == null) {
+      throw new BookingConflictException(problems);
+    }
+    OperationOutcome outcome = new OperationOutcome();
+    problems.forEach(p -> conflict(outcome, IssueSeverity.WARNING, p));
+    Bundle result = new Bundle().setType(Bundle.BundleType.COLLECTION);
+    transaction.executeWithoutResult(
+        tx -> writeAmendment(group, facilitators, sessions, oldBlocks, request, result));
+    Outcomes.info(outcome, sessions.size() + " sessions amended from session " + from);
+    return output(request.series(), result, outcome);
+  }
+
+  /**
+   * Three Bundles in one database transaction, so that the ledger sees each step done before the
+   * next is checked: the old blocks go, the sessions move, the new blocks come.
+   */
+  private void writeAmendment(
+      TherapyGroup group,
+      List<Facilitator> facilitators,
+      List<Appointment> sessions,
+      List<Slot> oldBlocks,
+      AmendSeries request,
+      Bundle result) {
+    SystemRequestDetails write = ServerWrites.writer(request.overrideReason());
+    ServerWrites.Batch release = writes.batch();
+    oldBlocks.forEach(release::delete);
+    release.commit(write);
+    ServerWrites.Batch shift = writes.batch();
+    sessions.forEach(shift::update);
+    shift.commit(write);
+    ServerWrites.Batch blocks = writes.batch();
+    List<Slot> created =
+        SessionMapper.blocks(
+            group,
+            facilitators,
+            sessions,
+            calendars.schedules(facilitators, write),
+            SessionMapper::idOf);
+    created.forEach(blocks::create);
+    blocks.commit(write);
+    writes.release();
+    sessions.forEach(s -> result.addEntry().setResource(s));
+    created.forEach(b -> result.addEntry().setResource(b));
+    tell(
+        ScheduleChange.of(
+            ScheduleChange.Kind.SERIES_AMENDED,
+            group.resource(),
+            sessions,
+            "Changed from session "
+                + request.fromSession()
+                + ": "
+                + SessionMapper.describe(sessions, group.zone())));
+  }
+
+  /** Session N exists, is not cancelled and has not begun. */
+  private void requireAmendable(TherapyGroup group, AmendSeries request, List<Appointment> all) {
     int from = request.fromSession();
     Appointment first =
         all.stream()
@@ -239,63 +325,6 @@ public class SeriesService {
               + first.getStartElement().getValueAsString()
               + "); amend from a future session");
     }
-    List<Appointment> sessions =
-        all.stream()
-            .filter(a -> GroupSession.number(a) >= from)
-            .filter(a -> a.getStatus() == Appointment.AppointmentStatus.BOOKED)
-            .toList();
-    Set<String> ignored = new HashSet<>();
-    for (Appointment session : sessions) {
-      ignored.add(References.of(session));
-      amend(session, request, venue, group);
-    }
-    List<Slot> oldBlocks = calendars.blocksFor(sessions, read);
-    oldBlocks.forEach(b -> ignored.add(References.of(b)));
-    List<Facilitator> facilitators =
-        sessions.isEmpty() ? group.facilitators() : SessionMapper.facilitatorsOn(sessions.get(0));
-    List<String> problems = check.problems(group, facilitators, sessions, ignored, read);
-    if (!problems.isEmpty() && request.overrideReason() == null) {
-      throw new BookingConflictException(problems);
-    }
-    OperationOutcome outcome = new OperationOutcome();
-    problems.forEach(p -> conflict(outcome, IssueSeverity.WARNING, p));
-    Bundle result = new Bundle().setType(Bundle.BundleType.COLLECTION);
-    transaction.executeWithoutResult(
-        tx -> {
-          SystemRequestDetails write = ServerWrites.writer(request.overrideReason());
-          // Three Bundles in one database transaction, so that the ledger sees each step done
-          // before the next is checked: the old blocks go, the sessions move, the new blocks come.
-          ServerWrites.Batch release = writes.batch();
-          oldBlocks.forEach(release::delete);
-          release.commit(write);
-          ServerWrites.Batch shift = writes.batch();
-          sessions.forEach(shift::update);
-          shift.commit(write);
-          ServerWrites.Batch blocks = writes.batch();
-          List<Slot> created =
-              SessionMapper.blocks(
-                  group,
-                  facilitators,
-                  sessions,
-                  calendars.schedules(facilitators, write),
-                  SessionMapper::idOf);
-          created.forEach(blocks::create);
-          blocks.commit(write);
-          writes.release();
-          sessions.forEach(s -> result.addEntry().setResource(s));
-          created.forEach(b -> result.addEntry().setResource(b));
-          tell(
-              ScheduleChange.of(
-                  ScheduleChange.Kind.SERIES_AMENDED,
-                  group.resource(),
-                  sessions,
-                  "Changed from session "
-                      + from
-                      + ": "
-                      + SessionMapper.describe(sessions, group.zone())));
-        });
-    Outcomes.info(outcome, sessions.size() + " sessions amended from session " + from);
-    return output(request.series(), result, outcome);
   }
 
   /** One session as the amendment has it: time, length, facilitators, room or link. */
