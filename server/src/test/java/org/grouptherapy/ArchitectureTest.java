@@ -107,6 +107,66 @@ class ArchitectureTest {
             });
   }
 
+  /**
+   * Small units: no main class over 500 lines unless it says why at its top ("Long on purpose:"),
+   * and no method over 80 lines (counted from its signature to its closing brace).
+   */
+  @Test
+  void classesAndMethodsStaySmall() throws java.io.IOException {
+    List<String> tooLong = new java.util.ArrayList<>();
+    try (var files = java.nio.file.Files.walk(java.nio.file.Path.of("src/main/java"))) {
+      for (java.nio.file.Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+        List<String> lines = java.nio.file.Files.readAllLines(file);
+        if (lines.size() > 500 && lines.stream().noneMatch(l -> l.contains("Long on purpose:"))) {
+          tooLong.add(file + ": " + lines.size() + " lines");
+        }
+        tooLong.addAll(longMethods(file.toString(), lines));
+      }
+    }
+    org.assertj.core.api.Assertions.assertThat(tooLong).isEmpty();
+  }
+
+  private static final java.util.regex.Pattern METHOD =
+      java.util.regex.Pattern.compile(
+          "^  (  )?(public |protected |private |static |final |synchronized |default )*"
+              + "[\\w<>\\[\\], .?]+ (\\w+)\\(.*");
+
+  private static List<String> longMethods(String file, List<String> lines) {
+    List<String> found = new java.util.ArrayList<>();
+    for (int i = 0; i < lines.size(); i++) {
+      var declaration = METHOD.matcher(lines.get(i));
+      String head = lines.get(i).strip();
+      if (!declaration.matches()
+          || head.startsWith("return ")
+          || head.startsWith("new ")
+          || head.startsWith("throw ")
+          || lines.get(i).split("\\(")[0].contains(" = ")) {
+        continue;
+      }
+      int depth = 0;
+      boolean opened = false;
+      int end = i;
+      for (; end < lines.size(); end++) {
+        for (char c : lines.get(end).toCharArray()) {
+          if (c == '{') {
+            depth++;
+            opened = true;
+          } else if (c == '}') {
+            depth--;
+          }
+        }
+        if ((!opened && lines.get(end).strip().endsWith(";")) || (opened && depth == 0)) {
+          break;
+        }
+      }
+      if (opened && end - i + 1 > 80) {
+        found.add(file + ": " + declaration.group(3) + "() is " + (end - i + 1) + " lines");
+      }
+      i = opened ? end : i;
+    }
+    return found;
+  }
+
   @Test
   void featuresReachSecurityOnlyThroughTheKernelsAccessApi() {
     noClasses()

@@ -105,40 +105,8 @@ public class AttendanceService {
       String actor) {
     SystemRequestDetails system = new SystemRequestDetails();
     Appointment session = readSession(sessionId, system);
-    if (onlyFacilitator != null
-        && !GroupSession.practitionersOn(session).contains(onlyFacilitator)) {
-      throw new ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException(
-          "Only the session's facilitators, a VA or an administrator record its attendance");
-    }
-    if (session.getStatus() == Appointment.AppointmentStatus.CANCELLED) {
-      throw Outcomes.conflict(sessionId + " was cancelled: nobody attended a cancelled session");
-    }
-    if (session.getStart() == null || session.getStart().toInstant().isAfter(clock.instant())) {
-      throw InvalidParameter.unprocessable(
-          "attendance", sessionId + " has not started yet: record attendance after the session");
-    }
-    Set<String> members = new java.util.LinkedHashSet<>();
-    for (Appointment.AppointmentParticipantComponent p : session.getParticipant()) {
-      String who = References.of(p.getActor());
-      if (who != null && who.startsWith("Patient/")) {
-        members.add(who);
-      }
-    }
-    Map<String, Mark> byPatient = new LinkedHashMap<>();
-    for (Mark mark : marks) {
-      if (!members.contains(mark.patient())) {
-        throw InvalidParameter.unprocessable(
-            "attendance",
-            mark.patient()
-                + " is not a member of "
-                + sessionId
-                + ": add them to the session (or the group) before recording attendance");
-      }
-      if (byPatient.put(mark.patient(), mark) != null) {
-        throw InvalidParameter.malformed(
-            "attendance", mark.patient() + " appears twice: send one attendance per member");
-      }
-    }
+    requireRecordable(session, sessionId, onlyFacilitator);
+    Map<String, Mark> byPatient = byMember(session, sessionId, marks);
     List<String> onSession = GroupSession.practitionersOn(session);
     for (String facilitator : facilitators) {
       if (!onSession.contains(facilitator)) {
@@ -149,55 +117,13 @@ public class AttendanceService {
     }
     List<String> present = facilitators.isEmpty() ? onSession : facilitators;
     boolean virtual = isVirtual(session, system);
-
     List<String> changed = new ArrayList<>();
     Parameters out = new Parameters();
     for (Mark mark : byPatient.values()) {
-      String key = BillingCodes.memberSessionKey(sessionId, mark.patient());
-      String match = "Encounter?identifier=" + BillingCodes.MEMBER_SESSION_SYSTEM + "|" + key;
-      Encounter existing = existingEncounter(key, system);
-      // A multi-family session the family attended without the identified patient still bills.
-      boolean attending = ATTENDING.contains(mark.status()) || mark.familyOnly();
-      if (!attending && existing == null) {
-        continue;
-      }
-      Encounter encounter =
-          encounter(session, sessionId, mark, key, present, virtual, attending, existing);
-      String id;
-      if (existing != null && sameContent(existing, encounter)) {
-        id = existing.getIdElement().toUnqualifiedVersionless().getValue();
-      } else {
-        DaoMethodOutcome written =
-            daos.getResourceDao(Encounter.class).update(encounter, match, system);
-        id = written.getId().toUnqualifiedVersionless().getValue();
-        changed.add(written.getId().toUnqualified().getValue());
-      }
-      if (attending) {
-        out.addParameter().setName("encounter").setValue(new Reference(id));
-      }
+      writeEncounter(session, sessionId, mark, present, virtual, changed, system)
+          .ifPresent(id -> out.addParameter().setName("encounter").setValue(new Reference(id)));
     }
-    // Participant statuses: members by their attendance, facilitators by presence.
-    Appointment before = session.copy();
-    for (Appointment.AppointmentParticipantComponent p : session.getParticipant()) {
-      String who = References.of(p.getActor());
-      if (who == null) {
-        continue;
-      }
-      Mark mark = byPatient.get(who);
-      if (mark != null) {
-        p.setStatus(
-            ATTENDING.contains(mark.status()) || mark.familyOnly()
-                ? Appointment.ParticipationStatus.ACCEPTED
-                : Appointment.ParticipationStatus.DECLINED);
-        p.removeExtension(BillingCodes.SESSION_ATTENDANCE);
-        p.addExtension(attendanceExtension(mark));
-      } else if (who.startsWith("Practitioner/") && !facilitators.isEmpty()) {
-        p.setStatus(
-            present.contains(who)
-                ? Appointment.ParticipationStatus.ACCEPTED
-                : Appointment.ParticipationStatus.DECLINED);
-      }
-    }
+    markParticipants(session, byPatient, facilitators, present);
     DaoMethodOutcome sessionWrite = daos.getResourceDao(Appointment.class).update(session, system);
     if (!sessionWrite.isNop()) {
       changed.add(sessionWrite.getId().toUnqualified().getValue());
@@ -218,6 +144,106 @@ public class AttendanceService {
     out.addParameter().setName("changed").setValue(new BooleanType(!changed.isEmpty()));
     out.addParameter().setName("outcome").setResource(outcome);
     return out;
+  }
+
+  /** A session that took place, not cancelled; a therapist records only their own sessions. */
+  private void requireRecordable(Appointment session, String sessionId, String onlyFacilitator) {
+    if (onlyFacilitator != null
+        && !GroupSession.practitionersOn(session).contains(onlyFacilitator)) {
+      throw new ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException(
+          "Only the session's facilitators, a VA or an administrator record its attendance");
+    }
+    if (session.getStatus() == Appointment.AppointmentStatus.CANCELLED) {
+      throw Outcomes.conflict(sessionId + " was cancelled: nobody attended a cancelled session");
+    }
+    if (session.getStart() == null || session.getStart().toInstant().isAfter(clock.instant())) {
+      throw InvalidParameter.unprocessable(
+          "attendance", sessionId + " has not started yet: record attendance after the session");
+    }
+  }
+
+  /** The marks by member; each must be on the session, once. */
+  private static Map<String, Mark> byMember(
+      Appointment session, String sessionId, List<Mark> marks) {
+    Set<String> members = new java.util.LinkedHashSet<>(GroupSession.membersOf(session));
+    Map<String, Mark> byPatient = new LinkedHashMap<>();
+    for (Mark mark : marks) {
+      if (!members.contains(mark.patient())) {
+        throw InvalidParameter.unprocessable(
+            "attendance",
+            mark.patient()
+                + " is not a member of "
+                + sessionId
+                + ": add them to the session (or the group) before recording attendance");
+      }
+      if (byPatient.put(mark.patient(), mark) != null) {
+        throw InvalidParameter.malformed(
+            "attendance", mark.patient() + " appears twice: send one attendance per member");
+      }
+    }
+    return byPatient;
+  }
+
+  /**
+   * The member's Encounter as this attendance has it: written when it changed (its new version
+   * noted in {@code changed}); its id when the member attended.
+   */
+  private java.util.Optional<String> writeEncounter(
+      Appointment session,
+      String sessionId,
+      Mark mark,
+      List<String> present,
+      boolean virtual,
+      List<String> changed,
+      SystemRequestDetails system) {
+    String key = BillingCodes.memberSessionKey(sessionId, mark.patient());
+    Encounter existing = existingEncounter(key, system);
+    // A multi-family session the family attended without the identified patient still bills.
+    boolean attending = ATTENDING.contains(mark.status()) || mark.familyOnly();
+    if (!attending && existing == null) {
+      return java.util.Optional.empty();
+    }
+    Encounter encounter =
+        encounter(session, sessionId, mark, key, present, virtual, attending, existing);
+    String id;
+    if (existing != null && sameContent(existing, encounter)) {
+      id = References.of(existing);
+    } else {
+      String match = "Encounter?identifier=" + BillingCodes.MEMBER_SESSION_SYSTEM + "|" + key;
+      DaoMethodOutcome written =
+          daos.getResourceDao(Encounter.class).update(encounter, match, system);
+      id = written.getId().toUnqualifiedVersionless().getValue();
+      changed.add(written.getId().toUnqualified().getValue());
+    }
+    return attending ? java.util.Optional.of(id) : java.util.Optional.empty();
+  }
+
+  /** Participant statuses: members by their attendance, facilitators by presence. */
+  private static void markParticipants(
+      Appointment session,
+      Map<String, Mark> byPatient,
+      List<String> facilitators,
+      List<String> present) {
+    for (Appointment.AppointmentParticipantComponent p : session.getParticipant()) {
+      String who = References.of(p.getActor());
+      if (who == null) {
+        continue;
+      }
+      Mark mark = byPatient.get(who);
+      if (mark != null) {
+        p.setStatus(
+            ATTENDING.contains(mark.status()) || mark.familyOnly()
+                ? Appointment.ParticipationStatus.ACCEPTED
+                : Appointment.ParticipationStatus.DECLINED);
+        p.removeExtension(BillingCodes.SESSION_ATTENDANCE);
+        p.addExtension(attendanceExtension(mark));
+      } else if (who.startsWith("Practitioner/") && !facilitators.isEmpty()) {
+        p.setStatus(
+            present.contains(who)
+                ? Appointment.ParticipationStatus.ACCEPTED
+                : Appointment.ParticipationStatus.DECLINED);
+      }
+    }
   }
 
   private Encounter encounter(

@@ -8,7 +8,7 @@ import ca.uhn.fhir.rest.param.TokenParam;
 import java.util.List;
 import java.util.Optional;
 import org.grouptherapy.intake.IntakeCodes;
-import org.grouptherapy.intake.IntakePipeline;
+import org.grouptherapy.intake.IntakeStages;
 import org.grouptherapy.placement.EnrolmentService;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Group;
@@ -57,7 +57,7 @@ class DemoIntakeSteps {
             .add(Task.SP_CODE, new TokenParam(IntakeCodes.CODES_SYSTEM, "intake"));
     for (var found : daos.getResourceDao(Task.class).searchForResources(search, read())) {
       Task task = (Task) found;
-      String current = IntakePipeline.stageOf(task).orElse("");
+      String current = IntakeStages.stageOf(task).orElse("");
       if (current.equals(stage) || current.startsWith("closed-")) {
         continue;
       }

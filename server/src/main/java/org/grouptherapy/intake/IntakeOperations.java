@@ -22,11 +22,11 @@ import org.springframework.stereotype.Component;
 @Component
 class IntakeOperations implements FhirOperationProvider, OperationAccess {
 
-  private final IntakePipeline pipeline;
+  private final IntakeBoard board;
   private final int staleAfterDays;
 
-  IntakeOperations(IntakePipeline pipeline, AppProperties properties) {
-    this.pipeline = pipeline;
+  IntakeOperations(IntakeBoard board, AppProperties properties) {
+    this.board = board;
     this.staleAfterDays = properties.intake().staleAfterDays();
   }
 
@@ -49,7 +49,6 @@ class IntakeOperations implements FhirOperationProvider, OperationAccess {
     if (days < 1) {
       throw InvalidParameter.unprocessable("staleAfterDays", "staleAfterDays must be 1 or more");
     }
-    return pipeline.board(
-        days, OperationParameters.optionalReference("owner", owner, "Practitioner"));
+    return board.board(days, OperationParameters.optionalReference("owner", owner, "Practitioner"));
   }
 }

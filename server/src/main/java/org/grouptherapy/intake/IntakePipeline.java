@@ -9,10 +9,7 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.param.TokenOrListParam;
 import ca.uhn.fhir.rest.param.TokenParam;
-import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
@@ -23,14 +20,8 @@ import org.grouptherapy.kernel.access.Callers;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Annotation;
 import org.hl7.fhir.r4.model.Appointment;
-import org.hl7.fhir.r4.model.BooleanType;
-import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Consent;
-import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.Group;
-import org.hl7.fhir.r4.model.IntegerType;
-import org.hl7.fhir.r4.model.OperationOutcome;
-import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.QuestionnaireResponse;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.ServiceRequest;
@@ -50,18 +41,7 @@ import org.springframework.stereotype.Component;
 @Component
 public class IntakePipeline implements FhirStorageInterceptor {
 
-  public static final List<String> STAGES =
-      List.of(
-          "referral-received",
-          "screening-scheduled",
-          "screening-done",
-          "consents-signed",
-          "placement-decided",
-          "orientation-sent",
-          "first-session-attended");
-
-  private static final Set<String> OPEN_STATUSES =
-      Set.of("draft", "requested", "received", "accepted", "ready", "in-progress", "on-hold");
+  public static final List<String> STAGES = IntakeStages.STAGES;
 
   /** userData flag of the server's own stage moves, which may pass stages (noted as skipped). */
   static final String SYSTEM_MOVE = IntakePipeline.class.getName() + ".systemMove";
@@ -83,11 +63,11 @@ public class IntakePipeline implements FhirStorageInterceptor {
   @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
   public void taskCreated(IBaseResource resource, RequestDetails request) {
     if (resource instanceof Task task && isIntake(task)) {
-      String stage = stageOf(task).orElse(null);
+      String stage = IntakeStages.stageOf(task).orElse(null);
       if (stage == null) {
-        setStage(task, STAGES.get(0));
+        IntakeStages.setStage(task, STAGES.get(0));
       } else if (!STAGES.get(0).equals(stage)) {
-        throw unprocessable(
+        throw IntakeStages.unprocessable(
             "A new intake starts at referral-received, not " + stage, "Task.businessStatus");
       }
       stamp(task, STAGES.get(0), List.of(), request);
@@ -99,48 +79,23 @@ public class IntakePipeline implements FhirStorageInterceptor {
     if (!(resource instanceof Task task) || !isIntake(task)) {
       return;
     }
-    String from = stageOf((Task) previous).orElse(STAGES.get(0));
-    String to = stageOf(task).orElse(null);
+    String from = IntakeStages.stageOf((Task) previous).orElse(STAGES.get(0));
+    String to = IntakeStages.stageOf(task).orElse(null);
     if (to == null) {
-      throw unprocessable(
+      throw IntakeStages.unprocessable(
           "An intake Task needs a businessStatus from " + IntakeCodes.STAGE_SYSTEM,
           "Task.businessStatus");
     }
     if (to.equals(from)) {
       return;
     }
-    if (!isStage(to)) {
-      throw unprocessable(
-          "Unknown intake stage " + to + "; stages are " + STAGES + " and closed-*",
-          "Task.businessStatus");
-    }
-    if (isTerminal(from)) {
-      throw unprocessable(
-          "This intake is finished (" + from + "); open a new referral instead",
-          "Task.businessStatus");
-    }
-    List<String> skipped = new ArrayList<>();
-    if (!to.startsWith("closed-") && STAGES.indexOf(to) > STAGES.indexOf(from)) {
-      skipped.addAll(STAGES.subList(STAGES.indexOf(from) + 1, STAGES.indexOf(to)));
-      boolean system = Boolean.TRUE.equals(request.getUserData().get(SYSTEM_MOVE));
-      if (!skipped.isEmpty() && !system) {
-        throw unprocessable(
-            "The intake cannot move from "
-                + from
-                + " to "
-                + to
-                + ": "
-                + String.join(", ", skipped)
-                + (skipped.size() == 1 ? " comes" : " come")
-                + " first",
-            "Task.businessStatus");
-      }
-      if (!system) {
-        Optional<String> missing = missingEvidence(task, to, null);
-        if (missing.isPresent()) {
-          throw unprocessable(
-              "The intake cannot move to " + to + ": " + missing.get(), "Task.businessStatus");
-        }
+    boolean system = Boolean.TRUE.equals(request.getUserData().get(SYSTEM_MOVE));
+    List<String> skipped = IntakeStages.move(from, to, system);
+    if (!system && !to.startsWith("closed-") && !IntakeStages.reached(from, to)) {
+      Optional<String> missing = missingEvidence(task, to, null);
+      if (missing.isPresent()) {
+        throw IntakeStages.unprocessable(
+            "The intake cannot move to " + to + ": " + missing.get(), "Task.businessStatus");
       }
     }
     stamp(task, to, skipped, request);
@@ -192,7 +147,7 @@ public class IntakePipeline implements FhirStorageInterceptor {
         .findFirst()
         .ifPresent(p -> task.setOwner(new Reference(p.getReference())));
     task.setAuthoredOn(Date.from(clock.instant()));
-    setStage(task, STAGES.get(0));
+    IntakeStages.setStage(task, STAGES.get(0));
     daos.getResourceDao(Task.class)
         .create(
             task,
@@ -231,7 +186,7 @@ public class IntakePipeline implements FhirStorageInterceptor {
    */
   private void catchUp(String patient, Set<String> happened, Consent inFlight) {
     for (Task task : openIntakes(patient)) {
-      String stage = stageOf(task).orElse(STAGES.get(0));
+      String stage = IntakeStages.stageOf(task).orElse(STAGES.get(0));
       String reached = stage;
       for (int i = STAGES.indexOf(stage) + 1;
           i >= 1 && i <= STAGES.indexOf("consents-signed");
@@ -256,7 +211,7 @@ public class IntakePipeline implements FhirStorageInterceptor {
   public List<Task> advance(String patient, String stage, String why) {
     List<Task> moved = new ArrayList<>();
     for (Task task : openIntakes(patient)) {
-      String current = stageOf(task).orElse(STAGES.get(0));
+      String current = IntakeStages.stageOf(task).orElse(STAGES.get(0));
       if (STAGES.indexOf(current) < STAGES.indexOf(stage)) {
         task.addNote().setText(why).setTime(Date.from(clock.instant()));
         moved.add(move(task, stage));
@@ -266,7 +221,7 @@ public class IntakePipeline implements FhirStorageInterceptor {
   }
 
   private Task move(Task task, String stage) {
-    setStage(task, stage);
+    IntakeStages.setStage(task, stage);
     task.setIdElement(task.getIdElement().toUnqualifiedVersionless());
     SystemRequestDetails write = new SystemRequestDetails();
     write.getUserData().put(SYSTEM_MOVE, Boolean.TRUE);
@@ -286,7 +241,8 @@ public class IntakePipeline implements FhirStorageInterceptor {
       Task task =
           daos.getResourceDao(Task.class)
               .read(found.getIdElement().toUnqualifiedVersionless(), new SystemRequestDetails());
-      if (task.getStatus() != null && OPEN_STATUSES.contains(task.getStatus().toCode())) {
+      if (task.getStatus() != null
+          && IntakeBoard.OPEN_STATUSES.contains(task.getStatus().toCode())) {
         open.add(task);
       }
     }
@@ -367,100 +323,6 @@ public class IntakePipeline implements FhirStorageInterceptor {
                     .contains(r.getQuestionnaire().split("\\|")[0]));
   }
 
-  // --- the board --------------------------------------------------------------------------------
-
-  private static final String NO_ACTION = "-";
-
-  /** Every open intake with its stage, time in stage, next action and owner; stale ones marked. */
-  public Parameters board(int staleAfterDays, String owner) {
-    SearchParameterMap search =
-        SearchParameterMap.newSynchronous()
-            .add(Task.SP_CODE, new TokenParam(IntakeCodes.CODES_SYSTEM, "intake"));
-    if (owner != null) {
-      search.add(Task.SP_OWNER, new ReferenceParam(owner));
-    }
-    record Row(Task task, String stage, Instant since) {}
-    List<Row> rows = new ArrayList<>();
-    for (IBaseResource found :
-        daos.getResourceDao(Task.class).searchForResources(search, new SystemRequestDetails())) {
-      Task task = (Task) found;
-      if (task.getStatus() == null || !OPEN_STATUSES.contains(task.getStatus().toCode())) {
-        continue;
-      }
-      String stage = stageOf(task).orElse(STAGES.get(0));
-      rows.add(new Row(task, stage, since(task)));
-    }
-    rows.sort(
-        java.util.Comparator.comparing(Row::since)
-            .thenComparing(r -> r.task().getIdElement().getIdPart()));
-    Instant now = clock.instant();
-    Parameters out = new Parameters();
-    int stale = 0;
-    for (Row row : rows) {
-      long days = Duration.between(row.since(), now).toDays();
-      boolean isStale = days >= staleAfterDays;
-      stale += isStale ? 1 : 0;
-      Parameters.ParametersParameterComponent intake = out.addParameter().setName("intake");
-      intake
-          .addPart()
-          .setName("task")
-          .setValue(new Reference(row.task().getIdElement().toUnqualifiedVersionless().getValue()));
-      intake
-          .addPart()
-          .setName("patient")
-          .setValue(new Reference(row.task().getFor().getReference()));
-      if (row.task().hasFocus()) {
-        intake
-            .addPart()
-            .setName("referral")
-            .setValue(new Reference(row.task().getFocus().getReference()));
-      }
-      intake
-          .addPart()
-          .setName("stage")
-          .setValue(new Coding(IntakeCodes.STAGE_SYSTEM, row.stage(), display(row.stage())));
-      intake.addPart().setName("since").setValue(new DateTimeType(Date.from(row.since())));
-      intake.addPart().setName("daysInStage").setValue(new IntegerType((int) days));
-      intake.addPart().setName("nextAction").setValue(new StringType(nextAction(row.stage())));
-      if (row.task().hasOwner()) {
-        intake
-            .addPart()
-            .setName("owner")
-            .setValue(new Reference(row.task().getOwner().getReference()));
-      }
-      intake.addPart().setName("stale").setValue(new BooleanType(isStale));
-    }
-    out.addParameter().setName("total").setValue(new IntegerType(rows.size()));
-    out.addParameter().setName("stale").setValue(new IntegerType(stale));
-    return out;
-  }
-
-  /** When the current stage began: the latest stage note, else the Task's last update. */
-  static Instant since(Task task) {
-    for (int i = task.getNote().size() - 1; i >= 0; i--) {
-      Annotation note = task.getNote().get(i);
-      if (note.hasTime() && note.getText() != null && note.getText().startsWith("Stage: ")) {
-        return note.getTime().toInstant();
-      }
-    }
-    return task.getMeta().hasLastUpdated()
-        ? task.getMeta().getLastUpdated().toInstant()
-        : Instant.EPOCH;
-  }
-
-  static String nextAction(String stage) {
-    return switch (stage) {
-      case "referral-received" -> "Book a screening appointment with a group therapist";
-      case "screening-scheduled" -> "Screen: PHQ-9, GAD-7 and group readiness questionnaires";
-      case "screening-done" ->
-          "Send the group treatment consent and confidentiality agreement (telehealth for virtual groups)";
-      case "consents-signed" -> "Decide placement with the therapist ($place, then $member-add)";
-      case "placement-decided" -> "Send orientation materials and first-session logistics";
-      case "orientation-sent" -> "First session: record attendance";
-      default -> NO_ACTION;
-    };
-  }
-
   // --- helpers
   // ------------------------------------------------------------------------------------
 
@@ -479,48 +341,10 @@ public class IntakePipeline implements FhirStorageInterceptor {
                     || (IntakeCodes.CPT.equals(c.getSystem()) && "90853".equals(c.getCode())));
   }
 
-  public static Optional<String> stageOf(Task task) {
-    return task.getBusinessStatus().getCoding().stream()
-        .filter(c -> IntakeCodes.STAGE_SYSTEM.equals(c.getSystem()))
-        .map(Coding::getCode)
-        .findFirst();
-  }
-
-  private static boolean isStage(String code) {
-    return STAGES.contains(code)
-        || Set.of("closed-declined", "closed-not-suitable", "closed-no-response").contains(code);
-  }
-
-  private static boolean isTerminal(String stage) {
-    return stage.startsWith("closed-") || "first-session-attended".equals(stage);
-  }
-
-  private static void setStage(Task task, String stage) {
-    task.getBusinessStatus().getCoding().clear();
-    task.getBusinessStatus()
-        .addCoding()
-        .setSystem(IntakeCodes.STAGE_SYSTEM)
-        .setCode(stage)
-        .setDisplay(display(stage));
-    task.getBusinessStatus().setText(display(stage));
-  }
-
-  static String display(String stage) {
-    String words = stage.replace('-', ' ');
-    return Character.toUpperCase(words.charAt(0)) + words.substring(1);
-  }
-
   /** Records the stage move: status, lastModified, and a note of who and when. */
   private void stamp(Task task, String stage, List<String> skipped, RequestDetails request) {
     Date now = Date.from(clock.instant());
-    task.setStatus(
-        stage.startsWith("closed-")
-            ? Task.TaskStatus.CANCELLED
-            : "first-session-attended".equals(stage)
-                ? Task.TaskStatus.COMPLETED
-                : STAGES.get(0).equals(stage)
-                    ? Task.TaskStatus.REQUESTED
-                    : Task.TaskStatus.INPROGRESS);
+    task.setStatus(IntakeStages.status(stage));
     task.setLastModified(now);
     Annotation note = task.addNote().setTime(now);
     note.setText(
@@ -534,16 +358,5 @@ public class IntakePipeline implements FhirStorageInterceptor {
     } else {
       note.setAuthor(new StringType(who == null ? "Group Therapy FHIR Server" : "client " + who));
     }
-  }
-
-  private static UnprocessableEntityException unprocessable(String text, String expression) {
-    OperationOutcome outcome = new OperationOutcome();
-    outcome
-        .addIssue()
-        .setSeverity(OperationOutcome.IssueSeverity.ERROR)
-        .setCode(OperationOutcome.IssueType.BUSINESSRULE)
-        .setDiagnostics(text)
-        .addExpression(expression);
-    return new UnprocessableEntityException(text, outcome);
   }
 }

@@ -1,7 +1,6 @@
 package org.grouptherapy.placement;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.DateParam;
@@ -10,8 +9,6 @@ import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneId;
@@ -22,13 +19,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.grouptherapy.intake.Consents;
-import org.grouptherapy.intake.IntakeCodes;
 import org.grouptherapy.intake.IntakePipeline;
 import org.grouptherapy.kernel.BookingConflictException;
 import org.grouptherapy.kernel.CalendarDirectory;
 import org.grouptherapy.kernel.GroupSession;
 import org.grouptherapy.kernel.InvalidParameter;
 import org.grouptherapy.kernel.Outcomes;
+import org.grouptherapy.kernel.PracticeTime;
+import org.grouptherapy.kernel.References;
 import org.grouptherapy.kernel.ScheduleChange;
 import org.grouptherapy.kernel.ScheduleChangeListener;
 import org.grouptherapy.kernel.SchedulingCodes;
@@ -37,14 +35,11 @@ import org.grouptherapy.kernel.TherapyGroup;
 import org.grouptherapy.kernel.TransactionLocks;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
-import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Communication;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.IntegerType;
-import org.hl7.fhir.r4.model.ListResource;
-import org.hl7.fhir.r4.model.Meta;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Patient;
@@ -55,43 +50,47 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Enrolment after Da Vinci ATR's {@code $member-add} and {@code $member-remove}, and the groups'
- * waitlists. Each runs in one transaction under a lock on the group (a PostgreSQL advisory lock, so
- * it holds across server instances): capacity is counted after the lock is taken, so of two
- * requests for the last seat exactly one gets it.
+ * Enrolment after Da Vinci ATR's {@code $member-add} and {@code $member-remove}; a full group puts
+ * the person on its waitlist ({@link Waitlists}) when asked. Each runs in one transaction under a
+ * lock on the group (a PostgreSQL advisory lock, so it holds across server instances): capacity is
+ * counted after the lock is taken, so of two requests for the last seat exactly one gets it.
  */
 @Service
 public class EnrolmentService {
 
   private final DaoRegistry daos;
-  private final IFhirSystemDao<Bundle, Meta> systemDao;
+  private final ServerWrites writes;
+  private final Waitlists waitlists;
   private final Consents consents;
   private final IntakePipeline pipeline;
   private final PlacementFacts facts;
+  private final PersonFacts persons;
   private final List<ScheduleChangeListener> listeners;
   private final TransactionLocks locks;
   private final TransactionTemplate transaction;
   private final Clock clock;
   private final CalendarDirectory directory;
 
-  @PersistenceContext private EntityManager entityManager;
-
   EnrolmentService(
       DaoRegistry daos,
-      IFhirSystemDao<Bundle, Meta> systemDao,
+      ServerWrites writes,
+      Waitlists waitlists,
       Consents consents,
       IntakePipeline pipeline,
       PlacementFacts facts,
+      PersonFacts persons,
       List<ScheduleChangeListener> listeners,
       TransactionLocks locks,
       PlatformTransactionManager transactionManager,
       Clock clock,
       CalendarDirectory directory) {
     this.daos = daos;
-    this.systemDao = systemDao;
+    this.writes = writes;
+    this.waitlists = waitlists;
     this.consents = consents;
     this.pipeline = pipeline;
     this.facts = facts;
+    this.persons = persons;
     this.listeners = listeners;
     this.locks = locks;
     this.transaction = new TransactionTemplate(transactionManager);
@@ -115,59 +114,9 @@ public class EnrolmentService {
     Group group = group(groupId, read);
     String patient = patient(request.patient(), read);
     LocalDate today = facts.today();
-    String status = TherapyGroup.code(group, SchedulingCodes.GROUP_STATUS).orElse("running");
-    if ("ended".equals(status)) {
-      throw InvalidParameter.unprocessable(
-          "patient", group.getName() + " (" + groupId + ") has ended and takes no members");
-    }
-    if (facts.activeMembers(group, today).contains(patient)) {
-      throw new BookingConflictException(
-          List.of(patient + " is already a member of " + groupId), "patient");
-    }
-    if (facts.underClinicianReview(patient)) {
-      throw new BookingConflictException(
-          List.of(
-              patient
-                  + " has an active clinician-review flag from screening: a clinician must review"
-                  + " it (set the Flag inactive) before placement"),
-          "patient");
-    }
     boolean virtual = directory.meetsOnline(group, read);
-    Map<String, String> missing = consents.missing(patient, virtual, null);
-    if (!missing.isEmpty()) {
-      throw InvalidParameter.unprocessable(
-          "patient",
-          patient
-              + " lacks the consents "
-              + group.getName()
-              + " requires: "
-              + Consents.describe(missing)
-              + ". Send them for signature; enrolment needs each signed and in force");
-    }
-    LocalDate start = request.start() == null ? today : request.start();
-    boolean closed =
-        "closed"
-            .equals(TherapyGroup.code(group, SchedulingCodes.GROUP_ENROLMENT_MODE).orElse("open"));
-    if (closed) {
-      Optional<LocalDate> cohort = PlacementFacts.cohortStart(group);
-      if (cohort.isEmpty() || cohort.get().isBefore(today)) {
-        throw new BookingConflictException(
-            List.of(
-                group.getName()
-                    + " has closed enrolment and no upcoming cohort start: members join only"
-                    + " when a new cohort starts"),
-            "patient");
-      }
-      if (request.start() == null) {
-        start = cohort.get();
-      } else if (!request.start().equals(cohort.get())) {
-        throw InvalidParameter.unprocessable(
-            "period",
-            group.getName()
-                + " has closed enrolment: members join at the cohort start "
-                + cohort.get());
-      }
-    }
+    requireEligible(group, patient, virtual, today);
+    LocalDate start = startDate(group, request, today);
     if (request.end() != null && request.end().isBefore(start)) {
       throw InvalidParameter.unprocessable("period", "period.end is before period.start");
     }
@@ -190,7 +139,7 @@ public class EnrolmentService {
                     + " on its waitlist"),
             "patient");
       }
-      int position = waitlist(group, patient);
+      int position = waitlists.add(group, patient);
       Outcomes.info(
           outcome,
           group.getName() + " is full: " + patient + " is number " + position + " on its waitlist");
@@ -202,30 +151,9 @@ public class EnrolmentService {
     if (request.end() != null) {
       member.getPeriod().setEndElement(new DateTimeType(request.end().toString()));
     }
-    SystemRequestDetails write = ServerWrites.writer(null);
-    write.getUserData().put(CHECKED, Boolean.TRUE);
-    daos.getResourceDao(Group.class).update(group, write);
-
-    ZoneId zone = facts.zoneOf(group);
-    List<Appointment> sessions = futureSessions(groupId, start, zone, read);
-    List<Appointment> joined = new ArrayList<>();
-    Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-    for (Appointment session : sessions) {
-      if (request.end() != null
-          && session.getStart().toInstant().atZone(zone).toLocalDate().isAfter(request.end())) {
-        continue;
-      }
-      boolean listed =
-          session.getParticipant().stream()
-              .anyMatch(p -> patient.equals(p.getActor().getReference()));
-      if (!listed) {
-        GroupSession.addMember(session, patient);
-        put(bundle, session);
-      }
-      joined.add(session);
-    }
-    commit(bundle);
-    removeFromWaitlist(groupId, patient, read);
+    daos.getResourceDao(Group.class).update(group, checkedWrite());
+    List<Appointment> joined = joinSessions(group, patient, start, request.end(), read);
+    waitlists.remove(groupId, patient, read);
     pipeline.advance(patient, "placement-decided", "Enrolled in " + group.getName());
     Outcomes.info(
         outcome,
@@ -247,9 +175,100 @@ public class EnrolmentService {
       return out;
     }
     Appointment first = joined.get(0);
-    out.addParameter()
-        .setName("firstSession")
-        .setValue(new Reference(first.getIdElement().toUnqualifiedVersionless().getValue()));
+    out.addParameter().setName("firstSession").setValue(new Reference(References.of(first)));
+    orient(group, patient, first, virtual, read)
+        .ifPresent(c -> out.addParameter().setName("orientation").setValue(new Reference(c)));
+    return out;
+  }
+
+  /**
+   * The group takes members, the person is not one yet, no clinician-review flag holds them back,
+   * and the consents the group requires are signed and in force.
+   */
+  private void requireEligible(Group group, String patient, boolean virtual, LocalDate today) {
+    String groupId = References.of(group);
+    if ("ended".equals(TherapyGroup.code(group, SchedulingCodes.GROUP_STATUS).orElse("running"))) {
+      throw InvalidParameter.unprocessable(
+          "patient", group.getName() + " (" + groupId + ") has ended and takes no members");
+    }
+    if (facts.activeMembers(group, today).contains(patient)) {
+      throw new BookingConflictException(
+          List.of(patient + " is already a member of " + groupId), "patient");
+    }
+    if (persons.underClinicianReview(patient)) {
+      throw new BookingConflictException(
+          List.of(
+              patient
+                  + " has an active clinician-review flag from screening: a clinician must review"
+                  + " it (set the Flag inactive) before placement"),
+          "patient");
+    }
+    Map<String, String> missing = consents.missing(patient, virtual, null);
+    if (!missing.isEmpty()) {
+      throw InvalidParameter.unprocessable(
+          "patient",
+          patient
+              + " lacks the consents "
+              + group.getName()
+              + " requires: "
+              + Consents.describe(missing)
+              + ". Send them for signature; enrolment needs each signed and in force");
+    }
+  }
+
+  /** The membership's first day: as asked, or today; a closed group's next cohort start. */
+  private static LocalDate startDate(Group group, Request request, LocalDate today) {
+    boolean closed =
+        "closed"
+            .equals(TherapyGroup.code(group, SchedulingCodes.GROUP_ENROLMENT_MODE).orElse("open"));
+    if (!closed) {
+      return request.start() == null ? today : request.start();
+    }
+    Optional<LocalDate> cohort = PlacementFacts.cohortStart(group);
+    if (cohort.isEmpty() || cohort.get().isBefore(today)) {
+      throw new BookingConflictException(
+          List.of(
+              group.getName()
+                  + " has closed enrolment and no upcoming cohort start: members join only"
+                  + " when a new cohort starts"),
+          "patient");
+    }
+    if (request.start() != null && !request.start().equals(cohort.get())) {
+      throw InvalidParameter.unprocessable(
+          "period",
+          group.getName()
+              + " has closed enrolment: members join at the cohort start "
+              + cohort.get());
+    }
+    return cohort.get();
+  }
+
+  /** Adds the member to the group's sessions from {@code start} (to {@code end}). */
+  private List<Appointment> joinSessions(
+      Group group, String patient, LocalDate start, LocalDate end, SystemRequestDetails read) {
+    ZoneId zone = facts.zoneOf(group);
+    List<Appointment> joined = new ArrayList<>();
+    ServerWrites.Batch batch = writes.batch();
+    for (Appointment session : futureSessions(References.of(group), start, zone, read)) {
+      if (end != null && PracticeTime.dateOf(session, zone).isAfter(end)) {
+        continue;
+      }
+      if (!GroupSession.membersOf(session).contains(patient)) {
+        GroupSession.addMember(session, patient);
+        batch.update(session);
+      }
+      joined.add(session);
+    }
+    batch.commit(ServerWrites.writer(null));
+    return joined;
+  }
+
+  /**
+   * The orientation: a Communication with the first session's logistics to the member and the
+   * facilitators, and the intake moved on. Returns the member's Communication.
+   */
+  private Optional<String> orient(
+      Group group, String patient, Appointment first, boolean virtual, SystemRequestDetails read) {
     List<String> told = new ArrayList<>(GroupSession.practitionersOn(first));
     told.add(patient);
     ScheduleChange orientation =
@@ -262,9 +281,14 @@ public class EnrolmentService {
             told);
     listeners.forEach(l -> l.changed(orientation));
     pipeline.advance(patient, "orientation-sent", "Orientation sent for " + group.getName());
-    orientationSent(patient, first, read)
-        .ifPresent(c -> out.addParameter().setName("orientation").setValue(new Reference(c)));
-    return out;
+    return orientationSent(patient, first, read);
+  }
+
+  /** The server's own Group write, its enrolment rules already checked under the lock. */
+  private static SystemRequestDetails checkedWrite() {
+    SystemRequestDetails write = ServerWrites.writer(null);
+    write.getUserData().put(CHECKED, Boolean.TRUE);
+    return write;
   }
 
   private static String orientationText(Group group, boolean virtual) {
@@ -295,90 +319,25 @@ public class EnrolmentService {
         .findFirst();
   }
 
-  public Parameters remove(String groupId, String patientRef, LocalDate end, String reason) {
+  public Parameters remove(String groupId, String patient, LocalDate end, String reason) {
     return transaction.execute(
         tx -> {
           lock(groupId);
           SystemRequestDetails read = new SystemRequestDetails();
           Group group = group(groupId, read);
-          String patient = patientRef;
-          LocalDate today = facts.today();
-          LocalDate last = end == null ? today : end;
-          Group.GroupMemberComponent membership =
-              group.getMember().stream()
-                  .filter(
-                      m ->
-                          !m.getInactive()
-                              && patient.equals(m.getEntity().getReference())
-                              && (!m.getPeriod().hasEnd()
-                                  || LocalDate.parse(
-                                          m.getPeriod()
-                                              .getEndElement()
-                                              .getValueAsString()
-                                              .substring(0, 10))
-                                      .isAfter(last)))
-                  .findFirst()
-                  .orElseThrow(
-                      () ->
-                          InvalidParameter.unprocessable(
-                              "patient",
-                              patient
-                                  + " is not an active member of "
-                                  + group.getName()
-                                  + " ("
-                                  + groupId
-                                  + ")"));
-          if (membership.getPeriod().hasStart()
-              && LocalDate.parse(
-                      membership.getPeriod().getStartElement().getValueAsString().substring(0, 10))
-                  .isAfter(last)) {
-            throw InvalidParameter.unprocessable(
-                "end", "end " + last + " is before the membership started");
-          }
+          LocalDate last = end == null ? facts.today() : end;
+          Group.GroupMemberComponent membership = activeMembership(group, patient, last);
           membership.getPeriod().setEndElement(new DateTimeType(last.toString()));
           if (reason != null && !reason.isBlank()) {
             membership.addExtension(
                 "http://hl7.org/fhir/StructureDefinition/statusReason-text",
                 new StringType(reason));
           }
-          SystemRequestDetails write = ServerWrites.writer(null);
-          write.getUserData().put(CHECKED, Boolean.TRUE);
-          daos.getResourceDao(Group.class).update(group, write);
-          ZoneId zone = facts.zoneOf(group);
-          Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-          List<Appointment> left = new ArrayList<>();
-          for (Appointment session : futureSessions(groupId, last.plusDays(1), zone, read)) {
-            if (session
-                .getParticipant()
-                .removeIf(p -> patient.equals(p.getActor().getReference()))) {
-              put(bundle, session);
-              left.add(session);
-            }
-          }
-          commit(bundle);
-          if (!left.isEmpty()) {
-            List<String> told = new ArrayList<>(GroupSession.practitionersOn(left.get(0)));
-            told.add(patient);
-            ScheduleChange change =
-                new ScheduleChange(
-                    ScheduleChange.Kind.MEMBER_LEFT,
-                    group,
-                    left,
-                    "Membership of "
-                        + group.getName()
-                        + " ends on "
-                        + last
-                        + "; these sessions no longer include it.",
-                    List.of(patient),
-                    told);
-            listeners.forEach(l -> l.changed(change));
-          }
+          daos.getResourceDao(Group.class).update(group, checkedWrite());
+          List<Appointment> left = leaveSessions(group, patient, last, read);
           Parameters out = new Parameters();
           OperationOutcome outcome = new OperationOutcome();
-          int waiting =
-              waitlistOf(groupId, read)
-                  .map(l -> (int) l.getEntry().stream().filter(e -> !e.getDeleted()).count())
-                  .orElse(0);
+          int waiting = waitlists.waiting(groupId, read);
           Outcomes.info(
               outcome,
               patient
@@ -397,66 +356,66 @@ public class EnrolmentService {
         });
   }
 
-  // --- waitlists --------------------------------------------------------------------------------
-
-  Optional<ListResource> waitlistOf(String groupId, SystemRequestDetails read) {
-    SearchParameterMap search =
-        SearchParameterMap.newSynchronous()
-            .add(ListResource.SP_CODE, new TokenParam(IntakeCodes.CODES_SYSTEM, "waitlist"))
-            .add(ListResource.SP_SUBJECT, new ReferenceParam(groupId));
-    return daos.getResourceDao(ListResource.class).searchForResources(search, read).stream()
-        .map(ListResource.class::cast)
-        .filter(l -> l.getStatus() == ListResource.ListStatus.CURRENT)
-        .findFirst();
+  /** The person's membership that is active on {@code last}; 422 when there is none. */
+  private Group.GroupMemberComponent activeMembership(Group group, String patient, LocalDate last) {
+    ZoneId zone = facts.zoneOf(group);
+    Group.GroupMemberComponent membership =
+        group.getMember().stream()
+            .filter(m -> !m.getInactive() && patient.equals(References.of(m.getEntity())))
+            .filter(
+                m ->
+                    !m.getPeriod().hasEnd()
+                        || PracticeTime.dateOf(m.getPeriod().getEndElement(), zone).isAfter(last))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    InvalidParameter.unprocessable(
+                        "patient",
+                        patient
+                            + " is not an active member of "
+                            + group.getName()
+                            + " ("
+                            + References.of(group)
+                            + ")"));
+    if (membership.getPeriod().hasStart()
+        && PracticeTime.dateOf(membership.getPeriod().getStartElement(), zone).isAfter(last)) {
+      throw InvalidParameter.unprocessable(
+          "end", "end " + last + " is before the membership started");
+    }
+    return membership;
   }
 
-  /** Puts the person at the end of the group's waitlist (once); returns their position. */
-  private int waitlist(Group group, String patient) {
-    SystemRequestDetails read = new SystemRequestDetails();
-    String groupId = group.getIdElement().toUnqualifiedVersionless().getValue();
-    ListResource list = waitlistOf(groupId, read).orElse(null);
-    if (list == null) {
-      list = new ListResource();
-      list.setStatus(ListResource.ListStatus.CURRENT);
-      list.setMode(ListResource.ListMode.WORKING);
-      list.setTitle("Waitlist: " + group.getName());
-      list.getCode().addCoding().setSystem(IntakeCodes.CODES_SYSTEM).setCode("waitlist");
-      list.setSubject(new Reference(groupId));
-      list.setOrderedBy(
-          new org.hl7.fhir.r4.model.CodeableConcept()
-              .addCoding(
-                  new org.hl7.fhir.r4.model.Coding(
-                      "http://terminology.hl7.org/CodeSystem/list-order",
-                      "entry-date",
-                      "Sorted by Item Date")));
-    }
-    int position = 0;
-    for (ListResource.ListEntryComponent entry : list.getEntry()) {
-      if (entry.getDeleted()) {
-        continue;
-      }
-      position++;
-      if (patient.equals(entry.getItem().getReference())) {
-        return position;
+  /** Takes the member off the group's sessions after {@code last}; the people told. */
+  private List<Appointment> leaveSessions(
+      Group group, String patient, LocalDate last, SystemRequestDetails read) {
+    ZoneId zone = facts.zoneOf(group);
+    ServerWrites.Batch batch = writes.batch();
+    List<Appointment> left = new ArrayList<>();
+    for (Appointment session : futureSessions(References.of(group), last.plusDays(1), zone, read)) {
+      if (session.getParticipant().removeIf(p -> patient.equals(References.of(p.getActor())))) {
+        batch.update(session);
+        left.add(session);
       }
     }
-    list.addEntry().setItem(new Reference(patient)).setDate(Date.from(clock.instant()));
-    if (list.hasId()) {
-      daos.getResourceDao(ListResource.class).update(list, new SystemRequestDetails());
-    } else {
-      daos.getResourceDao(ListResource.class).create(list, new SystemRequestDetails());
+    batch.commit(ServerWrites.writer(null));
+    if (!left.isEmpty()) {
+      List<String> told = new ArrayList<>(GroupSession.practitionersOn(left.get(0)));
+      told.add(patient);
+      ScheduleChange change =
+          new ScheduleChange(
+              ScheduleChange.Kind.MEMBER_LEFT,
+              group,
+              left,
+              "Membership of "
+                  + group.getName()
+                  + " ends on "
+                  + last
+                  + "; these sessions no longer include it.",
+              List.of(patient),
+              told);
+      listeners.forEach(l -> l.changed(change));
     }
-    return position + 1;
-  }
-
-  private void removeFromWaitlist(String groupId, String patient, SystemRequestDetails read) {
-    waitlistOf(groupId, read)
-        .ifPresent(
-            list -> {
-              if (list.getEntry().removeIf(e -> patient.equals(e.getItem().getReference()))) {
-                daos.getResourceDao(ListResource.class).update(list, new SystemRequestDetails());
-              }
-            });
+    return left;
   }
 
   // --- helpers
@@ -511,23 +470,5 @@ public class EnrolmentService {
     }
     sessions.sort(Comparator.comparing(Appointment::getStart));
     return sessions;
-  }
-
-  private static void put(Bundle bundle, Appointment session) {
-    bundle
-        .addEntry()
-        .setResource(session)
-        .getRequest()
-        .setMethod(Bundle.HTTPVerb.PUT)
-        .setUrl(session.getIdElement().toUnqualifiedVersionless().getValue());
-  }
-
-  private void commit(Bundle bundle) {
-    if (bundle.getEntry().isEmpty()) {
-      return;
-    }
-    entityManager.flush();
-    systemDao.transactionNested(ServerWrites.writer(null), bundle);
-    entityManager.flush();
   }
 }

@@ -6,11 +6,7 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.DateParam;
 import ca.uhn.fhir.rest.param.DateRangeParam;
 import ca.uhn.fhir.rest.param.ParamPrefixEnum;
-import ca.uhn.fhir.rest.param.ReferenceParam;
-import ca.uhn.fhir.rest.param.TokenOrListParam;
 import ca.uhn.fhir.rest.param.TokenParam;
-import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
-import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,7 +19,7 @@ import java.util.Comparator;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -33,37 +29,28 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.grouptherapy.intake.IntakeCodes;
 import org.grouptherapy.kernel.CalendarDirectory;
-import org.grouptherapy.kernel.InvalidParameter;
 import org.grouptherapy.kernel.PracticeTime;
+import org.grouptherapy.kernel.References;
 import org.grouptherapy.kernel.SchedulingCodes;
-import org.grouptherapy.kernel.Searches;
 import org.grouptherapy.kernel.TherapyGroup;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.CodeableConcept;
-import org.hl7.fhir.r4.model.Coding;
-import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.DateType;
 import org.hl7.fhir.r4.model.Extension;
-import org.hl7.fhir.r4.model.Flag;
 import org.hl7.fhir.r4.model.Group;
-import org.hl7.fhir.r4.model.IdType;
-import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.ListResource;
 import org.hl7.fhir.r4.model.Location;
-import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.PositiveIntType;
-import org.hl7.fhir.r4.model.QuestionnaireResponse;
 import org.hl7.fhir.r4.model.Range;
 import org.hl7.fhir.r4.model.Reference;
-import org.hl7.fhir.r4.model.ServiceRequest;
 import org.springframework.stereotype.Service;
 
 /**
- * Reads what placement needs from FHIR: a person's screening, conditions, availability and flags,
- * and every therapy group's modality, focus, ages, enrolment, capacity, waitlist and session times.
- * A group's facts take a few searches for all groups at once, not a search per group.
+ * Reads what placement needs to know of the groups: every therapy group's modality, focus, ages,
+ * enrolment, capacity, waitlist and session times. A group's facts take a few searches for all
+ * groups at once, not a search per group.
  */
 @Service
 public class PlacementFacts {
@@ -74,289 +61,19 @@ public class PlacementFacts {
   private final DaoRegistry daos;
   private final Clock clock;
   private final PracticeTime time;
+  private final PersonFacts people;
   private final Map<String, Optional<LocalDate>> birthDates = new ConcurrentHashMap<>();
   private volatile Instant birthDatesSince = Instant.EPOCH;
 
-  PlacementFacts(DaoRegistry daos, Clock clock, PracticeTime time) {
+  PlacementFacts(DaoRegistry daos, Clock clock, PracticeTime time, PersonFacts people) {
     this.daos = daos;
+    this.people = people;
     this.clock = clock;
     this.time = time;
   }
 
   public LocalDate today() {
     return time.today();
-  }
-
-  // --- a person ----------------------------------------------------------------------------------
-
-  /**
-   * The person's facts. A person without a completed group readiness questionnaire, or without a
-   * PHQ-9 or GAD-7 score, is not screened: 422.
-   */
-  public PlacementScorer.Person person(String patientId) {
-    SystemRequestDetails read = new SystemRequestDetails();
-    Patient patient;
-    try {
-      patient = daos.getResourceDao(Patient.class).read(new IdType(patientId), read);
-    } catch (ResourceNotFoundException | ResourceGoneException e) {
-      throw new ResourceNotFoundException(patientId + " does not exist");
-    }
-    Map<String, Integer> scores =
-        latestScores(List.of(patientId)).getOrDefault(patientId, Map.of());
-    QuestionnaireResponse readiness = latestReadiness(patientId).orElse(null);
-    List<String> missing = new ArrayList<>();
-    if (readiness == null) {
-      missing.add("the group readiness questionnaire");
-    }
-    if (!scores.containsKey(IntakeCodes.PHQ9_TOTAL)
-        && !scores.containsKey(IntakeCodes.GAD7_TOTAL)) {
-      missing.add("a PHQ-9 or GAD-7");
-    }
-    if (!missing.isEmpty()) {
-      throw InvalidParameter.unprocessable(
-          "patient",
-          patientId
-              + " has not been screened: submit "
-              + String.join(" and ", missing)
-              + " (completed QuestionnaireResponse) first");
-    }
-    return person(
-        patient,
-        scores,
-        readiness,
-        conditions(List.of(patientId)).getOrDefault(patientId, List.of()),
-        underClinicianReview(patientId));
-  }
-
-  /**
-   * The facts of a screened person from facts read in bulk; {@code null} when their screening is
-   * incomplete.
-   */
-  PlacementScorer.Person personOrNull(
-      Patient patient,
-      Map<String, Integer> scores,
-      QuestionnaireResponse readiness,
-      List<String> conditions,
-      boolean review) {
-    if (readiness == null
-        || (!scores.containsKey(IntakeCodes.PHQ9_TOTAL)
-            && !scores.containsKey(IntakeCodes.GAD7_TOTAL))) {
-      return null;
-    }
-    return person(patient, scores, readiness, conditions, review);
-  }
-
-  /**
-   * Each person's diagnoses and referral reasons (ICD-10-CM codes, upper case): active Conditions
-   * and active referrals, read a few hundred people at a time.
-   */
-  Map<String, List<String>> conditions(java.util.Collection<String> patients) {
-    SystemRequestDetails read = new SystemRequestDetails();
-    Map<String, Set<String>> codes = new HashMap<>();
-    for (Condition condition :
-        Searches.referencing(daos, Condition.class, Condition.SP_SUBJECT, patients, read)) {
-      boolean active =
-          !condition.hasClinicalStatus()
-              || condition.getClinicalStatus().getCoding().stream()
-                  .anyMatch(c -> Set.of("active", "recurrence", "relapse").contains(c.getCode()));
-      if (active) {
-        codes
-            .computeIfAbsent(condition.getSubject().getReference(), p -> new LinkedHashSet<>())
-            .addAll(codes(condition.getCode()));
-      }
-    }
-    for (ServiceRequest referral :
-        Searches.referencing(
-            daos,
-            ServiceRequest.class,
-            ServiceRequest.SP_SUBJECT,
-            patients,
-            search -> search.add(ServiceRequest.SP_STATUS, new TokenParam("active")),
-            read)) {
-      Set<String> into =
-          codes.computeIfAbsent(referral.getSubject().getReference(), p -> new LinkedHashSet<>());
-      referral.getReasonCode().forEach(reason -> into.addAll(codes(reason)));
-    }
-    Map<String, List<String>> out = new HashMap<>();
-    codes.forEach((patient, set) -> out.put(patient, List.copyOf(set)));
-    return out;
-  }
-
-  /** Of these people, those an active clinician-review Flag holds back. */
-  Set<String> underClinicianReview(java.util.Collection<String> patients) {
-    Set<String> held = new HashSet<>();
-    Searches.referencing(daos, Flag.class, Flag.SP_SUBJECT, patients, new SystemRequestDetails())
-        .stream()
-        .filter(f -> f.getStatus() == Flag.FlagStatus.ACTIVE)
-        .filter(PlacementFacts::isClinicianReview)
-        .forEach(f -> held.add(f.getSubject().getReference()));
-    return held;
-  }
-
-  private PlacementScorer.Person person(
-      Patient patient,
-      Map<String, Integer> scores,
-      QuestionnaireResponse readiness,
-      List<String> conditions,
-      boolean review) {
-    String patientId = patient.getIdElement().toUnqualifiedVersionless().getValue();
-    Set<String> availability = new TreeSet<>();
-    String mode = "either";
-    for (var item : readiness.getItem()) {
-      for (var answer : item.getAnswer()) {
-        if (answer.getValue() instanceof Coding coding) {
-          if ("availability".equals(item.getLinkId())) {
-            availability.add(coding.getCode());
-          } else if ("attendance-mode".equals(item.getLinkId())) {
-            mode = coding.getCode();
-          }
-        }
-      }
-    }
-    Integer age =
-        patient.hasBirthDate()
-            ? Period.between(
-                    LocalDate.parse(patient.getBirthDateElement().getValueAsString()), today())
-                .getYears()
-            : null;
-    return new PlacementScorer.Person(
-        patientId,
-        age,
-        conditions,
-        scores.get(IntakeCodes.PHQ9_TOTAL),
-        scores.get(IntakeCodes.GAD7_TOTAL),
-        scores.get(IntakeCodes.READINESS_TOTAL),
-        review,
-        availability,
-        mode);
-  }
-
-  /** Whether an active clinician-review Flag from screening blocks the person's placement. */
-  public boolean underClinicianReview(String patient) {
-    SearchParameterMap search =
-        SearchParameterMap.newSynchronous().add(Flag.SP_SUBJECT, new ReferenceParam(patient));
-    return daos
-        .getResourceDao(Flag.class)
-        .searchForResources(search, new SystemRequestDetails())
-        .stream()
-        .map(Flag.class::cast)
-        .filter(f -> f.getStatus() == Flag.FlagStatus.ACTIVE)
-        .anyMatch(PlacementFacts::isClinicianReview);
-  }
-
-  static boolean isClinicianReview(Flag flag) {
-    return flag.getCode().getCoding().stream()
-        .anyMatch(
-            c ->
-                IntakeCodes.CODES_SYSTEM.equals(c.getSystem())
-                    && "clinician-review".equals(c.getCode()));
-  }
-
-  private static List<String> codes(CodeableConcept concept) {
-    List<String> codes = new ArrayList<>();
-    for (Coding coding : concept.getCoding()) {
-      if (coding.hasCode()) {
-        codes.add(coding.getCode().toUpperCase(Locale.ROOT));
-      }
-    }
-    return codes;
-  }
-
-  /** The latest PHQ-9, GAD-7 and readiness totals of each person, 500 people at a time. */
-  Map<String, Map<String, Integer>> latestScores(List<String> patients) {
-    Map<String, Map<String, Integer>> all = new HashMap<>();
-    for (List<String> chunk : Searches.chunks(patients)) {
-      all.putAll(latestScoresOf(chunk));
-    }
-    return all;
-  }
-
-  private Map<String, Map<String, Integer>> latestScoresOf(List<String> patients) {
-    SearchParameterMap search =
-        SearchParameterMap.newSynchronous()
-            .add(
-                Observation.SP_CODE,
-                new TokenOrListParam()
-                    .add(IntakeCodes.LOINC, IntakeCodes.PHQ9_TOTAL)
-                    .add(IntakeCodes.LOINC, IntakeCodes.GAD7_TOTAL)
-                    .add(IntakeCodes.CODES_SYSTEM, IntakeCodes.READINESS_TOTAL));
-    if (patients != null) {
-      ca.uhn.fhir.rest.param.ReferenceOrListParam who =
-          new ca.uhn.fhir.rest.param.ReferenceOrListParam();
-      patients.forEach(p -> who.addOr(new ReferenceParam(p)));
-      search.add(Observation.SP_SUBJECT, who);
-    }
-    Map<String, Map<String, Integer>> latest = new HashMap<>();
-    Map<String, Date> when = new HashMap<>();
-    for (IBaseResource found :
-        daos.getResourceDao(Observation.class)
-            .searchForResources(search, new SystemRequestDetails())) {
-      Observation observation = (Observation) found;
-      if (!(observation.getValue() instanceof IntegerType value)
-          || observation.getStatus() == Observation.ObservationStatus.ENTEREDINERROR) {
-        continue;
-      }
-      String patient = observation.getSubject().getReference();
-      String code = observation.getCode().getCodingFirstRep().getCode();
-      Date at =
-          observation.hasEffectiveDateTimeType()
-              ? observation.getEffectiveDateTimeType().getValue()
-              : observation.getMeta().getLastUpdated();
-      String key = patient + "|" + code;
-      if (at == null) {
-        at = new Date(0);
-      }
-      if (!when.containsKey(key) || when.get(key).before(at)) {
-        when.put(key, at);
-        latest.computeIfAbsent(patient, p -> new HashMap<>()).put(code, value.getValue());
-      }
-    }
-    return latest;
-  }
-
-  Optional<QuestionnaireResponse> latestReadiness(String patientId) {
-    return readinessResponses(List.of(patientId)).values().stream().findFirst();
-  }
-
-  /** The latest completed group readiness response of each person. */
-  Map<String, QuestionnaireResponse> readinessResponses(List<String> patients) {
-    Map<String, QuestionnaireResponse> latest = new HashMap<>();
-    for (List<String> chunk : Searches.chunks(patients)) {
-      readinessResponses(chunk, latest);
-    }
-    return latest;
-  }
-
-  private void readinessResponses(
-      List<String> patients, Map<String, QuestionnaireResponse> latest) {
-    SearchParameterMap search =
-        SearchParameterMap.newSynchronous()
-            .add(
-                QuestionnaireResponse.SP_STATUS,
-                new TokenOrListParam().add("completed").add("amended"))
-            .add(QuestionnaireResponse.SP_QUESTIONNAIRE, new ReferenceParam(IntakeCodes.READINESS))
-            .add(QuestionnaireResponse.SP_SUBJECT, Searches.anyOf(patients));
-    for (IBaseResource found :
-        daos.getResourceDao(QuestionnaireResponse.class)
-            .searchForResources(search, new SystemRequestDetails())) {
-      QuestionnaireResponse response = (QuestionnaireResponse) found;
-      if (!response.hasQuestionnaire()
-          || !IntakeCodes.READINESS.equals(response.getQuestionnaire().split("\\|")[0])
-          || !response.hasSubject()) {
-        continue;
-      }
-      String patient = response.getSubject().getReference();
-      QuestionnaireResponse before = latest.get(patient);
-      if (before == null || authored(before).before(authored(response))) {
-        latest.put(patient, response);
-      }
-    }
-  }
-
-  private static Date authored(QuestionnaireResponse response) {
-    return response.hasAuthored()
-        ? response.getAuthored()
-        : response.getMeta().hasLastUpdated() ? response.getMeta().getLastUpdated() : new Date(0);
   }
 
   // --- groups ------------------------------------------------------------------------------------
@@ -369,108 +86,129 @@ public class PlacementFacts {
     for (IBaseResource found :
         daos.getResourceDao(Group.class)
             .searchForResources(SearchParameterMap.newSynchronous(), read)) {
-      Group group = (Group) found;
-      if (TherapyGroup.isTherapyGroup(group)) {
-        groups.add(group);
+      if (TherapyGroup.isTherapyGroup((Group) found)) {
+        groups.add((Group) found);
       }
     }
-    Set<String> virtualLocations = new HashSet<>();
+    Set<String> members = new HashSet<>();
+    groups.forEach(group -> members.addAll(activeMembers(group, today)));
+    Everything all =
+        new Everything(
+            today,
+            virtualLocations(read),
+            waitlistLengths(read),
+            upcomingSessions(read),
+            birthDates(members),
+            withAcuity && !members.isEmpty()
+                ? people.latestScores(new ArrayList<>(members))
+                : null);
+    Map<String, PlacementScorer.GroupFacts> facts = new LinkedHashMap<>();
+    for (Group group : groups) {
+      facts.put(References.of(group), factsOf(group, all));
+    }
+    return facts;
+  }
+
+  /** What every group's facts are read from, read once for all groups. */
+  private record Everything(
+      LocalDate today,
+      Set<String> virtualLocations,
+      Map<String, Integer> waitlists,
+      Map<String, List<Appointment>> sessions,
+      Map<String, Optional<LocalDate>> births,
+      Map<String, Map<String, Integer>> scores) {}
+
+  private PlacementScorer.GroupFacts factsOf(Group group, Everything all) {
+    String id = References.of(group);
+    ZoneId zone = zoneOf(group);
+    List<String> active = activeMembers(group, all.today());
+    Set<String> windows = new TreeSet<>();
+    List<Appointment> upcoming = all.sessions().getOrDefault(id, List.of());
+    for (Appointment session : upcoming) {
+      windows.add(window(session.getStart().toInstant().atZone(zone)));
+    }
+    Range ages =
+        group.getExtensionByUrl(IntakeCodes.GROUP_AGE_RANGE) != null
+                && group.getExtensionByUrl(IntakeCodes.GROUP_AGE_RANGE).getValue()
+                    instanceof Range range
+            ? range
+            : null;
+    Extension acuity = group.getExtensionByUrl(IntakeCodes.GROUP_ACUITY_LIMIT);
+    return new PlacementScorer.GroupFacts(
+        id,
+        group.getName(),
+        group.getCode().getCodingFirstRep().getCode(),
+        group.getExtensionsByUrl(IntakeCodes.GROUP_CLINICAL_FOCUS).stream()
+            .filter(e -> e.getValue() instanceof CodeableConcept)
+            .flatMap(e -> PersonFacts.codes((CodeableConcept) e.getValue()).stream())
+            .toList(),
+        ages != null && ages.hasLow() ? ages.getLow().getValue().intValue() : null,
+        ages != null && ages.hasHigh() ? ages.getHigh().getValue().intValue() : null,
+        TherapyGroup.code(group, SchedulingCodes.GROUP_STATUS).orElse("running"),
+        "closed"
+            .equals(TherapyGroup.code(group, SchedulingCodes.GROUP_ENROLMENT_MODE).orElse("open")),
+        cohortStart(group).orElse(null),
+        TherapyGroup.maximum(group).orElse(Integer.MAX_VALUE),
+        active.size(),
+        all.waitlists().getOrDefault(id, 0),
+        TherapyGroup.meetsOnline(group, all.virtualLocations()::contains),
+        windows,
+        upcoming.isEmpty() ? null : References.of(upcoming.get(0)),
+        medianAge(active, all.births(), all.today()),
+        acuity != null && acuity.getValue() instanceof PositiveIntType p ? p.getValue() : null,
+        all.scores() == null ? 0 : severe(active, all.scores()));
+  }
+
+  private Set<String> virtualLocations(SystemRequestDetails read) {
+    Set<String> virtual = new HashSet<>();
     for (IBaseResource found :
         daos.getResourceDao(Location.class)
             .searchForResources(SearchParameterMap.newSynchronous(), read)) {
-      Location location = (Location) found;
-      if (CalendarDirectory.isVirtual(location)) {
-        virtualLocations.add(location.getIdElement().toUnqualifiedVersionless().getValue());
+      if (CalendarDirectory.isVirtual((Location) found)) {
+        virtual.add(References.of(found));
       }
     }
-    Map<String, Integer> waitlists = new HashMap<>();
+    return virtual;
+  }
+
+  private Map<String, Integer> waitlistLengths(SystemRequestDetails read) {
+    Map<String, Integer> lengths = new HashMap<>();
     for (ListResource list : waitlists(read)) {
-      waitlists.put(
-          list.getSubject().getReference(),
+      lengths.put(
+          References.of(list.getSubject()),
           (int) list.getEntry().stream().filter(e -> !e.getDeleted()).count());
     }
-    Map<String, List<Appointment>> sessions = upcomingSessions(read);
-    Set<String> members = new HashSet<>();
-    for (Group group : groups) {
-      activeMembers(group, today).forEach(members::add);
+    return lengths;
+  }
+
+  private static Double medianAge(
+      List<String> members, Map<String, Optional<LocalDate>> births, LocalDate today) {
+    List<Integer> ages =
+        members.stream()
+            .map(births::get)
+            .filter(b -> b != null && b.isPresent())
+            .map(b -> Period.between(b.get(), today).getYears())
+            .sorted()
+            .toList();
+    if (ages.isEmpty()) {
+      return null;
     }
-    Map<String, Optional<LocalDate>> births = birthDates(members);
-    Map<String, Map<String, Integer>> scores =
-        withAcuity && !members.isEmpty() ? latestScores(new ArrayList<>(members)) : Map.of();
-    Map<String, PlacementScorer.GroupFacts> facts = new java.util.LinkedHashMap<>();
-    for (Group group : groups) {
-      String id = group.getIdElement().toUnqualifiedVersionless().getValue();
-      ZoneId zone = zoneOf(group);
-      List<String> active = activeMembers(group, today);
-      List<Integer> ages =
-          active.stream()
-              .map(births::get)
-              .filter(b -> b != null && b.isPresent())
-              .map(b -> Period.between(b.get(), today).getYears())
-              .sorted()
-              .toList();
-      Double median =
-          ages.isEmpty()
-              ? null
-              : ages.size() % 2 == 1
-                  ? ages.get(ages.size() / 2).doubleValue()
-                  : (ages.get(ages.size() / 2 - 1) + ages.get(ages.size() / 2)) / 2.0;
-      Set<String> windows = new TreeSet<>();
-      List<Appointment> upcoming = sessions.getOrDefault(id, List.of());
-      for (Appointment session : upcoming) {
-        windows.add(window(session.getStart().toInstant().atZone(zone)));
+    return ages.size() % 2 == 1
+        ? ages.get(ages.size() / 2).doubleValue()
+        : (ages.get(ages.size() / 2 - 1) + ages.get(ages.size() / 2)) / 2.0;
+  }
+
+  /** Members with a severe score: PHQ-9 of 20 or more, or GAD-7 of 15 or more. */
+  private static int severe(List<String> members, Map<String, Map<String, Integer>> scores) {
+    int severe = 0;
+    for (String member : members) {
+      Map<String, Integer> s = scores.getOrDefault(member, Map.of());
+      if (s.getOrDefault(IntakeCodes.PHQ9_TOTAL, 0) >= 20
+          || s.getOrDefault(IntakeCodes.GAD7_TOTAL, 0) >= 15) {
+        severe++;
       }
-      boolean virtual = TherapyGroup.meetsOnline(group, virtualLocations::contains);
-      Range ages2 =
-          group.getExtensionByUrl(IntakeCodes.GROUP_AGE_RANGE) != null
-                  && group.getExtensionByUrl(IntakeCodes.GROUP_AGE_RANGE).getValue()
-                      instanceof Range range
-              ? range
-              : null;
-      int severe = 0;
-      if (withAcuity) {
-        for (String member : active) {
-          Map<String, Integer> s = scores.getOrDefault(member, Map.of());
-          if (s.getOrDefault(IntakeCodes.PHQ9_TOTAL, 0) >= 20
-              || s.getOrDefault(IntakeCodes.GAD7_TOTAL, 0) >= 15) {
-            severe++;
-          }
-        }
-      }
-      Extension acuity = group.getExtensionByUrl(IntakeCodes.GROUP_ACUITY_LIMIT);
-      facts.put(
-          id,
-          new PlacementScorer.GroupFacts(
-              id,
-              group.getName(),
-              group.getCode().getCodingFirstRep().getCode(),
-              group.getExtensionsByUrl(IntakeCodes.GROUP_CLINICAL_FOCUS).stream()
-                  .filter(e -> e.getValue() instanceof CodeableConcept)
-                  .flatMap(e -> codes((CodeableConcept) e.getValue()).stream())
-                  .toList(),
-              ages2 != null && ages2.hasLow() ? ages2.getLow().getValue().intValue() : null,
-              ages2 != null && ages2.hasHigh() ? ages2.getHigh().getValue().intValue() : null,
-              TherapyGroup.code(group, SchedulingCodes.GROUP_STATUS).orElse("running"),
-              "closed"
-                  .equals(
-                      TherapyGroup.code(group, SchedulingCodes.GROUP_ENROLMENT_MODE)
-                          .orElse("open")),
-              cohortStart(group).orElse(null),
-              TherapyGroup.maximum(group).orElse(Integer.MAX_VALUE),
-              active.size(),
-              waitlists.getOrDefault(id, 0),
-              virtual,
-              windows,
-              upcoming.isEmpty()
-                  ? null
-                  : upcoming.get(0).getIdElement().toUnqualifiedVersionless().getValue(),
-              median,
-              acuity != null && acuity.getValue() instanceof PositiveIntType p
-                  ? p.getValue()
-                  : null,
-              severe));
     }
-    return facts;
+    return severe;
   }
 
   public static Optional<LocalDate> cohortStart(Group group) {
@@ -542,7 +280,7 @@ public class PlacementFacts {
       birthDatesSince = now;
     }
     List<String> missing = patients.stream().filter(p -> !birthDates.containsKey(p)).toList();
-    Map<String, Patient> found = patients(missing);
+    Map<String, Patient> found = people.patients(missing);
     for (String id : missing) {
       Patient patient = found.get(id);
       birthDates.put(
@@ -554,24 +292,5 @@ public class PlacementFacts {
     Map<String, Optional<LocalDate>> out = new HashMap<>();
     patients.forEach(p -> out.put(p, birthDates.getOrDefault(p, Optional.empty())));
     return out;
-  }
-
-  /** Patients by reference, read 500 at a time; unknown ones are left out. */
-  Map<String, Patient> patients(java.util.Collection<String> references) {
-    List<String> ids = List.copyOf(references);
-    Map<String, Patient> found = new HashMap<>();
-    for (int from = 0; from < ids.size(); from += 500) {
-      TokenOrListParam any = new TokenOrListParam();
-      ids.subList(from, Math.min(ids.size(), from + 500))
-          .forEach(p -> any.add(new TokenParam(new IdType(p).getIdPart())));
-      for (IBaseResource r :
-          daos.getResourceDao(Patient.class)
-              .searchForResources(
-                  SearchParameterMap.newSynchronous().add("_id", any),
-                  new SystemRequestDetails())) {
-        found.put(r.getIdElement().toUnqualifiedVersionless().getValue(), (Patient) r);
-      }
-    }
-    return found;
   }
 }

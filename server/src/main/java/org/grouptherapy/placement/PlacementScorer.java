@@ -88,6 +88,57 @@ public final class PlacementScorer {
   }
 
   public static Fit fit(Person person, GroupFacts group, LocalDate today) {
+    List<String> excluded = exclusions(person, group, today);
+    if (!excluded.isEmpty()) {
+      return new Fit(group, 0, 0, 0, 0, 0, 0, List.of(), excluded);
+    }
+    List<String> reasons = new ArrayList<>();
+    double clinical = clinical(person, group, reasons);
+    double readiness;
+    if (person.readiness() == null) {
+      readiness = 0.5;
+    } else {
+      readiness = person.readiness() / 24.0;
+      reasons.add("Group readiness " + person.readiness() + "/24");
+    }
+    double schedule = schedule(person, group, reasons);
+    double composition;
+    if (group.medianAge() == null || person.age() == null) {
+      composition = 0.5;
+    } else {
+      double gap = Math.abs(group.medianAge() - person.age());
+      composition = Math.max(0, 1 - gap / 20.0);
+      reasons.add(
+          "Members' median age "
+              + Math.round(group.medianAge())
+              + ", the person's "
+              + person.age());
+    }
+    double capacity = capacity(group, reasons);
+    if (group.closed()) {
+      reasons.add("Closed group: joins at the cohort start " + group.cohortStart());
+    }
+    double score =
+        round(
+            CLINICAL * clinical
+                + READINESS * readiness
+                + SCHEDULE * schedule
+                + COMPOSITION * composition
+                + CAPACITY * capacity);
+    return new Fit(
+        group,
+        score,
+        round(clinical),
+        round(readiness),
+        round(schedule),
+        round(composition),
+        round(capacity),
+        reasons,
+        List.of());
+  }
+
+  /** Why the group cannot take the person at all (empty when it can). */
+  static List<String> exclusions(Person person, GroupFacts group, LocalDate today) {
     List<String> out = new ArrayList<>();
     if ("ended".equals(group.status()) || "paused".equals(group.status())) {
       out.add("The group is " + group.status());
@@ -111,18 +162,21 @@ public final class PlacementScorer {
     if (group.closed() && (group.cohortStart() == null || group.cohortStart().isBefore(today))) {
       out.add("Closed enrolment and no upcoming cohort start");
     }
-    long fitting = group.windows().stream().filter(w -> person.availability().contains(w)).count();
-    if (!group.windows().isEmpty() && fitting == 0) {
+    if (!group.windows().isEmpty() && fitting(person, group) == 0) {
       out.add(
           "No session time fits the person's availability (meets "
               + String.join(", ", group.windows().stream().sorted().toList())
               + ")");
     }
-    if (!out.isEmpty()) {
-      return new Fit(group, 0, 0, 0, 0, 0, 0, List.of(), out);
-    }
-    List<String> reasons = new ArrayList<>();
+    return out;
+  }
 
+  private static long fitting(Person person, GroupFacts group) {
+    return group.windows().stream().filter(w -> person.availability().contains(w)).count();
+  }
+
+  /** Clinical fit: the group's focus against the person's conditions, lighter for severe scores. */
+  private static double clinical(Person person, GroupFacts group, List<String> reasons) {
     double focus;
     if (group.focus().isEmpty()) {
       focus = 0.5;
@@ -151,47 +205,29 @@ public final class PlacementScorer {
       reasons.add(
           "Severe symptom scores: a " + group.modality() + " group may be too light on its own");
     }
-    double clinical = focus * intensity;
+    return focus * intensity;
+  }
 
-    double readiness;
-    if (person.readiness() == null) {
-      readiness = 0.5;
-    } else {
-      readiness = person.readiness() / 24.0;
-      reasons.add("Group readiness " + person.readiness() + "/24");
-    }
-
-    double schedule;
+  /** The share of the group's session times inside the person's availability. */
+  private static double schedule(Person person, GroupFacts group, List<String> reasons) {
     if (group.windows().isEmpty()) {
-      schedule = 0.5;
       reasons.add("No sessions scheduled in the next four weeks");
-    } else {
-      schedule = (double) fitting / group.windows().size();
-      reasons.add(
-          "Meets "
-              + String.join(", ", group.windows().stream().sorted().toList())
-              + (fitting == group.windows().size()
-                  ? ", inside the person's availability"
-                  : ", partly inside the person's availability"));
+      return 0.5;
     }
+    long fitting = fitting(person, group);
+    reasons.add(
+        "Meets "
+            + String.join(", ", group.windows().stream().sorted().toList())
+            + (fitting == group.windows().size()
+                ? ", inside the person's availability"
+                : ", partly inside the person's availability"));
+    return (double) fitting / group.windows().size();
+  }
 
-    double composition;
-    if (group.medianAge() == null || person.age() == null) {
-      composition = 0.5;
-    } else {
-      double gap = Math.abs(group.medianAge() - person.age());
-      composition = Math.max(0, 1 - gap / 20.0);
-      reasons.add(
-          "Members' median age "
-              + Math.round(group.medianAge())
-              + ", the person's "
-              + person.age());
-    }
-
-    double capacity;
+  /** Open seats: none scores 0 (with the waitlist place it would take). */
+  private static double capacity(GroupFacts group, List<String> reasons) {
     int open = group.openSeats();
     if (open <= 0) {
-      capacity = 0;
       reasons.add(
           "Full ("
               + group.members()
@@ -200,30 +236,10 @@ public final class PlacementScorer {
               + "): would be number "
               + (group.waitlist() + 1)
               + " on the waitlist");
-    } else {
-      capacity = Math.min(1.0, 0.4 + 0.2 * open);
-      reasons.add(open + " open seat" + (open == 1 ? "" : "s") + " of " + group.maximum());
+      return 0;
     }
-    if (group.closed()) {
-      reasons.add("Closed group: joins at the cohort start " + group.cohortStart());
-    }
-    double score =
-        round(
-            CLINICAL * clinical
-                + READINESS * readiness
-                + SCHEDULE * schedule
-                + COMPOSITION * composition
-                + CAPACITY * capacity);
-    return new Fit(
-        group,
-        score,
-        round(clinical),
-        round(readiness),
-        round(schedule),
-        round(composition),
-        round(capacity),
-        reasons,
-        List.of());
+    reasons.add(open + " open seat" + (open == 1 ? "" : "s") + " of " + group.maximum());
+    return Math.min(1.0, 0.4 + 0.2 * open);
   }
 
   static double round(double value) {

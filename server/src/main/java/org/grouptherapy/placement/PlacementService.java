@@ -34,20 +34,26 @@ import org.springframework.stereotype.Service;
 public class PlacementService {
 
   private final PlacementFacts facts;
+  private final PersonFacts persons;
   private final EnrolmentService enrolment;
   private final DaoRegistry daos;
   private final MeterRegistry meters;
 
   PlacementService(
-      PlacementFacts facts, EnrolmentService enrolment, DaoRegistry daos, MeterRegistry meters) {
+      PlacementFacts facts,
+      PersonFacts persons,
+      EnrolmentService enrolment,
+      DaoRegistry daos,
+      MeterRegistry meters) {
     this.meters = meters;
     this.facts = facts;
+    this.persons = persons;
     this.enrolment = enrolment;
     this.daos = daos;
   }
 
   public Parameters place(String patientId, int count) {
-    PlacementScorer.Person person = facts.person(patientId);
+    PlacementScorer.Person person = persons.person(patientId);
     Map<String, PlacementScorer.GroupFacts> groups = facts.groups(false);
     LocalDate today = facts.today();
     List<PlacementScorer.Fit> fits = new ArrayList<>();
@@ -212,18 +218,18 @@ public class PlacementService {
    */
   private List<PlacementScorer.Person> screened(List<String> people, Map<String, String> left) {
     List<String> asked = people.isEmpty() ? List.of("Patient/none") : people;
-    Map<String, Map<String, Integer>> scores = facts.latestScores(asked);
-    Map<String, QuestionnaireResponse> readiness = facts.readinessResponses(asked);
-    Map<String, Patient> patients = facts.patients(people);
-    Map<String, List<String>> conditions = facts.conditions(people);
-    Set<String> underReview = facts.underClinicianReview(people);
-    List<PlacementScorer.Person> persons = new ArrayList<>();
+    Map<String, Map<String, Integer>> scores = persons.latestScores(asked);
+    Map<String, QuestionnaireResponse> readiness = persons.readinessResponses(asked);
+    Map<String, Patient> patients = persons.patients(people);
+    Map<String, List<String>> conditions = persons.conditions(people);
+    Set<String> underReview = persons.underClinicianReview(people);
+    List<PlacementScorer.Person> screened = new ArrayList<>();
     for (String id : people) {
       Patient patient = patients.get(id);
       PlacementScorer.Person person =
           patient == null
               ? null
-              : facts.personOrNull(
+              : persons.personOrNull(
                   patient,
                   scores.getOrDefault(id, Map.of()),
                   readiness.get(id),
@@ -234,10 +240,10 @@ public class PlacementService {
       } else if (person.reviewRequired()) {
         left.put(id, "Waiting for a clinician's review of screening");
       } else {
-        persons.add(person);
+        screened.add(person);
       }
     }
-    return persons;
+    return screened;
   }
 
   /** Every feasible (person, group) pair with its score; marks who fits somewhere. */

@@ -23,7 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.grouptherapy.intake.IntakeCodes;
-import org.grouptherapy.intake.IntakePipeline;
+import org.grouptherapy.intake.IntakeStages;
 import org.grouptherapy.kernel.GroupSession;
 import org.grouptherapy.kernel.InvalidParameter;
 import org.grouptherapy.kernel.PracticeTime;
@@ -211,11 +211,10 @@ public class RetentionReport {
         SearchParameterMap.newSynchronous()
             .add(Task.SP_CODE, new TokenParam(IntakeCodes.CODES_SYSTEM, "intake"));
     Set<String> people = new HashSet<>();
-    int decided = IntakePipeline.STAGES.indexOf("placement-decided");
     for (IBaseResource found : daos.getResourceDao(Task.class).searchForResources(search, read)) {
       Task task = (Task) found;
-      String stage = IntakePipeline.stageOf(task).orElse("");
-      if (IntakePipeline.STAGES.indexOf(stage) >= decided && task.hasFor()) {
+      String stage = IntakeStages.stageOf(task).orElse("");
+      if (IntakeStages.reached(stage, "placement-decided") && task.hasFor()) {
         people.add(task.getFor().getReference());
       }
     }

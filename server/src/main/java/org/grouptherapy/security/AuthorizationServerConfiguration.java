@@ -14,6 +14,7 @@ import org.springframework.core.annotation.Order;
 import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.JdbcOperations;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.security.authentication.AuthenticationProvider;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
@@ -82,22 +83,7 @@ class AuthorizationServerConfiguration {
                     .authorizationEndpoint(
                         endpoint ->
                             endpoint.authenticationProviders(
-                                providers ->
-                                    providers.forEach(
-                                        p -> {
-                                          if (p
-                                              instanceof
-                                              OAuth2AuthorizationCodeRequestAuthenticationProvider
-                                                      code) {
-                                            code.setAuthenticationValidator(
-                                                OAuth2AuthorizationCodeRequestAuthenticationValidator
-                                                    .DEFAULT_REDIRECT_URI_VALIDATOR
-                                                    .andThen(
-                                                        context ->
-                                                            validateAuthorizationRequest(
-                                                                context, urls)));
-                                          }
-                                        })))
+                                providers -> providers.forEach(p -> smartAuthorization(p, urls))))
                     .tokenEndpoint(
                         endpoint ->
                             endpoint
@@ -105,22 +91,7 @@ class AuthorizationServerConfiguration {
                                 .authenticationProviders(
                                     providers ->
                                         providers.forEach(
-                                            p -> {
-                                              if (p
-                                                  instanceof
-                                                  OAuth2ClientCredentialsAuthenticationProvider
-                                                          credentials) {
-                                                credentials.setAuthenticationValidator(
-                                                    context ->
-                                                        SmartScopeValidation.requireCovered(
-                                                            ((OAuth2ClientCredentialsAuthenticationToken)
-                                                                    context.getAuthentication())
-                                                                .getScopes(),
-                                                            context
-                                                                .getRegisteredClient()
-                                                                .getScopes()));
-                                              }
-                                            })))
+                                            AuthorizationServerConfiguration::scopesCovered)))
                     .clientAuthentication(
                         authentication ->
                             authentication
@@ -135,16 +106,7 @@ class AuthorizationServerConfiguration {
                                                     .getTokenRevocationEndpoint())))
                                 .authenticationProviders(
                                     providers -> {
-                                      providers.forEach(
-                                          p -> {
-                                            if (p
-                                                instanceof
-                                                JwtClientAssertionAuthenticationProvider
-                                                        assertion) {
-                                              assertion.setJwtDecoderFactory(
-                                                  assertionDecoders(jdbc));
-                                            }
-                                          });
+                                      providers.forEach(p -> assertionKeys(p, jdbc));
                                       providers.add(0, new PublicClientRefresh.Provider(clients));
                                     })))
         .addFilterBefore(
@@ -158,6 +120,34 @@ class AuthorizationServerConfiguration {
                     new LoginUrlAuthenticationEntryPoint("/login"),
                     new MediaTypeRequestMatcher(MediaType.TEXT_HTML)));
     return http.build();
+  }
+
+  /** Authorization requests: the redirect URI as registered, then the SMART rules below. */
+  private static void smartAuthorization(AuthenticationProvider provider, ServerUrls urls) {
+    if (provider instanceof OAuth2AuthorizationCodeRequestAuthenticationProvider code) {
+      code.setAuthenticationValidator(
+          OAuth2AuthorizationCodeRequestAuthenticationValidator.DEFAULT_REDIRECT_URI_VALIDATOR
+              .andThen(context -> validateAuthorizationRequest(context, urls)));
+    }
+  }
+
+  /** Client credentials: the scopes asked for must lie within the client's registration. */
+  private static void scopesCovered(AuthenticationProvider provider) {
+    if (provider instanceof OAuth2ClientCredentialsAuthenticationProvider credentials) {
+      credentials.setAuthenticationValidator(
+          context ->
+              SmartScopeValidation.requireCovered(
+                  ((OAuth2ClientCredentialsAuthenticationToken) context.getAuthentication())
+                      .getScopes(),
+                  context.getRegisteredClient().getScopes()));
+    }
+  }
+
+  /** private_key_jwt: assertions checked against the client's JWKS, each jti once. */
+  private static void assertionKeys(AuthenticationProvider provider, JdbcTemplate jdbc) {
+    if (provider instanceof JwtClientAssertionAuthenticationProvider assertion) {
+      assertion.setJwtDecoderFactory(assertionDecoders(jdbc));
+    }
   }
 
   /**
