@@ -39,11 +39,11 @@ final class ClaimRules {
   record Problem(boolean error, String code, String text, String fix, List<String> resources) {
 
     static Problem error(String code, String text, String fix, String... resources) {
-      return Problem.error(code, text, fix, resources);
+      return new Problem(true, code, text, fix, List.of(resources));
     }
 
     static Problem warning(String code, String text, String fix, String... resources) {
-      return Problem.warning(code, text, fix, resources);
+      return new Problem(false, code, text, fix, List.of(resources));
     }
   }
 
