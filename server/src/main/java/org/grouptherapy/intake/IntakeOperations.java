@@ -23,11 +23,11 @@ import org.springframework.stereotype.Component;
 class IntakeOperations implements FhirOperationProvider, OperationAccess {
 
   private final IntakeBoard board;
-  private final int staleAfterDays;
+  private final AppProperties properties;
 
   IntakeOperations(IntakeBoard board, AppProperties properties) {
     this.board = board;
-    this.staleAfterDays = properties.intake().staleAfterDays();
+    this.properties = properties;
   }
 
   @Override
@@ -45,7 +45,10 @@ class IntakeOperations implements FhirOperationProvider, OperationAccess {
   public Parameters board(
       @OperationParam(name = "staleAfterDays", max = 1) IntegerType stale,
       @OperationParam(name = "owner", max = 1) StringType owner) {
-    int days = stale == null || stale.getValue() == null ? staleAfterDays : stale.getValue();
+    int days =
+        stale == null || stale.getValue() == null
+            ? properties.intake().staleAfterDays()
+            : stale.getValue();
     if (days < 1) {
       throw InvalidParameter.unprocessable("staleAfterDays", "staleAfterDays must be 1 or more");
     }
