@@ -4,13 +4,15 @@
 Deterministic: a fixed seed and fixed lists, so the same script always writes the same file.
 Session times are written for the weeks around the anchor Monday 2026-01-05 in America/New_York;
 the server's DemoPracticeLoader moves them to the weeks around the day it loads them, keeping the
-local wall-clock time. Every entry is a conditional update on a business identifier, so loading
-the bundle twice creates nothing new, and a newer version of the demo updates an older one in place.
+local wall-clock time. Every resource has a fixed id made of its business identifier (Group
+group-dbt-monday) and is written with PUT, so loading the bundle twice creates nothing new, a
+newer version of the demo updates an older one in place, and the README can name real ids.
 
 Run from the repository root:  python3 tools/demo/generate_demo_practice.py
 """
 import json
 import random
+import re
 import uuid
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -30,20 +32,23 @@ def urn(kind, key):
     return "urn:uuid:" + str(uuid.uuid5(NAMESPACE, f"{kind}/{key}"))
 
 
+def demo_id(identifier_value):
+    """The resource id of a demo resource: its business identifier, as FHIR ids may be written."""
+    return re.sub(r"[^A-Za-z0-9.-]", "-", identifier_value)[:64]
+
+
 def add(resource, key, identifier_value):
     kind = resource["resourceType"]
     resource.setdefault("identifier", []).insert(
         0, {"system": f"{ID_SYSTEM}/{kind.lower()}", "value": identifier_value}
     )
+    resource["id"] = demo_id(identifier_value)
     full_url = urn(kind, key)
     entries.append(
         {
             "fullUrl": full_url,
             "resource": resource,
-            "request": {
-                "method": "PUT",
-                "url": f"{kind}?identifier={ID_SYSTEM}/{kind.lower()}|{identifier_value}",
-            },
+            "request": {"method": "PUT", "url": f"{kind}/{resource['id']}"},
         }
     )
     return full_url
@@ -531,7 +536,7 @@ practice_entries = entries
 # a clinician-review Flag), and signed consents move it to consents-signed. References into the
 # practice are match URLs on its business identifiers.
 def match(kind, value):
-    return {"reference": f"{kind}?identifier={ID_SYSTEM}/{kind.lower()}|{value}"}
+    return {"reference": f"{kind}/{demo_id(value)}"}
 
 
 FREQUENCY = ["LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9"]
@@ -625,7 +630,7 @@ for n, (key, given, family, birth, reason, stage, therapist, phq9, readiness, co
     intake_bundles.append({"resourceType": "Bundle", "type": "transaction", "entry": entries})
     # Each later step is a transaction of its own, as it would come from the VA app or the EHR:
     # the server moves the intake on from evidence already stored.
-    patient = f"Patient?identifier={ID_SYSTEM}/patient|patient-intake-{key}"
+    patient = f"Patient/{demo_id('patient-intake-' + key)}"
     if stage != "referral-received":
         entries = []
         screened_day = ANCHOR_MONDAY + timedelta(days=8 + n) if stage == "screening-scheduled" else referred + timedelta(days=5)
@@ -656,7 +661,7 @@ for m, answers, windows in ((9, [1, 1, 1, 0, 1, 1, 0, 0, 0], ["wed-evening", "th
     entries = []
     mrn = f"RB{100200 + m * 17}"
     authored = (ANCHOR_MONDAY - timedelta(days=12)).isoformat() + "T12:00:00-05:00"
-    response("phq-9", patients_by_mrn := f"Patient?identifier={ID_SYSTEM}/patient|patient-{mrn}", f"member-{m}", frequency_items(answers), authored)
+    response("phq-9", patients_by_mrn := f"Patient/{demo_id('patient-' + mrn)}", f"member-{m}", frequency_items(answers), authored)
     response("group-readiness", patients_by_mrn, f"member-{m}", readiness_items([3, 4, 3, 3, 4, 3], windows, "either"), authored)
     intake_bundles.append({"resourceType": "Bundle", "type": "transaction", "entry": entries})
 
