@@ -160,7 +160,7 @@ class ClaimReadModel {
       }
       sessions.sort(
           Comparator.comparing(Appointment::getStart)
-              .thenComparing(a -> a.getIdElement().getIdPartAsLong()));
+              .thenComparing(References::of, References.BY_ID));
       return sessions;
     }
 

@@ -4,7 +4,6 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -157,7 +156,7 @@ final class ClaimRules {
         marks.values().stream()
             .filter(ClaimRules::bills)
             .map(Mark::patient)
-            .sorted(Comparator.comparing(p -> new IdType(p).getIdPartAsLong()))
+            .sorted(References.BY_ID)
             .toList();
     Set<String> everyone = new LinkedHashSet<>(onSession);
     everyone.addAll(facts.claims().keySet());

@@ -12,6 +12,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Set;
 import org.grouptherapy.kernel.PracticeTime;
+import org.grouptherapy.kernel.References;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Annotation;
 import org.hl7.fhir.r4.model.BooleanType;
@@ -61,7 +62,7 @@ class IntakeBoard {
     }
     rows.sort(
         java.util.Comparator.comparing(Row::since)
-            .thenComparing(r -> r.task().getIdElement().getIdPart()));
+            .thenComparing(r -> References.of(r.task()), References.BY_ID));
     Instant now = time.now();
     Parameters out = new Parameters();
     int stale = 0;

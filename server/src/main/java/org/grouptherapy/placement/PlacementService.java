@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import org.grouptherapy.kernel.BookingConflictException;
 import org.grouptherapy.kernel.InvalidParameter;
+import org.grouptherapy.kernel.References;
 import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.DecimalType;
@@ -203,7 +204,7 @@ public class PlacementService {
   private List<String> waiting() {
     Set<String> waiting = new LinkedHashSet<>();
     List<ListResource> lists = new ArrayList<>(facts.waitlists(new SystemRequestDetails()));
-    lists.sort(Comparator.comparing(l -> l.getIdElement().getIdPart()));
+    lists.sort(Comparator.comparing(References::of, References.BY_ID));
     for (ListResource list : lists) {
       list.getEntry().stream()
           .filter(e -> !e.getDeleted() && e.getItem().hasReference())

@@ -121,7 +121,7 @@ public class SeatService {
     }
     sessions.sort(
         Comparator.comparing(Appointment::getStart)
-            .thenComparing(a -> a.getIdElement().getIdPart()));
+            .thenComparing(References::of, References.BY_ID));
     Bundle bundle = new Bundle().setType(Bundle.BundleType.SEARCHSET);
     for (Appointment session : sessions) {
       if (bundle.getEntry().size() >= criteria.count()) {
