@@ -51,6 +51,18 @@ public final class BillingCodes {
         + new org.hl7.fhir.r4.model.IdType(patientId).getIdPart();
   }
 
+  /**
+   * The session a member-session key names ("Appointment/{id}"), given the member: ids may hold
+   * dashes themselves (client-assigned ones do), so the member's id is taken off the end.
+   */
+  public static java.util.Optional<String> sessionOfKey(String key, String patientId) {
+    String suffix = "-" + new org.hl7.fhir.r4.model.IdType(patientId).getIdPart();
+    if (key == null || !key.endsWith(suffix) || key.length() == suffix.length()) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of("Appointment/" + key.substring(0, key.length() - suffix.length()));
+  }
+
   /** CPT modifiers are CPT codes; the HCPCS Level II ones (GT, HQ, …) are HCPCS. */
   public static String modifierSystem(String modifier) {
     return modifier.chars().allMatch(Character::isDigit) ? CPT : HCPCS;

@@ -78,7 +78,7 @@ public class ClaimGuard implements FhirStorageInterceptor {
       return;
     }
     String patient = References.of(claim.getPatient());
-    Optional<String> session = sessionOf(claim);
+    Optional<String> session = patient == null ? Optional.empty() : sessionOf(claim, patient);
     if (patient == null || session.isEmpty()) {
       return; // not a claim for a group session
     }
@@ -106,13 +106,12 @@ public class ClaimGuard implements FhirStorageInterceptor {
   }
 
   /** The session a claim bills: from its member-session identifier, else its lines' Encounter. */
-  private Optional<String> sessionOf(Claim claim) {
+  private Optional<String> sessionOf(Claim claim, String patient) {
     Optional<String> byKey =
         claim.getIdentifier().stream()
             .filter(i -> BillingCodes.MEMBER_SESSION_SYSTEM.equals(i.getSystem()) && i.hasValue())
-            .map(i -> i.getValue().split("-")[0])
-            .filter(s -> !s.isEmpty())
-            .map(s -> "Appointment/" + s)
+            .map(i -> BillingCodes.sessionOfKey(i.getValue(), patient))
+            .flatMap(Optional::stream)
             .findFirst();
     if (byKey.isPresent()) {
       return byKey;

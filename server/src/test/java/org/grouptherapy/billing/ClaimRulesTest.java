@@ -213,4 +213,16 @@ class ClaimRulesTest {
     assertThat(ClaimDifferences.differences(line.expected(), claim))
         .containsExactly("code 90849 should be 90853");
   }
+
+  @Test
+  void aMemberSessionKeyNamesItsSessionWhateverTheIds() {
+    assertThat(
+            BillingCodes.memberSessionKey(
+                "Appointment/session-dbt-monday-5", "Patient/patient-RB1"))
+        .isEqualTo("session-dbt-monday-5-patient-RB1");
+    assertThat(BillingCodes.sessionOfKey("session-dbt-monday-5-patient-RB1", "Patient/patient-RB1"))
+        .contains("Appointment/session-dbt-monday-5");
+    assertThat(BillingCodes.sessionOfKey("123-456", "Patient/456")).contains("Appointment/123");
+    assertThat(BillingCodes.sessionOfKey("123-456", "Patient/789")).isEmpty();
+  }
 }
