@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.grouptherapy.kernel.OperationNames;
 import org.grouptherapy.support.FhirHttp;
 import org.grouptherapy.support.Fixtures;
 import org.grouptherapy.support.IntegrationTest;
@@ -167,7 +168,15 @@ class AttendanceAndBillingIT {
     String today = LocalDate.now(ZoneOffset.UTC).toString();
     String weekAgo = LocalDate.now(ZoneOffset.UTC).minusDays(7).toString();
     Bundle pack =
-        fhir.get("Claim/$billing-package?start=" + weekAgo + "&end=" + today + "&payer=" + payerId)
+        fhir.get(
+                "Claim/"
+                    + OperationNames.BILLING_PACKAGE
+                    + "?start="
+                    + weekAgo
+                    + "&end="
+                    + today
+                    + "&payer="
+                    + payerId)
             .resource(Bundle.class);
     List<String> types = pack.getEntry().stream().map(e -> e.getResource().fhirType()).toList();
     assertThat(types.stream().filter("Claim"::equals)).hasSize(2);
@@ -186,7 +195,9 @@ class AttendanceAndBillingIT {
 
     Binary x12 =
         fhir.get(
-                "Claim/$billing-package?start="
+                "Claim/"
+                    + OperationNames.BILLING_PACKAGE
+                    + "?start="
                     + weekAgo
                     + "&end="
                     + today
@@ -224,15 +235,25 @@ class AttendanceAndBillingIT {
         .addParameter()
         .setName("package")
         .setValue(new org.hl7.fhir.r4.model.StringType(pack.getIdentifier().getValue()));
-    Parameters received = fhir.post("Claim/$mark-received", receipt).resource(Parameters.class);
+    Parameters received =
+        fhir.post("Claim/" + OperationNames.MARK_RECEIVED, receipt).resource(Parameters.class);
     assertThat(intOf(received, "received")).isEqualTo(2);
-    Parameters again2 = fhir.post("Claim/$mark-received", receipt).resource(Parameters.class);
+    Parameters again2 =
+        fhir.post("Claim/" + OperationNames.MARK_RECEIVED, receipt).resource(Parameters.class);
     assertThat(intOf(again2, "received")).isZero();
     assertThat(again2.getParameter("receipt").getValue().primitiveValue())
         .isEqualTo(received.getParameter("receipt").getValue().primitiveValue());
     assertThat(claimOf(session, ann).getStatus()).isEqualTo(Claim.ClaimStatus.ACTIVE);
     FhirHttp.Response repeat =
-        fhir.get("Claim/$billing-package?start=" + weekAgo + "&end=" + today + "&payer=" + payerId);
+        fhir.get(
+            "Claim/"
+                + OperationNames.BILLING_PACKAGE
+                + "?start="
+                + weekAgo
+                + "&end="
+                + today
+                + "&payer="
+                + payerId);
     assertThat(repeat.status()).isEqualTo(422);
     assertThat(repeat.diagnostics()).contains("2 already received");
 
@@ -365,7 +386,9 @@ class AttendanceAndBillingIT {
     String day = LocalDate.now(ZoneOffset.UTC).minusDays(8).toString();
     Parameters summary =
         fhir.get(
-                "Appointment/$billing-summary?start="
+                "Appointment/"
+                    + OperationNames.BILLING_SUMMARY
+                    + "?start="
                     + day
                     + "&end="
                     + day
@@ -387,7 +410,9 @@ class AttendanceAndBillingIT {
     String olaDay = LocalDate.now(ZoneOffset.UTC).minusDays(13).toString();
     Parameters olaSummary =
         fhir.get(
-                "Appointment/$billing-summary?start="
+                "Appointment/"
+                    + OperationNames.BILLING_SUMMARY
+                    + "?start="
                     + olaDay
                     + "&end="
                     + olaDay
@@ -506,7 +531,8 @@ class AttendanceAndBillingIT {
                     .setValue(new org.hl7.fhir.r4.model.DateType(day));
                 in.addParameter().setName("end").setValue(new org.hl7.fhir.r4.model.DateType(day));
                 in.addParameter().setName("group").setValue(new Reference(group));
-                FhirHttp.Response response = fhir.post("Appointment/$reconcile-attendance", in);
+                FhirHttp.Response response =
+                    fhir.post("Appointment/" + OperationNames.RECONCILE_ATTENDANCE, in);
                 assertThat(response.status()).isEqualTo(200);
                 return intOf(response.resource(Parameters.class), "created");
               }));
@@ -533,7 +559,7 @@ class AttendanceAndBillingIT {
 
     FhirHttp.Response notMember =
         fhir.post(
-            session + "/$record-attendance",
+            session + "/" + OperationNames.RECORD_ATTENDANCE,
             params(attendance(ivy, "attended"), attendance(stranger, "attended")));
     assertThat(notMember.status()).isEqualTo(422);
     assertThat(notMember.diagnostics()).contains(stranger).contains("is not a member");
@@ -544,7 +570,8 @@ class AttendanceAndBillingIT {
         .isZero();
 
     FhirHttp.Response badStatus =
-        fhir.post(session + "/$record-attendance", params(attendance(ivy, "asleep")));
+        fhir.post(
+            session + "/" + OperationNames.RECORD_ATTENDANCE, params(attendance(ivy, "asleep")));
     assertThat(badStatus.status()).isEqualTo(400);
     assertThat(badStatus.diagnostics()).contains("must be one of");
 
@@ -559,7 +586,8 @@ class AttendanceAndBillingIT {
                 List.of(primary),
                 List.of(ivy)));
     FhirHttp.Response early =
-        fhir.post(future + "/$record-attendance", params(attendance(ivy, "attended")));
+        fhir.post(
+            future + "/" + OperationNames.RECORD_ATTENDANCE, params(attendance(ivy, "attended")));
     assertThat(early.status()).isEqualTo(422);
     assertThat(early.diagnostics()).contains("has not started yet");
 
@@ -569,7 +597,8 @@ class AttendanceAndBillingIT {
     FhirHttp.Response cancelling = fhir.put(session, cancelled);
     assertThat(cancelling.status()).as(cancelling.toString()).isEqualTo(200);
     FhirHttp.Response onCancelled =
-        fhir.post(session + "/$record-attendance", params(attendance(ivy, "attended")));
+        fhir.post(
+            session + "/" + OperationNames.RECORD_ATTENDANCE, params(attendance(ivy, "attended")));
     assertThat(onCancelled.status()).isEqualTo(409);
     assertThat(onCancelled.diagnostics()).contains("was cancelled");
 
@@ -582,17 +611,25 @@ class AttendanceAndBillingIT {
         .addParameter()
         .setName("end")
         .setValue(new org.hl7.fhir.r4.model.DateType("2026-03-01"));
-    FhirHttp.Response inverted = fhir.post("Appointment/$reconcile-attendance", backwards);
+    FhirHttp.Response inverted =
+        fhir.post("Appointment/" + OperationNames.RECONCILE_ATTENDANCE, backwards);
     assertThat(inverted.status()).isEqualTo(422);
     assertThat(inverted.diagnostics()).contains("inverted");
 
     FhirHttp.Response empty =
-        fhir.get("Claim/$billing-package?start=2020-01-01&end=2020-01-31&payer=" + payerId);
+        fhir.get(
+            "Claim/"
+                + OperationNames.BILLING_PACKAGE
+                + "?start=2020-01-01&end=2020-01-31&payer="
+                + payerId);
     assertThat(empty.status()).isEqualTo(422);
     assertThat(empty.diagnostics()).contains("No billable claims for payer " + payerId);
 
     FhirHttp.Response unknownPayer =
-        fhir.get("Claim/$billing-package?start=2020-01-01&end=2020-01-31&payer=NOPE");
+        fhir.get(
+            "Claim/"
+                + OperationNames.BILLING_PACKAGE
+                + "?start=2020-01-01&end=2020-01-31&payer=NOPE");
     assertThat(unknownPayer.status()).isEqualTo(422);
     assertThat(unknownPayer.diagnostics()).contains("No payer Organization has payer id NOPE");
   }
@@ -611,22 +648,35 @@ class AttendanceAndBillingIT {
 
     assertThat(
             otherTherapist
-                .post(session + "/$record-attendance", params(attendance(jan, "attended")))
+                .post(
+                    session + "/" + OperationNames.RECORD_ATTENDANCE,
+                    params(attendance(jan, "attended")))
                 .status())
         .isEqualTo(403);
     assertThat(
             biller
-                .post(session + "/$record-attendance", params(attendance(jan, "attended")))
+                .post(
+                    session + "/" + OperationNames.RECORD_ATTENDANCE,
+                    params(attendance(jan, "attended")))
                 .status())
         .isEqualTo(403);
     assertThat(
-            va.post(session + "/$record-attendance", params(attendance(jan, "attended"))).status())
+            va.post(
+                    session + "/" + OperationNames.RECORD_ATTENDANCE,
+                    params(attendance(jan, "attended")))
+                .status())
         .isEqualTo(200);
-    assertThat(va.post(session + "/$reconcile-attendance", new Parameters()).status())
+    assertThat(
+            va.post(session + "/" + OperationNames.RECONCILE_ATTENDANCE, new Parameters()).status())
         .isEqualTo(403);
-    assertThat(va.get("Claim/$billing-package?start=2026-01-01&end=2026-01-31").status())
+    assertThat(
+            va.get("Claim/" + OperationNames.BILLING_PACKAGE + "?start=2026-01-01&end=2026-01-31")
+                .status())
         .isEqualTo(403);
-    assertThat(biller.post(session + "/$reconcile-attendance", new Parameters()).status())
+    assertThat(
+            biller
+                .post(session + "/" + OperationNames.RECONCILE_ATTENDANCE, new Parameters())
+                .status())
         .isEqualTo(200);
   }
 
@@ -725,13 +775,15 @@ class AttendanceAndBillingIT {
   }
 
   Parameters recordAttendance(String session, Parameters.ParametersParameterComponent... marks) {
-    FhirHttp.Response response = fhir.post(session + "/$record-attendance", params(marks));
+    FhirHttp.Response response =
+        fhir.post(session + "/" + OperationNames.RECORD_ATTENDANCE, params(marks));
     assertThat(response.status()).as(response.toString()).isEqualTo(200);
     return response.resource(Parameters.class);
   }
 
   Parameters reconcile(String session) {
-    FhirHttp.Response response = fhir.post(session + "/$reconcile-attendance", new Parameters());
+    FhirHttp.Response response =
+        fhir.post(session + "/" + OperationNames.RECONCILE_ATTENDANCE, new Parameters());
     assertThat(response.status()).as(response.toString()).isEqualTo(200);
     return response.resource(Parameters.class);
   }

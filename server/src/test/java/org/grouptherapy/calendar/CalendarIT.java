@@ -12,6 +12,7 @@ import java.util.List;
 import net.fortuna.ical4j.data.CalendarBuilder;
 import net.fortuna.ical4j.model.Calendar;
 import net.fortuna.ical4j.model.component.VEvent;
+import org.grouptherapy.kernel.OperationNames;
 import org.grouptherapy.support.FhirHttp;
 import org.grouptherapy.support.IntegrationTest;
 import org.grouptherapy.support.SmartAuth;
@@ -59,7 +60,8 @@ class CalendarIT {
     series.addParameter().setName("start").setValue(new StringType("2032-03-02T17:30"));
     series.addParameter().setName("durationMinutes").setValue(new IntegerType(90));
     series.addParameter().setName("count").setValue(new IntegerType(2));
-    assertThat(fhir.post(group + "/$schedule-series", series).status()).isEqualTo(200);
+    assertThat(fhir.post(group + "/" + OperationNames.SCHEDULE_SERIES, series).status())
+        .isEqualTo(200);
     Schedule own = new Schedule();
     own.addActor(new Reference(therapist));
     schedule = fhir.create("Schedule", own);
@@ -81,7 +83,7 @@ class CalendarIT {
     assertThat(booked.status()).isEqualTo(201);
 
     Parameters calendar =
-        fhir.get(therapist + "/$calendar?start=2032-03-01&end=2032-03-15")
+        fhir.get(therapist + "/" + OperationNames.CALENDAR + "?start=2032-03-01&end=2032-03-15")
             .resource(Parameters.class);
 
     List<Parameters.ParametersParameterComponent> entries =
@@ -114,25 +116,31 @@ class CalendarIT {
     assertThat(fhir.encode(calendar)).doesNotContain("Calendared").doesNotContain(members.get(0));
 
     Parameters roomCalendar =
-        fhir.get(room + "/$calendar?start=2032-03-01&end=2032-03-15").resource(Parameters.class);
+        fhir.get(room + "/" + OperationNames.CALENDAR + "?start=2032-03-01&end=2032-03-15")
+            .resource(Parameters.class);
     assertThat(roomCalendar.getParameter().stream().filter(p -> p.getName().equals("entry")))
         .hasSize(2);
   }
 
   @Test
   void badCalendarRequestsAreRefused() {
-    FhirHttp.Response inverted = fhir.get(therapist + "/$calendar?start=2032-03-10&end=2032-03-01");
+    FhirHttp.Response inverted =
+        fhir.get(therapist + "/" + OperationNames.CALENDAR + "?start=2032-03-10&end=2032-03-01");
     assertThat(inverted.status()).isEqualTo(400);
     assertThat(inverted.diagnostics()).contains("end");
-    assertThat(fhir.get(therapist + "/$calendar?start=2032-01-01&end=2033-01-01").status())
+    assertThat(
+            fhir.get(therapist + "/" + OperationNames.CALENDAR + "?start=2032-01-01&end=2033-01-01")
+                .status())
         .isEqualTo(422);
-    assertThat(fhir.get("Practitioner/999999999/$calendar").status()).isEqualTo(404);
+    assertThat(fhir.get("Practitioner/999999999/" + OperationNames.CALENDAR).status())
+        .isEqualTo(404);
   }
 
   @Test
   void theFeedIsValidICalendarNamesNoMemberAndStopsWhenRevoked() throws Exception {
     Parameters created =
-        fhir.post(therapist + "/$calendar-feed", new Parameters()).resource(Parameters.class);
+        fhir.post(therapist + "/" + OperationNames.CALENDAR_FEED, new Parameters())
+            .resource(Parameters.class);
     String url = created.getParameter("url").getValue().primitiveValue();
     assertThat(url).contains("/calendar/feeds/").endsWith(".ics");
 
@@ -149,14 +157,16 @@ class CalendarIT {
     }
 
     Parameters rotated =
-        fhir.post(therapist + "/$calendar-feed", new Parameters()).resource(Parameters.class);
+        fhir.post(therapist + "/" + OperationNames.CALENDAR_FEED, new Parameters())
+            .resource(Parameters.class);
     assertThat(get(url).statusCode()).as("a new URL revokes the old").isEqualTo(404);
     String second = rotated.getParameter("url").getValue().primitiveValue();
     assertThat(get(second).statusCode()).isEqualTo(200);
 
     Parameters revoke = new Parameters();
     revoke.addParameter().setName("revoke").setValue(new BooleanType(true));
-    assertThat(fhir.post(therapist + "/$calendar-feed", revoke).status()).isEqualTo(200);
+    assertThat(fhir.post(therapist + "/" + OperationNames.CALENDAR_FEED, revoke).status())
+        .isEqualTo(200);
     assertThat(get(second).statusCode()).isEqualTo(404);
     assertThat(get(url.replaceAll("feeds/.*", "feeds/not-a-token.ics")).statusCode())
         .isEqualTo(404);
@@ -179,7 +189,9 @@ class CalendarIT {
     series.addParameter().setName("start").setValue(new StringType(next + "T07:00"));
     series.addParameter().setName("durationMinutes").setValue(new IntegerType(60));
     series.addParameter().setName("count").setValue(new IntegerType(2));
-    Parameters out = fhir.post(soonGroup + "/$schedule-series", series).resource(Parameters.class);
+    Parameters out =
+        fhir.post(soonGroup + "/" + OperationNames.SCHEDULE_SERIES, series)
+            .resource(Parameters.class);
     String first =
         ((org.hl7.fhir.r4.model.Bundle) out.getParameter("sessions").getResource())
             .getEntryFirstRep()
@@ -189,10 +201,11 @@ class CalendarIT {
             .getValue();
     Parameters reason = new Parameters();
     reason.addParameter().setName("reason").setValue(new StringType("Room flooded"));
-    assertThat(fhir.post(first + "/$cancel-session", reason).status()).isEqualTo(200);
+    assertThat(fhir.post(first + "/" + OperationNames.CANCEL_SESSION, reason).status())
+        .isEqualTo(200);
 
     String url =
-        fhir.post(room + "/$calendar-feed", new Parameters())
+        fhir.post(room + "/" + OperationNames.CALENDAR_FEED, new Parameters())
             .resource(Parameters.class)
             .getParameter("url")
             .getValue()
@@ -213,7 +226,8 @@ class CalendarIT {
   void aTherapistManagesOnlyTheirOwnFeed() {
     SmartAuth smart = new SmartAuth(port);
     FhirHttp other = fhir.withToken(smart.userToken("therapist1", "openid fhirUser user/*.cruds"));
-    FhirHttp.Response denied = other.post(therapist + "/$calendar-feed", new Parameters());
+    FhirHttp.Response denied =
+        other.post(therapist + "/" + OperationNames.CALENDAR_FEED, new Parameters());
     assertThat(denied.status()).isEqualTo(403);
   }
 

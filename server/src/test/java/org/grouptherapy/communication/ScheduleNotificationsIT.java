@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.awaitility.Awaitility;
+import org.grouptherapy.kernel.OperationNames;
 import org.grouptherapy.support.FhirHttp;
 import org.grouptherapy.support.IntegrationTest;
 import org.grouptherapy.support.TestMailServer;
@@ -195,7 +196,7 @@ class ScheduleNotificationsIT {
     input.addParameter().setName("start").setValue(new StringType(start));
     input.addParameter().setName("durationMinutes").setValue(new IntegerType(90));
     input.addParameter().setName("count").setValue(new IntegerType(count));
-    return fhir.post(group + "/$schedule-series", input);
+    return fhir.post(group + "/" + OperationNames.SCHEDULE_SERIES, input);
   }
 
   private List<Communication> communications(String group) {

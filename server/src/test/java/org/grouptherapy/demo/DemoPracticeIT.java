@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.grouptherapy.kernel.OperationNames;
 import org.grouptherapy.support.FhirHttp;
 import org.grouptherapy.support.IntegrationTest;
 import org.hl7.fhir.r4.model.Appointment;
@@ -81,7 +82,14 @@ class DemoPracticeIT {
         java.time.LocalDate.now(DemoSessionCalendar.PRACTICE_ZONE)
             .with(java.time.temporal.TemporalAdjusters.previousOrSame(java.time.DayOfWeek.MONDAY));
     org.hl7.fhir.r4.model.Parameters calendar =
-        fhir.get(okafor + "/$calendar?start=" + monday + "&end=" + monday.plusDays(7))
+        fhir.get(
+                okafor
+                    + "/"
+                    + OperationNames.CALENDAR
+                    + "?start="
+                    + monday
+                    + "&end="
+                    + monday.plusDays(7))
             .resource(org.hl7.fhir.r4.model.Parameters.class);
     java.util.Set<String> kinds = new java.util.HashSet<>();
     calendar.getParameter().stream()
@@ -110,7 +118,8 @@ class DemoPracticeIT {
                 .getExtensionByUrl(
                     "http://grouptherapy.example.org/fhir/StructureDefinition/session-join-url"))
         .isNotNull();
-    assertThat(fhir.get("Appointment/$find").resource(Bundle.class).getEntry()).isNotEmpty();
+    assertThat(fhir.get("Appointment/" + OperationNames.FIND).resource(Bundle.class).getEntry())
+        .isNotEmpty();
     assertThat(count("Task?status=requested&identifier=" + DEMO_IDS + "/task|")).isEqualTo(2);
     assertThat(count("Slot?identifier=" + DEMO_IDS + "/slot|")).isGreaterThan(200);
   }
@@ -144,7 +153,11 @@ class DemoPracticeIT {
     }
     assertThat(stages).isEqualTo(expected);
     assertThat(
-            fhir.get("Task/$intake-board").resource(Parameters.class).getParameter().stream()
+            fhir
+                .get("Task/" + OperationNames.INTAKE_BOARD)
+                .resource(Parameters.class)
+                .getParameter()
+                .stream()
                 .filter(p -> "intake".equals(p.getName())))
         .hasSizeGreaterThanOrEqualTo(7);
     assertThat(count("Flag?subject:Patient.identifier=" + DEMO_IDS + "/patient|patient-intake-dee"))
@@ -159,7 +172,8 @@ class DemoPracticeIT {
             .collect(Collectors.toSet());
     assertThat(consentStatuses).contains("active", "proposed", "rejected", "inactive");
     Parameters proposal =
-        fhir.post("Group/$place-waitlist", new Parameters()).resource(Parameters.class);
+        fhir.post("Group/" + OperationNames.PLACE_WAITLIST, new Parameters())
+            .resource(Parameters.class);
     // The two screened people waiting for the full grief group are considered (placed elsewhere
     // or left waiting with a reason); other tests' waitlists may be in the same database.
     Set<String> considered =
@@ -188,7 +202,8 @@ class DemoPracticeIT {
         .setName("end")
         .setValue(new org.hl7.fhir.r4.model.DateType(java.time.LocalDate.now().toString()));
     Parameters reconciled =
-        fhir.post("Appointment/$reconcile-attendance", period).resource(Parameters.class);
+        fhir.post("Appointment/" + OperationNames.RECONCILE_ATTENDANCE, period)
+            .resource(Parameters.class);
     org.hl7.fhir.r4.model.OperationOutcome problems =
         (org.hl7.fhir.r4.model.OperationOutcome) reconciled.getParameter("outcome").getResource();
     assertThat(
@@ -201,7 +216,9 @@ class DemoPracticeIT {
         .isGreaterThan(10);
     Bundle pack =
         fhir.get(
-                "Claim/$billing-package?payer=HRB01&start="
+                "Claim/"
+                    + OperationNames.BILLING_PACKAGE
+                    + "?payer=HRB01&start="
                     + java.time.LocalDate.now().minusDays(35)
                     + "&end="
                     + java.time.LocalDate.now())

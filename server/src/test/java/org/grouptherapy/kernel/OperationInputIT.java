@@ -50,7 +50,7 @@ class OperationInputIT {
           {"name":"start","valueString":"2033-03-01T10:00"},
           {"name":"durationMinutes","valueInteger":60},
           {"name":"count","valueInteger":2}]}""";
-    FhirHttp.Response scheduled = fhir.post(group + "/$schedule-series", body);
+    FhirHttp.Response scheduled = fhir.post(group + "/" + OperationNames.SCHEDULE_SERIES, body);
     assertThat(scheduled.status()).as(scheduled.toString()).isEqualTo(200);
     session =
         fhir.get("Appointment?supporting-info=" + group + "&_sort=date&_count=1")
@@ -86,22 +86,26 @@ class OperationInputIT {
     // {g} the group, {a} a future session of it, {p} a member, {pr} its facilitator.
     return Stream.of(
             new Bad(
-                "schedule without an rrule", "{g}/$schedule-series", parameters(), 400, "rrule"),
+                "schedule without an rrule",
+                "{g}/" + OperationNames.SCHEDULE_SERIES,
+                parameters(),
+                400,
+                "rrule"),
             new Bad(
                 "schedule without a start",
-                "{g}/$schedule-series",
+                "{g}/" + OperationNames.SCHEDULE_SERIES,
                 parameters(string("rrule", "FREQ=WEEKLY;COUNT=2")),
                 400,
                 "start"),
             new Bad(
                 "schedule with an unknown parameter",
-                "{g}/$schedule-series",
+                "{g}/" + OperationNames.SCHEDULE_SERIES,
                 parameters(string("colour", "blue")),
                 400,
                 "colour"),
             new Bad(
                 "schedule until a month that does not exist",
-                "{g}/$schedule-series",
+                "{g}/" + OperationNames.SCHEDULE_SERIES,
                 parameters(
                     string("rrule", "FREQ=WEEKLY"),
                     string("start", "2033-03-01T10:00"),
@@ -111,62 +115,67 @@ class OperationInputIT {
                 "until"),
             new Bad(
                 "amend without fromSession",
-                "{g}/$amend-series",
+                "{g}/" + OperationNames.AMEND_SERIES,
                 parameters(string("series", "x")),
                 400,
                 "fromSession"),
             new Bad(
                 "cancel a series without its id",
-                "{g}/$cancel-series",
+                "{g}/" + OperationNames.CANCEL_SERIES,
                 parameters(),
                 400,
                 "series"),
             new Bad(
                 "cancel a session without a reason",
-                "{a}/$cancel-session",
+                "{a}/" + OperationNames.CANCEL_SESSION,
                 parameters(),
                 400,
                 "reason"),
             new Bad(
                 "a substitute who is not named",
-                "{a}/$assign-substitute",
+                "{a}/" + OperationNames.ASSIGN_SUBSTITUTE,
                 parameters(),
                 400,
                 "substitute"),
             new Bad(
                 "skip for a member who is a group",
-                "{a}/$skip-session",
+                "{a}/" + OperationNames.SKIP_SESSION,
                 parameters(reference("member", "{g}")),
                 400,
                 "member"),
             new Bad(
                 "a move without its make-up session",
-                "{a}/$move-member",
+                "{a}/" + OperationNames.MOVE_MEMBER,
                 parameters(reference("member", "{p}")),
                 400,
                 "to"),
             new Bad(
                 "a hold of nothing",
-                "Appointment/$hold",
+                "Appointment/" + OperationNames.HOLD,
                 parameters(),
                 400,
                 "appointment-resource"),
-            new Bad("an enrolment of nobody", "{g}/$member-add", parameters(), 400, "patient"),
+            new Bad(
+                "an enrolment of nobody",
+                "{g}/" + OperationNames.MEMBER_ADD,
+                parameters(),
+                400,
+                "patient"),
             new Bad(
                 "an enrolment with a period in words",
-                "{g}/$member-add",
+                "{g}/" + OperationNames.MEMBER_ADD,
                 parameters(reference("patient", "{p}"), string("period", "next week")),
                 400,
                 "period"),
             new Bad(
                 "a removal of a non-reference",
-                "{g}/$member-remove",
+                "{g}/" + OperationNames.MEMBER_REMOVE,
                 parameters(string("patient", "nonsense")),
                 400,
                 "patient"),
             new Bad(
                 "half an accepted assignment",
-                "Group/$place-waitlist",
+                "Group/" + OperationNames.PLACE_WAITLIST,
                 parameters(
                     "{\"name\":\"apply\",\"valueBoolean\":true}",
                     "{\"name\":\"assignment\",\"part\":[" + reference("patient", "{p}") + "]}"),
@@ -174,7 +183,7 @@ class OperationInputIT {
                 "assignment.group"),
             new Bad(
                 "an attendance status nobody knows",
-                "{a}/$record-attendance",
+                "{a}/" + OperationNames.RECORD_ATTENDANCE,
                 parameters(
                     "{\"name\":\"attendance\",\"part\":["
                         + reference("patient", "{p}")
@@ -184,7 +193,7 @@ class OperationInputIT {
                 "attendance.status"),
             new Bad(
                 "negative minutes late",
-                "{a}/$record-attendance",
+                "{a}/" + OperationNames.RECORD_ATTENDANCE,
                 parameters(
                     "{\"name\":\"attendance\",\"part\":["
                         + reference("patient", "{p}")
@@ -194,52 +203,59 @@ class OperationInputIT {
                 "attendance.minutesLate"),
             new Bad(
                 "a reconcile period without an end",
-                "Appointment/$reconcile-attendance",
+                "Appointment/" + OperationNames.RECONCILE_ATTENDANCE,
                 parameters("{\"name\":\"start\",\"valueDate\":\"2033-01-01\"}"),
                 400,
                 "start"),
             new Bad(
                 "an inverted reconcile period",
-                "Appointment/$reconcile-attendance",
+                "Appointment/" + OperationNames.RECONCILE_ATTENDANCE,
                 parameters(
                     "{\"name\":\"start\",\"valueDate\":\"2033-02-01\"}",
                     "{\"name\":\"end\",\"valueDate\":\"2033-01-01\"}"),
                 422,
                 "end"),
-            new Bad("a receipt of no claim", "Claim/$mark-received", parameters(), 400, "claim"),
+            new Bad(
+                "a receipt of no claim",
+                "Claim/" + OperationNames.MARK_RECEIVED,
+                parameters(),
+                400,
+                "claim"),
             new Bad(
                 "a receipt of a patient",
-                "Claim/$mark-received",
+                "Claim/" + OperationNames.MARK_RECEIVED,
                 parameters(reference("claim", "{p}")),
                 400,
                 "claim"),
             new Bad(
                 "an inverted calendar",
-                "GET {pr}/$calendar?start=2033-02-10&end=2033-02-01",
+                "GET {pr}/" + OperationNames.CALENDAR + "?start=2033-02-10&end=2033-02-01",
                 null,
                 400,
                 "end"),
             new Bad(
                 "a retention report without an end",
-                "GET Group/$retention-report?start=2033-01-01",
+                "GET Group/" + OperationNames.RETENTION_REPORT + "?start=2033-01-01",
                 null,
                 400,
                 "end"),
             new Bad(
                 "an intake board of a patient",
-                "GET Task/$intake-board?owner={p}",
+                "GET Task/" + OperationNames.INTAKE_BOARD + "?owner={p}",
                 null,
                 400,
                 "owner"),
             new Bad(
                 "open seats for a group as patient",
-                "GET Appointment/$find?patient-reference={g}",
+                "GET Appointment/" + OperationNames.FIND + "?patient-reference={g}",
                 null,
                 400,
                 "patient-reference"),
             new Bad(
                 "a billing summary of a group that is no reference",
-                "GET Appointment/$billing-summary?start=2033-01&end=2033-01&group=nonsense",
+                "GET Appointment/"
+                    + OperationNames.BILLING_SUMMARY
+                    + "?start=2033-01&end=2033-01&group=nonsense",
                 null,
                 400,
                 "group"))
@@ -270,11 +286,14 @@ class OperationInputIT {
 
   @Test
   void partialDatesMeanWholeMonthsNeverAServerError() {
-    FhirHttp.Response summary = fhir.get("Appointment/$billing-summary?start=2033-03&end=2033-03");
+    FhirHttp.Response summary =
+        fhir.get("Appointment/" + OperationNames.BILLING_SUMMARY + "?start=2033-03&end=2033-03");
     assertThat(summary.status()).as(summary.toString()).isEqualTo(200);
-    FhirHttp.Response report = fhir.get("Group/$retention-report?start=2033&end=2033");
+    FhirHttp.Response report =
+        fhir.get("Group/" + OperationNames.RETENTION_REPORT + "?start=2033&end=2033");
     assertThat(report.status()).as(report.toString()).isEqualTo(200);
-    FhirHttp.Response calendar = fhir.get(practitioner + "/$calendar?start=2033-03&end=2033-03");
+    FhirHttp.Response calendar =
+        fhir.get(practitioner + "/" + OperationNames.CALENDAR + "?start=2033-03&end=2033-03");
     assertThat(calendar.status()).as(calendar.toString()).isEqualTo(200);
     assertThat(calendar.body()).contains("2033-03-01").contains("2033-03-31");
   }

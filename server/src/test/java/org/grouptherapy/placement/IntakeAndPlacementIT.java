@@ -15,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.grouptherapy.kernel.OperationNames;
 import org.grouptherapy.support.FhirHttp;
 import org.grouptherapy.support.Fixtures;
 import org.grouptherapy.support.IntegrationTest;
@@ -87,7 +88,7 @@ class IntakeAndPlacementIT {
     assertThat(stage(intakeOf(person))).isEqualTo("referral-received");
 
     // The board shows it with the next action.
-    Parameters board = fhir.get("Task/$intake-board").resource(Parameters.class);
+    Parameters board = fhir.get("Task/" + OperationNames.INTAKE_BOARD).resource(Parameters.class);
     ParametersParameterComponent row =
         rowFor(board, intake.getIdElement().toUnqualifiedVersionless().getValue());
     assertThat(part(row, "nextAction").primitiveValue()).contains("Book a screening");
@@ -185,7 +186,7 @@ class IntakeAndPlacementIT {
     assertThat(flags.get(0).getStatus()).isEqualTo(Flag.FlagStatus.ACTIVE);
 
     String group = openGroup("Evening process", 8, List.of(), DayOfWeek.MONDAY, 18);
-    Parameters placed = fhir.get(person + "/$place").resource(Parameters.class);
+    Parameters placed = fhir.get(person + "/" + OperationNames.PLACE).resource(Parameters.class);
     assertThat(placed.getParameterBool("reviewRequired")).isTrue();
 
     FhirHttp.Response refused = memberAdd(group, person, false);
@@ -219,8 +220,10 @@ class IntakeAndPlacementIT {
         SD + "group-age-range",
         new Range().setLow(new Quantity(13)).setHigh(new Quantity(17)));
 
-    Parameters first = fhir.get(person + "/$place?_count=100").resource(Parameters.class);
-    Parameters again = fhir.get(person + "/$place?_count=100").resource(Parameters.class);
+    Parameters first =
+        fhir.get(person + "/" + OperationNames.PLACE + "?_count=100").resource(Parameters.class);
+    Parameters again =
+        fhir.get(person + "/" + OperationNames.PLACE + "?_count=100").resource(Parameters.class);
     assertThat(fhirContext.newJsonParser().encodeResourceToString(first))
         .isEqualTo(fhirContext.newJsonParser().encodeResourceToString(again));
 
@@ -239,7 +242,7 @@ class IntakeAndPlacementIT {
   @Test
   void placeWithoutScreeningIsRefused() {
     String person = practice.patient("Unscreened");
-    FhirHttp.Response refused = fhir.get(person + "/$place");
+    FhirHttp.Response refused = fhir.get(person + "/" + OperationNames.PLACE);
     assertThat(refused.status()).isEqualTo(422);
     assertThat(refused.diagnostics()).contains("has not been screened").contains("group readiness");
   }
@@ -270,10 +273,10 @@ class IntakeAndPlacementIT {
     Parameters remove = new Parameters();
     remove.addParameter().setName("patient").setValue(new Reference(person));
     remove.addParameter().setName("end").setValue(new DateType(LocalDate.now(NY).toString()));
-    FhirHttp.Response removed = fhir.post(group + "/$member-remove", remove);
+    FhirHttp.Response removed = fhir.post(group + "/" + OperationNames.MEMBER_REMOVE, remove);
     assertThat(removed.status()).as(removed.toString()).isEqualTo(200);
     assertThat(participants(first)).doesNotContain(person);
-    FhirHttp.Response again = fhir.post(group + "/$member-remove", remove);
+    FhirHttp.Response again = fhir.post(group + "/" + OperationNames.MEMBER_REMOVE, remove);
     assertThat(again.status()).isEqualTo(422);
     assertThat(again.diagnostics()).contains("is not an active member");
   }
@@ -378,14 +381,15 @@ class IntakeAndPlacementIT {
     String group = openGroup("Strict group", 8, List.of(), DayOfWeek.WEDNESDAY, 18);
     List<String> before = members(group);
 
-    FhirHttp.Response noPatient = fhir.post(group + "/$member-add", new Parameters());
+    FhirHttp.Response noPatient =
+        fhir.post(group + "/" + OperationNames.MEMBER_ADD, new Parameters());
     assertThat(noPatient.status()).isEqualTo(400);
     assertThat(noPatient.diagnostics()).contains("patient is required");
 
     Parameters badPeriod = new Parameters();
     badPeriod.addParameter().setName("patient").setValue(new Reference(practice.patient("Dated")));
     badPeriod.addParameter().setName("period").setValue(new StringType("next week"));
-    FhirHttp.Response period = fhir.post(group + "/$member-add", badPeriod);
+    FhirHttp.Response period = fhir.post(group + "/" + OperationNames.MEMBER_ADD, badPeriod);
     assertThat(period.status()).isEqualTo(400);
     assertThat(period.diagnostics()).contains("period must be a Period");
     assertThat(members(group)).isEqualTo(before);
@@ -398,17 +402,17 @@ class IntakeAndPlacementIT {
         .addPart()
         .setName("patient")
         .setValue(new Reference(practice.patient("Halfway")));
-    FhirHttp.Response half = fhir.post("Group/$place-waitlist", halfAssignment);
+    FhirHttp.Response half = fhir.post("Group/" + OperationNames.PLACE_WAITLIST, halfAssignment);
     assertThat(half.status()).isEqualTo(400);
     assertThat(half.diagnostics()).contains("assignment.group is required");
 
     Parameters applyNothing = new Parameters();
     applyNothing.addParameter().setName("apply").setValue(new BooleanType(true));
-    FhirHttp.Response nothing = fhir.post("Group/$place-waitlist", applyNothing);
+    FhirHttp.Response nothing = fhir.post("Group/" + OperationNames.PLACE_WAITLIST, applyNothing);
     assertThat(nothing.status()).isEqualTo(400);
     assertThat(nothing.diagnostics()).contains("apply=true needs the accepted assignments");
 
-    FhirHttp.Response owner = fhir.get("Task/$intake-board?owner=Patient/1");
+    FhirHttp.Response owner = fhir.get("Task/" + OperationNames.INTAKE_BOARD + "?owner=Patient/1");
     assertThat(owner.status()).isEqualTo(400);
     assertThat(owner.diagnostics()).contains("owner must be a Practitioner/id reference");
     assertThat(members(group)).isEqualTo(before);
@@ -418,7 +422,7 @@ class IntakeAndPlacementIT {
   void aVaMayNotRunPlacementWhichReadsScreening() {
     String person = screenedPerson("Private", 40, List.of("mon-evening"), "either", "F41.1");
     FhirHttp va = fhir.withToken(new SmartAuth(port).userToken("va", "user/*.cruds"));
-    assertThat(va.get(person + "/$place").status()).isEqualTo(403);
+    assertThat(va.get(person + "/" + OperationNames.PLACE).status()).isEqualTo(403);
   }
 
   // --- the waitlist
@@ -441,7 +445,8 @@ class IntakeAndPlacementIT {
     assertThat(memberAdd(full, lessFit, true).status()).isEqualTo(200);
 
     Parameters proposal =
-        fhir.post("Group/$place-waitlist", new Parameters()).resource(Parameters.class);
+        fhir.post("Group/" + OperationNames.PLACE_WAITLIST, new Parameters())
+            .resource(Parameters.class);
     List<String[]> assigned = new ArrayList<>();
     for (ParametersParameterComponent a : proposal.getParameter()) {
       if ("assignment".equals(a.getName())
@@ -459,7 +464,7 @@ class IntakeAndPlacementIT {
     ParametersParameterComponent accepted = apply.addParameter().setName("assignment");
     accepted.addPart().setName("patient").setValue(new Reference(fits));
     accepted.addPart().setName("group").setValue(new Reference(open));
-    FhirHttp.Response applied = fhir.post("Group/$place-waitlist", apply);
+    FhirHttp.Response applied = fhir.post("Group/" + OperationNames.PLACE_WAITLIST, apply);
     assertThat(applied.status()).as(applied.toString()).isEqualTo(200);
     assertThat(members(open)).contains(fits);
     Bundle waitlist =
@@ -508,7 +513,7 @@ class IntakeAndPlacementIT {
               present));
     }
     Parameters report =
-        fhir.get("Group/$retention-report?start=" + joined + "&end=" + joined)
+        fhir.get("Group/" + OperationNames.RETENTION_REPORT + "?start=" + joined + "&end=" + joined)
             .resource(Parameters.class);
     ParametersParameterComponent row =
         report.getParameter().stream()
@@ -522,7 +527,10 @@ class IntakeAndPlacementIT {
     assertThat(part(row, "retained").primitiveValue()).isEqualTo("1");
     assertThat(part(row, "rate").primitiveValue()).isEqualTo("0.500");
 
-    assertThat(fhir.get("Group/$retention-report?start=2026-05-01&end=2026-04-01").status())
+    assertThat(
+            fhir.get(
+                    "Group/" + OperationNames.RETENTION_REPORT + "?start=2026-05-01&end=2026-04-01")
+                .status())
         .isEqualTo(422);
   }
 
@@ -612,7 +620,7 @@ class IntakeAndPlacementIT {
     if (waitlist) {
       add.addParameter().setName("waitlistIfFull").setValue(new BooleanType(true));
     }
-    return client.post(group + "/$member-add", add);
+    return client.post(group + "/" + OperationNames.MEMBER_ADD, add);
   }
 
   List<String> members(String group) {

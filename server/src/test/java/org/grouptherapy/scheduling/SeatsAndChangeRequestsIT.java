@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.grouptherapy.kernel.OperationNames;
 import org.grouptherapy.support.FhirHttp;
 import org.grouptherapy.support.IntegrationTest;
 import org.grouptherapy.support.TestPractice;
@@ -59,7 +60,9 @@ class SeatsAndChangeRequestsIT {
 
     Bundle found =
         fhir.get(
-                "Appointment/$find?start=2032-05-04T00:00:00Z&end=2032-05-05T00:00:00Z"
+                "Appointment/"
+                    + OperationNames.FIND
+                    + "?start=2032-05-04T00:00:00Z&end=2032-05-05T00:00:00Z"
                     + "&patient-reference="
                     + newcomer
                     + "&practitioner="
@@ -76,7 +79,7 @@ class SeatsAndChangeRequestsIT {
 
     Parameters hold = new Parameters();
     hold.addParameter().setName("appointment-resource").setResource(proposal);
-    FhirHttp.Response held = fhir.post("Appointment/$hold", hold);
+    FhirHttp.Response held = fhir.post("Appointment/" + OperationNames.HOLD, hold);
     assertThat(held.status()).as(held.toString()).isEqualTo(200);
     Appointment pending =
         (Appointment) held.resource(Bundle.class).getEntryFirstRep().getResource();
@@ -85,7 +88,9 @@ class SeatsAndChangeRequestsIT {
     // The held seat is not offered to anyone else.
     assertThat(
             fhir.get(
-                    "Appointment/$find?start=2032-05-04T00:00:00Z&end=2032-05-05T00:00:00Z"
+                    "Appointment/"
+                        + OperationNames.FIND
+                        + "?start=2032-05-04T00:00:00Z&end=2032-05-05T00:00:00Z"
                         + "&practitioner="
                         + therapist)
                 .resource(Bundle.class)
@@ -94,12 +99,12 @@ class SeatsAndChangeRequestsIT {
 
     Parameters book = new Parameters();
     book.addParameter().setName("appointment-resource").setResource(pending);
-    FhirHttp.Response booked = fhir.post("Appointment/$book", book);
+    FhirHttp.Response booked = fhir.post("Appointment/" + OperationNames.BOOK, book);
     assertThat(booked.status()).as(booked.toString()).isEqualTo(200);
     assertThat(fhir.get(session).resource(Appointment.class).getParticipant())
         .extracting(p -> p.getActor().getReference())
         .contains(newcomer);
-    assertThat(fhir.post("Appointment/$book", book).status())
+    assertThat(fhir.post("Appointment/" + OperationNames.BOOK, book).status())
         .as("a hold is used once")
         .isEqualTo(409);
   }
@@ -112,7 +117,7 @@ class SeatsAndChangeRequestsIT {
     hold.addParameter().setName("patient-reference").setValue(new Reference(late));
     Appointment pending =
         (Appointment)
-            fhir.post("Appointment/$hold", hold)
+            fhir.post("Appointment/" + OperationNames.HOLD, hold)
                 .resource(Bundle.class)
                 .getEntryFirstRep()
                 .getResource();
@@ -122,7 +127,7 @@ class SeatsAndChangeRequestsIT {
 
     Parameters book = new Parameters();
     book.addParameter().setName("appointment-resource").setResource(pending);
-    FhirHttp.Response refused = fhir.post("Appointment/$book", book);
+    FhirHttp.Response refused = fhir.post("Appointment/" + OperationNames.BOOK, book);
 
     assertThat(refused.status()).isEqualTo(409);
     assertThat(refused.diagnostics()).contains("expired");
@@ -158,7 +163,11 @@ class SeatsAndChangeRequestsIT {
               pool.submit(
                   () -> {
                     go.await();
-                    return fhir.post("Appointment/$hold", body, FhirHttp.FHIR_JSON, Map.of())
+                    return fhir.post(
+                            "Appointment/" + OperationNames.HOLD,
+                            body,
+                            FhirHttp.FHIR_JSON,
+                            Map.of())
                         .status();
                   }));
         }
@@ -187,7 +196,7 @@ class SeatsAndChangeRequestsIT {
     skip.addParameter().setName("reason").setValue(new StringType("Work trip"));
     skip.addParameter().setName("request").setValue(new Reference(task));
 
-    FhirHttp.Response response = fhir.post(session + "/$skip-session", skip);
+    FhirHttp.Response response = fhir.post(session + "/" + OperationNames.SKIP_SESSION, skip);
 
     assertThat(response.status()).as(response.toString()).isEqualTo(200);
     Appointment stored = fhir.get(session).resource(Appointment.class);
@@ -200,12 +209,12 @@ class SeatsAndChangeRequestsIT {
     List<String> told = practice.told(session, "Session change for a member");
     assertThat(told).containsExactlyInAnyOrder(members.get(0), therapist);
 
-    assertThat(fhir.post(session + "/$skip-session", skip).status())
+    assertThat(fhir.post(session + "/" + OperationNames.SKIP_SESSION, skip).status())
         .as("already skipping")
         .isEqualTo(422);
     Parameters stranger = new Parameters();
     stranger.addParameter().setName("member").setValue(new Reference(practice.patient("Stranger")));
-    FhirHttp.Response notMember = fhir.post(session + "/$skip-session", stranger);
+    FhirHttp.Response notMember = fhir.post(session + "/" + OperationNames.SKIP_SESSION, stranger);
     assertThat(notMember.status()).isEqualTo(422);
     assertThat(notMember.diagnostics()).contains("is not a member");
   }
@@ -224,7 +233,7 @@ class SeatsAndChangeRequestsIT {
     move.addParameter().setName("member").setValue(new Reference(members.get(1)));
     move.addParameter().setName("to").setValue(new Reference(makeUp));
 
-    FhirHttp.Response response = fhir.post(session + "/$move-member", move);
+    FhirHttp.Response response = fhir.post(session + "/" + OperationNames.MOVE_MEMBER, move);
 
     assertThat(response.status()).as(response.toString()).isEqualTo(200);
     assertThat(fhir.get(makeUp).resource(Appointment.class).getParticipant())
@@ -242,7 +251,7 @@ class SeatsAndChangeRequestsIT {
     Parameters wrong = new Parameters();
     wrong.addParameter().setName("member").setValue(new Reference(members.get(0)));
     wrong.addParameter().setName("to").setValue(new Reference(otherSession));
-    FhirHttp.Response refused = fhir.post(session + "/$move-member", wrong);
+    FhirHttp.Response refused = fhir.post(session + "/" + OperationNames.MOVE_MEMBER, wrong);
     assertThat(refused.status()).isEqualTo(422);
     assertThat(refused.diagnostics()).contains("not the same curriculum");
     assertThat(fhir.get(session).resource(Appointment.class).getParticipant())
@@ -266,7 +275,7 @@ class SeatsAndChangeRequestsIT {
           .setName("virtual")
           .setValue(new StringType("https://video.example.org/g/" + groupId.replace('/', '-')));
     }
-    FhirHttp.Response response = fhir.post(groupId + "/$schedule-series", series);
+    FhirHttp.Response response = fhir.post(groupId + "/" + OperationNames.SCHEDULE_SERIES, series);
     assertThat(response.status()).as(response.toString()).isEqualTo(200);
     return ((Bundle) response.resource(Parameters.class).getParameter("sessions").getResource())
         .getEntryFirstRep()

@@ -6,6 +6,7 @@ import ca.uhn.fhir.context.FhirContext;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.grouptherapy.kernel.GroupSession;
+import org.grouptherapy.kernel.OperationNames;
 import org.grouptherapy.support.FhirHttp;
 import org.grouptherapy.support.IntegrationTest;
 import org.grouptherapy.support.SmartAuth;
@@ -209,7 +210,7 @@ class SessionSeriesIT {
     amend.addParameter().setName("time").setValue(new TimeType("17:00:00"));
     amend.addParameter().setName("facilitator").setValue(new Reference(substitute));
 
-    FhirHttp.Response response = fhir.post(group + "/$amend-series", amend);
+    FhirHttp.Response response = fhir.post(group + "/" + OperationNames.AMEND_SERIES, amend);
 
     assertThat(response.status()).as(response.toString()).isEqualTo(200);
     List<Appointment> sessions = sessions(series);
@@ -255,19 +256,20 @@ class SessionSeriesIT {
     Parameters reason = new Parameters();
     reason.addParameter().setName("reason").setValue(new StringType("Facilitator ill"));
 
-    FhirHttp.Response cancelled = fhir.post(second + "/$cancel-session", reason);
+    FhirHttp.Response cancelled = fhir.post(second + "/" + OperationNames.CANCEL_SESSION, reason);
     assertThat(cancelled.status()).as(cancelled.toString()).isEqualTo(200);
     Appointment stored = fhir.get(second).resource(Appointment.class);
     assertThat(stored.getStatus()).isEqualTo(Appointment.AppointmentStatus.CANCELLED);
     assertThat(stored.getCancelationReason().getText()).isEqualTo("Facilitator ill");
     assertThat(blocks(stored)).isEmpty();
 
-    assertThat(fhir.post(second + "/$cancel-session", reason).status()).isEqualTo(409);
+    assertThat(fhir.post(second + "/" + OperationNames.CANCEL_SESSION, reason).status())
+        .isEqualTo(409);
     Parameters amend = new Parameters();
     amend.addParameter().setName("series").setValue(new StringType(series));
     amend.addParameter().setName("fromSession").setValue(new IntegerType(2));
     amend.addParameter().setName("time").setValue(new TimeType("17:00:00"));
-    FhirHttp.Response refused = fhir.post(group + "/$amend-series", amend);
+    FhirHttp.Response refused = fhir.post(group + "/" + OperationNames.AMEND_SERIES, amend);
     assertThat(refused.status()).isEqualTo(409);
     assertThat(refused.diagnostics()).contains("cancelled");
     assertThat(sessions(series).get(2).getStartElement().getValueAsString())
@@ -277,7 +279,7 @@ class SessionSeriesIT {
     rest.addParameter().setName("series").setValue(new StringType(series));
     rest.addParameter().setName("fromSession").setValue(new IntegerType(3));
     rest.addParameter().setName("reason").setValue(new StringType("Group closes early"));
-    assertThat(fhir.post(group + "/$cancel-series", rest).status()).isEqualTo(200);
+    assertThat(fhir.post(group + "/" + OperationNames.CANCEL_SERIES, rest).status()).isEqualTo(200);
     assertThat(sessions(series))
         .extracting(Appointment::getStatus)
         .containsExactly(
@@ -310,7 +312,7 @@ class SessionSeriesIT {
         .setName("time")
         .setValue(new TimeType(earlier.toLocalTime().withSecond(0).withNano(0) + ":00"));
 
-    FhirHttp.Response refused = fhir.post(group + "/$amend-series", amend);
+    FhirHttp.Response refused = fhir.post(group + "/" + OperationNames.AMEND_SERIES, amend);
 
     assertThat(refused.status()).as(refused.toString()).isEqualTo(422);
     assertThat(refused.diagnostics()).contains("into the past");
@@ -330,7 +332,7 @@ class SessionSeriesIT {
     FhirHttp readOnly =
         fhir.withToken(smart.clientToken("system/Appointment.cruds system/Group.rs"));
     FhirHttp.Response denied =
-        readOnly.post(group + "/$schedule-series", series("2031-05-05T18:00", 2));
+        readOnly.post(group + "/" + OperationNames.SCHEDULE_SERIES, series("2031-05-05T18:00", 2));
     assertThat(denied.status()).isEqualTo(403);
     assertThat(groupSessions()).isZero();
   }
@@ -345,7 +347,7 @@ class SessionSeriesIT {
   }
 
   private FhirHttp.Response schedule(Parameters input) {
-    return fhir.post(group + "/$schedule-series", input);
+    return fhir.post(group + "/" + OperationNames.SCHEDULE_SERIES, input);
   }
 
   private static String seriesId(FhirHttp.Response response) {

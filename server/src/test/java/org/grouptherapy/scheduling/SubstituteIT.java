@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ca.uhn.fhir.context.FhirContext;
 import java.util.List;
 import java.util.Optional;
+import org.grouptherapy.kernel.OperationNames;
 import org.grouptherapy.kernel.SchedulingCodes;
 import org.grouptherapy.support.FhirHttp;
 import org.grouptherapy.support.IntegrationTest;
@@ -82,7 +83,8 @@ class SubstituteIT {
     series.addParameter().setName("start").setValue(new StringType("2032-04-05T18:00"));
     series.addParameter().setName("durationMinutes").setValue(new IntegerType(90));
     series.addParameter().setName("count").setValue(new IntegerType(1));
-    Parameters out = fhir.post(group + "/$schedule-series", series).resource(Parameters.class);
+    Parameters out =
+        fhir.post(group + "/" + OperationNames.SCHEDULE_SERIES, series).resource(Parameters.class);
     session =
         ((Bundle) out.getParameter("sessions").getResource())
             .getEntryFirstRep()
@@ -94,7 +96,7 @@ class SubstituteIT {
 
   @Test
   void candidatesAreRankedWithReasonsAndTheUnavailableAreExcludedWithWhy() {
-    FhirHttp.Response response = fhir.get(session + "/$find-substitute");
+    FhirHttp.Response response = fhir.get(session + "/" + OperationNames.FIND_SUBSTITUTE);
 
     assertThat(response.status()).as(response.toString()).isEqualTo(200);
     Parameters ranking = response.resource(Parameters.class);
@@ -122,7 +124,7 @@ class SubstituteIT {
             "Works at the group's site");
     assertThat(excludedReason(ranking, onLeave)).contains("Busy at that time");
     assertThat(excludedReason(ranking, nearlyFull)).contains("over the 2.0 h limit");
-    assertThat(fhir.get(session + "/$find-substitute").body())
+    assertThat(fhir.get(session + "/" + OperationNames.FIND_SUBSTITUTE).body())
         .as("deterministic")
         .isEqualTo(response.body());
   }
@@ -133,7 +135,8 @@ class SubstituteIT {
     assign.addParameter().setName("substitute").setValue(new Reference(knownBefore));
     assign.addParameter().setName("reason").setValue(new StringType("Primary at a conference"));
 
-    FhirHttp.Response response = fhir.post(session + "/$assign-substitute", assign);
+    FhirHttp.Response response =
+        fhir.post(session + "/" + OperationNames.ASSIGN_SUBSTITUTE, assign);
 
     assertThat(response.status()).as(response.toString()).isEqualTo(200);
     Appointment stored = fhir.get(session).resource(Appointment.class);
@@ -182,18 +185,19 @@ class SubstituteIT {
   void aSubstituteAlreadyOnTheSessionOrBusyIsRefusedAndNothingChanges() {
     Parameters withCo = new Parameters();
     withCo.addParameter().setName("substitute").setValue(new Reference(co));
-    FhirHttp.Response refused = fhir.post(session + "/$assign-substitute", withCo);
+    FhirHttp.Response refused = fhir.post(session + "/" + OperationNames.ASSIGN_SUBSTITUTE, withCo);
     assertThat(refused.status()).isEqualTo(409);
     assertThat(refused.diagnostics()).contains("already facilitates");
 
     Parameters busy = new Parameters();
     busy.addParameter().setName("substitute").setValue(new Reference(onLeave));
-    FhirHttp.Response conflict = fhir.post(session + "/$assign-substitute", busy);
+    FhirHttp.Response conflict = fhir.post(session + "/" + OperationNames.ASSIGN_SUBSTITUTE, busy);
     assertThat(conflict.status()).isEqualTo(409);
     assertThat(conflict.diagnostics()).contains(onLeave).contains("(pto)");
 
     Parameters missing = new Parameters();
-    assertThat(fhir.post(session + "/$assign-substitute", missing).status()).isEqualTo(400);
+    assertThat(fhir.post(session + "/" + OperationNames.ASSIGN_SUBSTITUTE, missing).status())
+        .isEqualTo(400);
 
     Appointment stored = fhir.get(session).resource(Appointment.class);
     assertThat(stored.getParticipant())

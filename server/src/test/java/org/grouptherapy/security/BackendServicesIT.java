@@ -27,6 +27,7 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.Map;
 import java.util.UUID;
+import org.grouptherapy.kernel.OperationNames;
 import org.grouptherapy.support.FhirHttp;
 import org.grouptherapy.support.IntegrationTest;
 import org.grouptherapy.support.SmartAuth;
@@ -116,9 +117,13 @@ class BackendServicesIT {
     FhirHttp.Response exportNotes =
         clearinghouse.get("$export?_type=DocumentReference", Map.of("Prefer", "respond-async"));
     assertThat(exportNotes.status()).isEqualTo(403);
-    assertThat(clearinghouse.get("Claim/$billing-package?start=2020-01-01&end=2020-01-31").status())
+    assertThat(
+            clearinghouse
+                .get("Claim/" + OperationNames.BILLING_PACKAGE + "?start=2020-01-01&end=2020-01-31")
+                .status())
         .isEqualTo(422); // allowed, and nothing to bill then
-    assertThat(clearinghouse.post("Claim/$mark-received", new Parameters()).status())
+    assertThat(
+            clearinghouse.post("Claim/" + OperationNames.MARK_RECEIVED, new Parameters()).status())
         .isEqualTo(403); // marking received needs system/Claim.u
 
     HttpResponse<String> replay = token(assertion, "system/Claim.rs");
