@@ -33,14 +33,27 @@ import org.hl7.fhir.r4.model.Patient;
  */
 final class AccessRules {
 
-  /** One grant: a resource type (or *) with permissions, maybe within patient compartments. */
+  /**
+   * One grant: a resource type (or *) with permissions, maybe within patient compartments; a grant
+   * of every type may leave some types out (a therapist's clinical types, granted per caseload).
+   */
   record Grant(
       String resourceType,
       Set<Permission> permissions,
       Collection<IIdType> patients,
-      String query) {
+      String query,
+      Set<String> except) {
+
+    Grant(
+        String resourceType,
+        Set<Permission> permissions,
+        Collection<IIdType> patients,
+        String query) {
+      this(resourceType, permissions, patients, query, Set.of());
+    }
+
     boolean appliesTo(String type) {
-      return SmartScope.covers(resourceType, type);
+      return SmartScope.covers(resourceType, type) && !except.contains(type);
     }
   }
 
@@ -77,7 +90,8 @@ final class AccessRules {
                         grant.resourceType(),
                         grant.permissions(),
                         List.of(patient),
-                        grant.query()));
+                        grant.query(),
+                        grant.except()));
               }
             }
           }
@@ -129,7 +143,7 @@ final class AccessRules {
             for (String clinical : Role.CLINICAL) {
               grants.add(new Grant(clinical, scope.permissions(), members, scope.query()));
             }
-            grants.add(new Grant(type, scope.permissions(), null, scope.query()));
+            grants.add(new Grant(type, scope.permissions(), null, scope.query(), Role.CLINICAL));
           } else if (Role.CLINICAL.contains(type)) {
             grants.add(new Grant(type, scope.permissions(), members, scope.query()));
           } else {
@@ -347,6 +361,43 @@ final class AccessRules {
     @Override
     public Caller caller() {
       return access;
+    }
+
+    /** Reads every resource type, for all patients (an administrator, a system/*.rs client). */
+    boolean readsEverythingAnywhere() {
+      return readsUnbound(grants, SmartScope.ANY_TYPE)
+          && grants.stream()
+              .noneMatch(g -> g.patients() != null && SmartScope.ANY_TYPE.equals(g.resourceType()))
+          && !access.roles().contains(Role.THERAPIST);
+    }
+
+    /**
+     * The patients within whose compartments alone the caller reads the type (maybe none: a
+     * therapist with no caseload); empty when no such grant applies.
+     */
+    Optional<Set<IIdType>> compartmentsOf(String type) {
+      List<Grant> bound =
+          grants.stream()
+              .filter(g -> g.patients() != null && g.appliesTo(type))
+              .filter(g -> g.permissions().contains(Permission.READ))
+              .toList();
+      if (bound.isEmpty()) {
+        return Optional.empty();
+      }
+      Set<IIdType> patients = new LinkedHashSet<>();
+      bound.forEach(g -> patients.addAll(g.patients()));
+      return Optional.of(patients);
+    }
+
+    /** The patient whose compartment bounds everything the caller sees, if any. */
+    Optional<String> patientContext() {
+      if (access.patientId() != null) {
+        return Optional.of("Patient/" + access.patientId());
+      }
+      if (access.roles().contains(Role.PATIENT) && access.fhirUser() != null) {
+        return Optional.of(access.fhirUser());
+      }
+      return Optional.empty();
     }
 
     @Override

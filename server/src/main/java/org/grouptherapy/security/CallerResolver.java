@@ -23,7 +23,13 @@ public class CallerResolver implements Callers {
   private static final String KEY = CallerResolver.class.getName();
 
   /** A caller with the grants of their token and the HAPI rules built from them. */
-  public record Caller(SmartAccess access, List<AccessRules.Grant> grants, List<IAuthRule> rules) {}
+  public record Caller(SmartAccess access, List<AccessRules.Grant> grants, List<IAuthRule> rules) {
+
+    /** What the grants allow, as permits and search checks ask it. */
+    AccessRules.GrantsView view() {
+      return new AccessRules.GrantsView(access, grants);
+    }
+  }
 
   private final TherapistCaseload caseload;
   private final ObjectProvider<OperationAccess> operations;
