@@ -11,6 +11,8 @@ import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOpClassifier
 import ca.uhn.fhir.rest.server.interceptor.auth.RuleBuilder;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -139,13 +141,27 @@ final class AccessRules {
         case THERAPIST -> {
           Set<IIdType> members =
               access.fhirUser() == null ? Set.of() : caseload.apply(access.fhirUser());
+          Set<Permission> reads = EnumSet.noneOf(Permission.class);
+          reads.addAll(scope.permissions());
+          reads.retainAll(EnumSet.of(Permission.READ, Permission.SEARCH));
           if (SmartScope.ANY_TYPE.equals(type)) {
             for (String clinical : Role.CLINICAL) {
               grants.add(new Grant(clinical, scope.permissions(), members, scope.query()));
             }
-            grants.add(new Grant(type, scope.permissions(), null, scope.query(), Role.CLINICAL));
+            for (String assigning : Role.ASSIGNS_CARE) {
+              if (!reads.isEmpty()) {
+                grants.add(new Grant(assigning, reads, null, scope.query()));
+              }
+            }
+            Set<String> except = new HashSet<>(Role.CLINICAL);
+            except.addAll(Role.ASSIGNS_CARE);
+            grants.add(new Grant(type, scope.permissions(), null, scope.query(), except));
           } else if (Role.CLINICAL.contains(type)) {
             grants.add(new Grant(type, scope.permissions(), members, scope.query()));
+          } else if (Role.ASSIGNS_CARE.contains(type)) {
+            if (!reads.isEmpty()) {
+              grants.add(new Grant(type, reads, null, scope.query()));
+            }
           } else {
             grants.add(new Grant(type, scope.permissions(), null, scope.query()));
           }
@@ -192,6 +208,13 @@ final class AccessRules {
         rules.deny().read().resourcesOfType(clinical).withAnyId();
         rules.deny().write().resourcesOfType(clinical).withAnyId();
         rules.deny().delete().resourcesOfType(clinical).withAnyId();
+      }
+      if (!access.roles().contains(Role.VA) && !access.roles().contains(Role.ADMIN)) {
+        for (String assigning : Role.ASSIGNS_CARE) {
+          rules.deny().create().resourcesOfType(assigning).withAnyId();
+          rules.deny().write().resourcesOfType(assigning).withAnyId();
+          rules.deny().delete().resourcesOfType(assigning).withAnyId();
+        }
       }
     }
     grants.stream().filter(g -> g.patients() == null).forEach(g -> allow(rules, g));

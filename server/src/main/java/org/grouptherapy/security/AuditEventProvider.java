@@ -18,7 +18,9 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.grouptherapy.fhir.FhirResourceProvider;
+import org.grouptherapy.kernel.Canonical;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Coding;
@@ -121,13 +123,38 @@ class AuditEventProvider implements FhirResourceProvider {
     }
   }
 
+  /** Subtypes of the project's own code system; the others are RESTful interactions. */
+  private static final Set<String> OWN_SUBTYPES =
+      Set.of(
+          CareAssignments.CASELOAD_CHANGE,
+          "sign-in-failure",
+          "client-authentication-failure",
+          "access-denied",
+          AuditTrail.CALENDAR_FEED);
+
+  private static final String OWN_SUBTYPE = Canonical.codeSystem("audit-event-subtype");
+  private static final String DICOM = "http://dicom.nema.org/resources/ontology/DCM";
+
+  private static Coding typeOf(String subtype) {
+    return switch (subtype) {
+      case CareAssignments.CASELOAD_CHANGE -> new Coding(DICOM, "110136", "Security Roles Changed");
+      case "sign-in-failure", "client-authentication-failure" ->
+          new Coding(DICOM, "110114", "User Authentication");
+      default -> new Coding(AuditTrail.AUDIT_TYPE, "rest", "RESTful Operation");
+    };
+  }
+
   /** A row of the trail as an AuditEvent after IHE BALP's Basic Audit. */
   private static AuditEvent render(ResultSet row, int n) throws SQLException {
     AuditEvent event = new AuditEvent();
     event.setId(new IdType("AuditEvent", Long.toString(row.getLong("id"))));
     event.getMeta().addProfile(AuditTrail.BALP);
-    event.setType(new Coding(AuditTrail.AUDIT_TYPE, "rest", "RESTful Operation"));
-    event.addSubtype().setSystem(AuditTrail.INTERACTION).setCode(row.getString("subtype"));
+    String subtype = row.getString("subtype");
+    event.setType(typeOf(subtype));
+    event
+        .addSubtype()
+        .setSystem(OWN_SUBTYPES.contains(subtype) ? OWN_SUBTYPE : AuditTrail.INTERACTION)
+        .setCode(subtype);
     event.setAction(AuditEvent.AuditEventAction.fromCode(row.getString("action")));
     event.setRecorded(row.getTimestamp("recorded"));
     event.setOutcome(AuditEvent.AuditEventOutcome.fromCode(row.getString("outcome")));

@@ -7,9 +7,12 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.grouptherapy.kernel.access.Callers;
 import org.grouptherapy.kernel.access.OperationAccess;
 import org.grouptherapy.kernel.access.OperationPermit;
+import org.grouptherapy.kernel.access.Role;
+import org.hl7.fhir.instance.model.api.IIdType;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
@@ -23,7 +26,11 @@ public class CallerResolver implements Callers {
   private static final String KEY = CallerResolver.class.getName();
 
   /** A caller with the grants of their token and the HAPI rules built from them. */
-  public record Caller(SmartAccess access, List<AccessRules.Grant> grants, List<IAuthRule> rules) {
+  public record Caller(
+      SmartAccess access,
+      List<AccessRules.Grant> grants,
+      List<IAuthRule> rules,
+      Set<IIdType> caseload) {
 
     /** What the grants allow, as permits and search checks ask it. */
     AccessRules.GrantsView view() {
@@ -67,14 +74,20 @@ public class CallerResolver implements Callers {
     if (!(authentication instanceof JwtAuthenticationToken token)) {
       return Optional.empty();
     }
-    Caller caller =
-        byToken.get(
-            token.getToken().getTokenValue(),
-            value -> {
-              SmartAccess access = SmartAccess.fromJwt(token.getToken());
-              List<AccessRules.Grant> grants = AccessRules.grants(access, caseload::patientsOf);
-              return new Caller(access, grants, AccessRules.rules(access, grants, permits()));
-            });
+    String key = token.getToken().getTokenValue();
+    Caller caller = byToken.getIfPresent(key);
+    SmartAccess access = caller != null ? caller.access() : SmartAccess.fromJwt(token.getToken());
+    // A therapist's caseload is read afresh: an assignment made on another instance a moment ago
+    // counts now, and one taken away no longer does.
+    Set<IIdType> caseload =
+        access.roles().contains(Role.THERAPIST) && access.fhirUser() != null
+            ? this.caseload.patientsOf(access.fhirUser())
+            : Set.of();
+    if (caller == null || !caller.caseload().equals(caseload)) {
+      List<AccessRules.Grant> grants = AccessRules.grants(access, practitioner -> caseload);
+      caller = new Caller(access, grants, AccessRules.rules(access, grants, permits()), caseload);
+      byToken.put(key, caller);
+    }
     if (request != null) {
       request.getUserData().put(KEY, caller);
     }

@@ -85,6 +85,12 @@ public enum Role {
           "Goal",
           "DetectedIssue");
 
+  /**
+   * Resource types a therapist reads but does not write: a group's facilitators and members say
+   * whose clinical data a therapist may read, which a VA or an administrator decides.
+   */
+  public static final Set<String> ASSIGNS_CARE = Set.of("Group");
+
   public static final String AUDIT_EVENT = "AuditEvent";
 
   private final Set<String> resourceTypes;
