@@ -4,9 +4,11 @@ import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.grouptherapy.fhir.ServerUrls;
+import org.grouptherapy.system.AppProperties;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -39,6 +41,7 @@ import org.springframework.security.oauth2.server.authorization.authentication.O
 import org.springframework.security.oauth2.server.authorization.authentication.OAuth2ClientCredentialsAuthenticationProvider;
 import org.springframework.security.oauth2.server.authorization.authentication.OAuth2ClientCredentialsAuthenticationToken;
 import org.springframework.security.oauth2.server.authorization.client.JdbcRegisteredClientRepository;
+import org.springframework.security.oauth2.server.authorization.client.RegisteredClient;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClientRepository;
 import org.springframework.security.oauth2.server.authorization.config.annotation.web.configurers.OAuth2AuthorizationServerConfigurer;
 import org.springframework.security.oauth2.server.authorization.settings.AuthorizationServerSettings;
@@ -68,8 +71,13 @@ class AuthorizationServerConfiguration {
   @Bean
   @Order(1)
   SecurityFilterChain authorizationServer(
-      HttpSecurity http, ServerUrls urls, JdbcTemplate jdbc, RegisteredClientRepository clients)
+      HttpSecurity http,
+      ServerUrls urls,
+      JdbcTemplate jdbc,
+      RegisteredClientRepository clients,
+      AppProperties properties)
       throws Exception {
+    Duration maxAssertionLifetime = properties.security().maxClientAssertionLifetime();
     OAuth2AuthorizationServerConfigurer server =
         OAuth2AuthorizationServerConfigurer.authorizationServer();
     OAuth2AccessTokenResponseAuthenticationSuccessHandler tokenResponse =
@@ -106,7 +114,8 @@ class AuthorizationServerConfiguration {
                                                     .getTokenRevocationEndpoint())))
                                 .authenticationProviders(
                                     providers -> {
-                                      providers.forEach(p -> assertionKeys(p, jdbc));
+                                      providers.forEach(
+                                          p -> assertionKeys(p, jdbc, maxAssertionLifetime));
                                       providers.add(0, new PublicClientRefresh.Provider(clients));
                                     })))
         .addFilterBefore(
@@ -144,9 +153,10 @@ class AuthorizationServerConfiguration {
   }
 
   /** private_key_jwt: assertions checked against the client's JWKS, each jti once. */
-  private static void assertionKeys(AuthenticationProvider provider, JdbcTemplate jdbc) {
+  private static void assertionKeys(
+      AuthenticationProvider provider, JdbcTemplate jdbc, Duration maxLifetime) {
     if (provider instanceof JwtClientAssertionAuthenticationProvider assertion) {
-      assertion.setJwtDecoderFactory(assertionDecoders(jdbc));
+      assertion.setJwtDecoderFactory(assertionDecoders(jdbc, maxLifetime));
     }
   }
 
@@ -208,16 +218,38 @@ class AuthorizationServerConfiguration {
     }
   }
 
-  /** Client assertions are checked as usual, and a {@code jti} is accepted once only. */
-  private static JwtClientAssertionDecoderFactory assertionDecoders(JdbcTemplate jdbc) {
+  /**
+   * Client assertions are checked as usual, must expire within {@code maxLifetime} (5 minutes, as
+   * SMART Backend Services asks), and a {@code jti} is accepted once only.
+   */
+  private static JwtClientAssertionDecoderFactory assertionDecoders(
+      JdbcTemplate jdbc, Duration maxLifetime) {
     JwtClientAssertionDecoderFactory factory = new JwtClientAssertionDecoderFactory();
     factory.setJwtValidatorFactory(
         client ->
             new DelegatingOAuth2TokenValidator<>(
                 List.of(
                     JwtClientAssertionDecoderFactory.DEFAULT_JWT_VALIDATOR_FACTORY.apply(client),
+                    shortLived(maxLifetime),
                     oncePerJti(jdbc))));
     return factory;
+  }
+
+  private static OAuth2TokenValidator<Jwt> shortLived(Duration maxLifetime) {
+    return jwt -> {
+      Instant expires = jwt.getExpiresAt();
+      Instant latest = Instant.now().plus(maxLifetime);
+      if (expires == null || expires.isAfter(latest)) {
+        return OAuth2TokenValidatorResult.failure(
+            new OAuth2Error(
+                OAuth2ErrorCodes.INVALID_CLIENT,
+                "The client assertion must expire within "
+                    + maxLifetime.toMinutes()
+                    + " minutes (exp), as SMART Backend Services asks",
+                null));
+      }
+      return OAuth2TokenValidatorResult.success();
+    };
   }
 
   private static OAuth2TokenValidator<Jwt> oncePerJti(JdbcTemplate jdbc) {
@@ -249,15 +281,50 @@ class AuthorizationServerConfiguration {
   }
 
   @Bean
-  RegisteredClientRepository registeredClientRepository(JdbcOperations jdbc) {
-    return new JdbcRegisteredClientRepository(jdbc);
+  RegisteredClientRepository registeredClientRepository(
+      JdbcOperations jdbc, TokenRevocations revocations) {
+    return new ActiveClients(new JdbcRegisteredClientRepository(jdbc), revocations);
+  }
+
+  /**
+   * The registered clients, as the endpoints that authenticate clients and issue tokens see them: a
+   * disabled client ({@code gt.disabled_client}) is unknown there, so it gets no new tokens (its
+   * existing ones are refused by {@link TokenRevocations}).
+   */
+  private record ActiveClients(RegisteredClientRepository delegate, TokenRevocations revocations)
+      implements RegisteredClientRepository {
+
+    @Override
+    public void save(RegisteredClient client) {
+      delegate.save(client);
+    }
+
+    @Override
+    public RegisteredClient findById(String id) {
+      return delegate.findById(id);
+    }
+
+    @Override
+    public RegisteredClient findByClientId(String clientId) {
+      return clientId == null || revocations.isDisabled(clientId)
+          ? null
+          : delegate.findByClientId(clientId);
+    }
   }
 
   @Bean
   OAuth2AuthorizationService authorizationService(
-      JdbcTemplate jdbc, RegisteredClientRepository clients, Clock clock) {
+      JdbcTemplate jdbc,
+      RegisteredClientRepository clients,
+      Clock clock,
+      TokenRevocations revocations,
+      AppProperties properties) {
     return new RotatingAuthorizationService(
-        new JdbcOAuth2AuthorizationService(jdbc, clients), jdbc, clock);
+        new JdbcOAuth2AuthorizationService(jdbc, clients),
+        jdbc,
+        clock,
+        revocations,
+        properties.security().accessTokenLifetime());
   }
 
   /**

@@ -56,7 +56,7 @@ class ResourceServerConfiguration {
       HttpSecurity http,
       AppProperties properties,
       JwtDecoder jwtDecoder,
-      DisabledClientValidator disabledClients,
+      TokenRevocations revocations,
       java.time.Clock clock,
       FhirContext fhirContext,
       AuditTrail audit)
@@ -102,7 +102,11 @@ class ResourceServerConfiguration {
                     .jwt(
                         j ->
                             j.authenticationManager(
-                                new VerifiedBearerTokens(jwtDecoder, disabledClients, clock)))
+                                new VerifiedBearerTokens(
+                                    jwtDecoder,
+                                    revocations,
+                                    clock,
+                                    properties.security().clockSkew())))
                     // The audit trail takes the address from the request; nothing reads
                     // authentication details, and a verified authentication is shared by the
                     // requests carrying its token.
@@ -122,8 +126,8 @@ class ResourceServerConfiguration {
   }
 
   @Bean
-  DisabledClientValidator disabledClients(JdbcTemplate jdbc) {
-    return new DisabledClientValidator(jdbc);
+  TokenRevocations tokenRevocations(JdbcTemplate jdbc, java.time.Clock clock) {
+    return new TokenRevocations(jdbc, clock);
   }
 
   /**
@@ -135,7 +139,7 @@ class ResourceServerConfiguration {
       AppProperties properties,
       ServerUrls urls,
       ObjectProvider<JWKSource<SecurityContext>> embeddedKeys,
-      DisabledClientValidator disabledClients) {
+      TokenRevocations revocations) {
     JwtDecoder decoder;
     if (properties.security().embeddedAuthorizationServer()) {
       decoder = OAuth2AuthorizationServerConfiguration.jwtDecoder(embeddedKeys.getObject());
@@ -145,7 +149,8 @@ class ResourceServerConfiguration {
     OAuth2TokenValidator<Jwt> validator =
         new DelegatingOAuth2TokenValidator<>(
             List.of(
-                new JwtTimestampValidator(),
+                // No grace beyond exp unless configured (app.security.clock-skew).
+                new JwtTimestampValidator(properties.security().clockSkew()),
                 // Claim validators rather than JwtIssuerValidator: the embedded issuer's URL is
                 // known
                 // only once the server listens (a random port in tests).
@@ -153,7 +158,7 @@ class ResourceServerConfiguration {
                     JwtClaimNames.ISS, iss -> urls.issuer().equals(String.valueOf(iss))),
                 new JwtClaimValidator<Collection<String>>(
                     JwtClaimNames.AUD, aud -> aud != null && aud.contains(urls.fhirBaseUrl())),
-                disabledClients));
+                revocations));
     ((NimbusJwtDecoder) decoder).setJwtValidator(validator);
     return decoder;
   }

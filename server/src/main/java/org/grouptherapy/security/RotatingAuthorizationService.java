@@ -2,12 +2,14 @@ package org.grouptherapy.security;
 
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.grouptherapy.system.Hashes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.security.oauth2.core.OAuth2AccessToken;
 import org.springframework.security.oauth2.core.OAuth2RefreshToken;
 import org.springframework.security.oauth2.server.authorization.OAuth2Authorization;
 import org.springframework.security.oauth2.server.authorization.OAuth2AuthorizationService;
@@ -26,12 +28,20 @@ final class RotatingAuthorizationService implements OAuth2AuthorizationService {
   private final OAuth2AuthorizationService delegate;
   private final JdbcTemplate jdbc;
   private final Clock clock;
+  private final TokenRevocations revocations;
+  private final Duration accessTokenLifetime;
 
   RotatingAuthorizationService(
-      OAuth2AuthorizationService delegate, JdbcTemplate jdbc, Clock clock) {
+      OAuth2AuthorizationService delegate,
+      JdbcTemplate jdbc,
+      Clock clock,
+      TokenRevocations revocations,
+      Duration accessTokenLifetime) {
     this.delegate = delegate;
     this.jdbc = jdbc;
     this.clock = clock;
+    this.revocations = revocations;
+    this.accessTokenLifetime = accessTokenLifetime;
   }
 
   @Override
@@ -56,11 +66,42 @@ final class RotatingAuthorizationService implements OAuth2AuthorizationService {
           authorization.getId(),
           Timestamp.from(expires));
     }
+    revokeInvalidated(authorization);
     delegate.save(authorization);
+  }
+
+  /**
+   * A token revoked at the revocation endpoint is saved as invalidated: an access token is refused
+   * from then on; a refresh token takes every access token of its authorization with it.
+   */
+  private void revokeInvalidated(OAuth2Authorization authorization) {
+    OAuth2Authorization.Token<OAuth2RefreshToken> refresh = authorization.getRefreshToken();
+    if (refresh != null && refresh.isInvalidated()) {
+      revokeAll(authorization);
+      return;
+    }
+    OAuth2Authorization.Token<OAuth2AccessToken> access = authorization.getAccessToken();
+    if (access != null && access.isInvalidated()) {
+      revocations.revokeToken(access.getToken().getTokenValue(), access.getToken().getExpiresAt());
+    }
+  }
+
+  /** Every access token issued under the authorization, past ones included. */
+  private void revokeAll(OAuth2Authorization authorization) {
+    OAuth2Authorization.Token<OAuth2AccessToken> access = authorization.getAccessToken();
+    Instant lastExpiry =
+        access != null && access.getToken().getExpiresAt() != null
+            ? access.getToken().getExpiresAt()
+            : clock.instant().plus(accessTokenLifetime);
+    revocations.revokeGrant(authorization.getId(), lastExpiry);
+    if (access != null) {
+      revocations.revokeToken(access.getToken().getTokenValue(), access.getToken().getExpiresAt());
+    }
   }
 
   @Override
   public void remove(OAuth2Authorization authorization) {
+    revokeAll(authorization);
     delegate.remove(authorization);
   }
 
@@ -94,7 +135,7 @@ final class RotatingAuthorizationService implements OAuth2AuthorizationService {
             "A used refresh token was presented again: authorization {} of client {} revoked",
             id,
             stolen.getRegisteredClientId());
-        delegate.remove(stolen);
+        remove(stolen);
       }
     }
   }

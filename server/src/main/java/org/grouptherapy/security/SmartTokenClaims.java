@@ -63,6 +63,11 @@ class SmartTokenClaims {
     // allowlist refuses the JDK's immutable collections when a refresh token is redeemed.
     context.getClaims().audience(new ArrayList<>(List.of(urls.fhirBaseUrl())));
     context.getClaims().claim("client_id", context.getRegisteredClient().getClientId());
+    if (context.getAuthorization() != null) {
+      // Every token of one sign-in carries its authorization, so that revoking the authorization
+      // (a replayed refresh token) revokes all of them (TokenRevocations).
+      context.getClaims().claim(TokenRevocations.GRANT_CLAIM, context.getAuthorization().getId());
+    }
     if (user) {
       List<String> roles =
           principal.getAuthorities().stream()

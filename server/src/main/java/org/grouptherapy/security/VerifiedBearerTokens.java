@@ -30,15 +30,18 @@ final class VerifiedBearerTokens implements AuthenticationManager {
   private final JwtAuthenticationProvider verifier;
   private final OAuth2TokenValidator<Jwt> recheck;
   private final Clock clock;
+  private final Duration clockSkew;
   private final Cache<String, JwtAuthenticationToken> verified =
       Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(1)).build();
 
-  VerifiedBearerTokens(JwtDecoder decoder, OAuth2TokenValidator<Jwt> recheck, Clock clock) {
+  VerifiedBearerTokens(
+      JwtDecoder decoder, OAuth2TokenValidator<Jwt> recheck, Clock clock, Duration clockSkew) {
     this.verifier = new JwtAuthenticationProvider(decoder);
     this.verifier.setJwtAuthenticationConverter(
         jwt -> new JwtAuthenticationToken(jwt, List.of(), jwt.getSubject()));
     this.recheck = recheck;
     this.clock = clock;
+    this.clockSkew = clockSkew;
   }
 
   @Override
@@ -53,7 +56,7 @@ final class VerifiedBearerTokens implements AuthenticationManager {
       return fresh;
     }
     Instant expires = known.getToken().getExpiresAt();
-    if (expires != null && !clock.instant().isBefore(expires)) {
+    if (expires != null && !clock.instant().isBefore(expires.plus(clockSkew))) {
       verified.invalidate(token);
       throw new InvalidBearerTokenException("Jwt expired at " + expires);
     }

@@ -7,6 +7,7 @@ import jakarta.validation.constraints.NotNull;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.core.io.Resource;
@@ -57,12 +58,33 @@ public record AppProperties(
       @DefaultValue("") String issuerUri,
       @DefaultValue("") String publicUrl,
       @NotNull @DefaultValue("15m") Duration accessTokenLifetime,
-      @NotNull @DefaultValue("8h") Duration refreshTokenLifetime) {
+      @NotNull @DefaultValue("8h") Duration refreshTokenLifetime,
+      @NotNull @DefaultValue("0s") Duration clockSkew,
+      @NotNull @DefaultValue("5m") Duration maxClientAssertionLifetime,
+      @NotNull @DefaultValue("") List<String> allowedOrigins,
+      @NotNull @DefaultValue Throttle throttle) {
 
     public boolean embeddedAuthorizationServer() {
       return issuerUri.isBlank();
     }
   }
+
+  /**
+   * Sign-in and client authentication throttling, per user name (or client id) and per source
+   * address: after {@code freeFailures} failures within {@code window}, each further attempt must
+   * wait {@code firstDelay}, doubling per failure up to {@code maxDelay}; after {@code
+   * lockoutFailures} the account or address is locked for {@code lockout}. A success clears the
+   * count of the user or client (not of the address).
+   */
+  public record Throttle(
+      @DefaultValue("true") boolean enabled,
+      @Min(0) @DefaultValue("3") int freeFailures,
+      @NotNull @DefaultValue("1s") Duration firstDelay,
+      @NotNull @DefaultValue("5m") Duration maxDelay,
+      @Min(1) @DefaultValue("10") int lockoutFailures,
+      @NotNull @DefaultValue("15m") Duration lockout,
+      @NotNull @DefaultValue("1h") Duration window,
+      @Min(1) @DefaultValue("50") int addressFailures) {}
 
   /**
    * Scheduling: the time zone of groups that name none. {@code enforceInvariants=false} switches

@@ -23,6 +23,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.Map;
@@ -219,6 +220,25 @@ class BackendServicesIT {
     assertThat(refused.status()).isEqualTo(401);
     assertThat(refused.header("WWW-Authenticate"))
         .hasValueSatisfying(v -> assertThat(v).contains("disabled"));
+
+    HttpResponse<String> again = token(assertion(UUID.randomUUID().toString()), "system/Claim.rs");
+    assertThat(again.statusCode()).as("a disabled client gets no new token").isEqualTo(401);
+    assertThat(again.body()).contains("invalid_client").doesNotContain("access_token");
+  }
+
+  @Test
+  void refusesAClientAssertionLivingLongerThanFiveMinutes() throws Exception {
+    HttpResponse<String> response =
+        token(
+            assertion(UUID.randomUUID().toString(), key, Duration.ofMinutes(30)),
+            "system/Claim.rs");
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(401);
+    assertThat(response.body()).contains("invalid_client").doesNotContain("access_token");
+
+    HttpResponse<String> shortOne =
+        token(
+            assertion(UUID.randomUUID().toString(), key, Duration.ofMinutes(4)), "system/Claim.rs");
+    assertThat(shortOne.statusCode()).as(shortOne.body()).isEqualTo(200);
   }
 
   @Test
@@ -297,6 +317,10 @@ class BackendServicesIT {
   }
 
   private String assertion(String jti, RSAKey signingKey) throws Exception {
+    return assertion(jti, signingKey, Duration.ofSeconds(300));
+  }
+
+  private String assertion(String jti, RSAKey signingKey, Duration lifetime) throws Exception {
     Instant now = Instant.now();
     SignedJWT jwt =
         new SignedJWT(
@@ -307,7 +331,7 @@ class BackendServicesIT {
                 .audience(tokenEndpoint())
                 .jwtID(jti)
                 .issueTime(Date.from(now))
-                .expirationTime(Date.from(now.plusSeconds(300)))
+                .expirationTime(Date.from(now.plus(lifetime)))
                 .build());
     jwt.sign(new RSASSASigner(signingKey));
     return jwt.serialize();

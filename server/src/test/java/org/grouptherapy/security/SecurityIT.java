@@ -134,6 +134,17 @@ class SecurityIT {
   }
 
   @Test
+  void givesNoGraceBeyondExpiry() {
+    String fhirBase = "http://localhost:" + port + "/fhir";
+    Instant now = Instant.now();
+    FhirHttp client =
+        anonymous.withToken(
+            sign("http://localhost:" + port, fhirBase, now.minusSeconds(300), now.minusSeconds(5)));
+    FhirHttp.Response refused = client.get("Patient?_count=1");
+    assertThat(refused.status()).as("expired five seconds ago: no 60-second grace").isEqualTo(401);
+  }
+
+  @Test
   void refusesControlCharactersInHeadersWith400() throws Exception {
     String token = auth.clientToken("system/Patient.rs");
     assertThat(rawGet("Authorization: Bearer " + token)).startsWith("HTTP/1.1 200");

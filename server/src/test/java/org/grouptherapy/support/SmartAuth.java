@@ -287,6 +287,13 @@ public final class SmartAuth {
             "/oauth2/revoke", clientId, null, Map.of("token", token, "client_id", clientId)));
   }
 
+  /** Revocation by a confidential client (HTTP Basic with its secret). */
+  public HttpResponse<String> revokeResponse(String clientId, String secret, String token) {
+    return send(
+        HttpClient.newHttpClient(),
+        formRequest("/oauth2/revoke", clientId, secret, Map.of("token", token)));
+  }
+
   private JsonNode tokenRequest(String clientId, String clientSecret, Map<String, String> values) {
     return json(tokenResponse(clientId, clientSecret, values), 200);
   }
