@@ -162,6 +162,35 @@ public class AuditTrail implements FhirRestInterceptor, AccessAudit {
   }
 
   /**
+   * A failed sign-in ({@code sign-in-failure}, {@code who} the user name given) or client
+   * authentication ({@code client-authentication-failure}, {@code who} the client id), including
+   * attempts refused by {@link SignInThrottle} unchecked.
+   */
+  void authenticationFailure(
+      HttpServletRequest request, String subtype, String who, String clientId, String reason) {
+    if (!enabled) {
+      return;
+    }
+    enqueue(
+        new AuditRecord(
+            clock.instant(),
+            subtype,
+            "E",
+            "4",
+            reason,
+            who,
+            null,
+            who,
+            clientId,
+            request == null ? null : request.getRemoteAddr(),
+            null,
+            null,
+            null,
+            null,
+            request == null ? null : request.getMethod() + " " + request.getRequestURI()));
+  }
+
+  /**
    * The SMART launch patient picker: the list of patients shown to a signed-in user ({@code chosen}
    * null), or the patient they picked for an app.
    */

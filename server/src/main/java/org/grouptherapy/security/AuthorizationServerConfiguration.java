@@ -75,7 +75,9 @@ class AuthorizationServerConfiguration {
       ServerUrls urls,
       JdbcTemplate jdbc,
       RegisteredClientRepository clients,
-      AppProperties properties)
+      AppProperties properties,
+      SignInThrottle throttle,
+      AuditTrail audit)
       throws Exception {
     Duration maxAssertionLifetime = properties.security().maxClientAssertionLifetime();
     OAuth2AuthorizationServerConfigurer server =
@@ -117,6 +119,10 @@ class AuthorizationServerConfiguration {
                                       providers.forEach(
                                           p -> assertionKeys(p, jdbc, maxAssertionLifetime));
                                       providers.add(0, new PublicClientRefresh.Provider(clients));
+                                      providers.replaceAll(
+                                          p ->
+                                              new ThrottledClientAuthentication(
+                                                  p, throttle, audit));
                                     })))
         .addFilterBefore(
             new PatientPickerRedirect(

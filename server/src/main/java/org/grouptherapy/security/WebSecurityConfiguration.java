@@ -14,6 +14,7 @@ import org.springframework.security.config.observation.SecurityObservationSettin
 import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.UsernamePasswordAuthenticationFilter;
 import org.springframework.security.web.firewall.HttpFirewall;
 
 /** Everything outside the FHIR API and the authorization server's endpoints. */
@@ -22,7 +23,9 @@ class WebSecurityConfiguration {
 
   @Bean
   @Order(3)
-  SecurityFilterChain web(HttpSecurity http, AppProperties properties) throws Exception {
+  SecurityFilterChain web(
+      HttpSecurity http, AppProperties properties, SignInThrottle throttle, AuditTrail audit)
+      throws Exception {
     http.authorizeHttpRequests(
         a ->
             a.requestMatchers(
@@ -42,7 +45,15 @@ class WebSecurityConfiguration {
                 .authenticated());
     if (properties.security().embeddedAuthorizationServer()) {
       // The sign-in form of the embedded authorization server (SignInController).
-      http.formLogin(form -> form.loginPage(SignInController.PATH).permitAll());
+      ThrottledSignIn signIn = new ThrottledSignIn(throttle, audit, SignInController.PATH);
+      http.formLogin(
+              form ->
+                  form.loginPage(SignInController.PATH)
+                      .failureHandler(signIn.failureHandler())
+                      .successHandler(signIn.successHandler())
+                      .permitAll())
+          .addFilterBefore(
+              signIn.gate(SignInController.PATH), UsernamePasswordAuthenticationFilter.class);
     } else {
       http.csrf(AbstractHttpConfigurer::disable);
     }

@@ -215,6 +215,32 @@ public final class SmartAuth {
     return csrf.group(1);
   }
 
+  /**
+   * One attempt at the sign-in form with a fresh browser: the answer redirects to the sign-in page
+   * with {@code ?error} when it failed, elsewhere when it worked.
+   */
+  public HttpResponse<String> trySignIn(String username, String password) {
+    HttpClient browser =
+        HttpClient.newBuilder()
+            .cookieHandler(new CookieManager())
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+    HttpResponse<String> loginPage = get(browser, root + "/login");
+    return send(
+        browser,
+        HttpRequest.newBuilder(URI.create(root + "/login"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(
+                form(
+                    Map.of(
+                        "username",
+                        username,
+                        "password",
+                        password,
+                        "_csrf",
+                        csrfToken(loginPage)))));
+  }
+
   /** Fills in the sign-in form found at {@code loginPageUrl}; the answer redirects onwards. */
   private HttpResponse<String> signInAt(
       HttpClient browser, String loginPageUrl, String username, String password) {
