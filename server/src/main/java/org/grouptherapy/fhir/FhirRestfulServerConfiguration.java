@@ -17,6 +17,7 @@ import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
+import jakarta.servlet.http.HttpServletResponse;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -48,7 +49,14 @@ class FhirRestfulServerConfiguration {
       List<FhirOperationProvider> operationProviders,
       List<FhirResourceProvider> ownResourceProviders,
       List<FhirRestInterceptor> restInterceptors) {
-    RestfulServer server = new RestfulServer(systemDao.getContext());
+    RestfulServer server =
+        new RestfulServer(systemDao.getContext()) {
+          @Override
+          public void addHeadersToResponse(HttpServletResponse response) {
+            // No X-Powered-By: the product and version are nobody's business but the
+            // CapabilityStatement's.
+          }
+        };
     server.setServerName(SERVER_NAME);
     server.setServerVersion(serverVersion.version());
     server.setImplementationDescription(SERVER_NAME);

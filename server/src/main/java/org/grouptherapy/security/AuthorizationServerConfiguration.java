@@ -54,6 +54,7 @@ import org.springframework.security.oauth2.server.authorization.web.authenticati
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
 import org.springframework.security.web.authentication.preauth.AbstractPreAuthenticatedProcessingFilter;
+import org.springframework.security.web.header.HeaderWriterFilter;
 import org.springframework.security.web.util.matcher.MediaTypeRequestMatcher;
 import org.springframework.web.context.request.RequestContextHolder;
 import org.springframework.web.context.request.ServletRequestAttributes;
@@ -124,6 +125,11 @@ class AuthorizationServerConfiguration {
                                               new ThrottledClientAuthentication(
                                                   p, throttle, audit));
                                     })))
+        .cors(Customizer.withDefaults())
+        .headers(BrowserPolicy::pageHeaders)
+        // The issuer is the configured public URL whatever host a request named (a token asked
+        // for through 127.0.0.1 would otherwise name that host, and be refused by this server).
+        .addFilterBefore(new FixedIssuer(urls), HeaderWriterFilter.class)
         .addFilterBefore(
             new PatientPickerRedirect(
                 AuthorizationServerSettings.builder().build().getAuthorizationEndpoint()),

@@ -160,7 +160,7 @@ class SmartConfiguration {
       Map<String, Object> doc = document();
       CapabilityStatement.CapabilityStatementRestSecurityComponent security =
           statement.getRestFirstRep().getSecurity();
-      security.setCors(true);
+      security.setCors(BrowserPolicy.corsEnabled(properties));
       security.getService().clear();
       security.addService(
           new CodeableConcept()

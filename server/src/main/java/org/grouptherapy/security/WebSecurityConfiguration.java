@@ -8,6 +8,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
+import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
 import org.springframework.security.config.observation.SecurityObservationSettings;
@@ -26,6 +27,9 @@ class WebSecurityConfiguration {
   SecurityFilterChain web(
       HttpSecurity http, AppProperties properties, SignInThrottle throttle, AuditTrail audit)
       throws Exception {
+    // CORS here too: a preflight of the token or revocation endpoint (OPTIONS) is not one of the
+    // authorization server's requests and lands in this chain.
+    http.cors(Customizer.withDefaults()).headers(BrowserPolicy::pageHeaders);
     http.authorizeHttpRequests(
         a ->
             a.requestMatchers(

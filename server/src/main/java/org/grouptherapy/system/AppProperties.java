@@ -61,7 +61,7 @@ public record AppProperties(
       @NotNull @DefaultValue("8h") Duration refreshTokenLifetime,
       @NotNull @DefaultValue("0s") Duration clockSkew,
       @NotNull @DefaultValue("5m") Duration maxClientAssertionLifetime,
-      @NotNull @DefaultValue("") List<String> allowedOrigins,
+      @NotNull @DefaultValue("*") List<String> allowedOrigins,
       @NotNull @DefaultValue Throttle throttle) {
 
     public boolean embeddedAuthorizationServer() {
