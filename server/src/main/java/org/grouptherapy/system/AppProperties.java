@@ -46,7 +46,9 @@ public record AppProperties(
       @DefaultValue("true") boolean tuned,
       @DefaultValue("true") boolean validation,
       @DefaultValue("") String serverAddress,
-      @NotNull @DefaultValue("2s") Duration batchMaintenanceInterval) {}
+      @NotNull @DefaultValue("2s") Duration batchMaintenanceInterval,
+      @Min(1) @DefaultValue("60") int maxSearchParameters,
+      @Min(1) @DefaultValue("1000") int maxSearchValues) {}
 
   /**
    * Access control. With no {@code issuer-uri} the server runs its own authorization server; with

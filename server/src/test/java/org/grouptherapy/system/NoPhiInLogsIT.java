@@ -38,7 +38,28 @@ class NoPhiInLogsIT {
     fhir.get("Patient?family=" + family + "&unknown-parameter=" + mrn);
     fhir.post("Patient", "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"" + family + "\"");
     fhir.put("Patient/" + mrn, patient);
+    // A malformed URL (Tomcat refuses it before any servlet) and malformed search values.
+    rawGet("/fhir/Patient?identifier=" + mrn + "<>&family=" + family);
+    fhir.get("Observation?value-quantity=%22" + mrn + "%22&subject:Patient.family=" + family);
+    fhir.get("Appointment?date=" + mrn + "&patient.family=" + family);
 
     assertThat(output.getAll()).doesNotContain(family).doesNotContain(mrn);
+  }
+
+  private String rawGet(String target) {
+    try (java.net.Socket socket = new java.net.Socket("localhost", port)) {
+      String request =
+          "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+      socket
+          .getOutputStream()
+          .write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      String answer =
+          new String(
+              socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+      assertThat(answer).startsWith("HTTP/1.1 400");
+      return answer;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 }
