@@ -367,12 +367,31 @@ final class AccessRules {
     if (!isSystem || exportable.isEmpty()) {
       return;
     }
+    // System, Group/[id] and Patient-level exports alike, of the types the client reads (a
+    // client limited to some types names them in _type).
     if (exportable.contains(SmartScope.ANY_TYPE)) {
-      rules.allow().bulkExport().systemExport();
+      rules.allow().bulkExport().any();
     } else {
-      rules.allow().bulkExport().systemExport().withResourceTypes(exportable);
+      rules.allow().bulkExport().any().withResourceTypes(exportable);
     }
     rules.allow().operation().named("$export").onServer().andAllowAllResponses();
+    if (exportable.contains(SmartScope.ANY_TYPE) || exportable.contains("Group")) {
+      rules
+          .allow()
+          .operation()
+          .named("$export")
+          .onInstancesOfType(org.hl7.fhir.r4.model.Group.class)
+          .andAllowAllResponses();
+    }
+    if (exportable.contains(SmartScope.ANY_TYPE) || exportable.contains("Patient")) {
+      rules.allow().operation().named("$export").onType(Patient.class).andAllowAllResponses();
+      rules
+          .allow()
+          .operation()
+          .named("$export")
+          .onInstancesOfType(Patient.class)
+          .andAllowAllResponses();
+    }
     rules.allow().operation().named("$export-poll-status").onServer().andAllowAllResponses();
     // The export's NDJSON files are Binary resources the job wrote for this request.
     rules.allow().read().resourcesOfType("Binary").withAnyId();

@@ -109,12 +109,14 @@ class AuthorizationServerConfiguration {
                                 // Public apps refreshing with client_id alone: tried last, after
                                 // every kind of client credentials.
                                 .authenticationConverters(
-                                    converters ->
-                                        converters.add(
-                                            new PublicClientRefresh.Converter(
-                                                AuthorizationServerSettings.builder()
-                                                    .build()
-                                                    .getTokenRevocationEndpoint())))
+                                    converters -> {
+                                      converters.add(0, new AssertionWithoutClientId());
+                                      converters.add(
+                                          new PublicClientRefresh.Converter(
+                                              AuthorizationServerSettings.builder()
+                                                  .build()
+                                                  .getTokenRevocationEndpoint()));
+                                    })
                                 .authenticationProviders(
                                     providers -> {
                                       providers.forEach(

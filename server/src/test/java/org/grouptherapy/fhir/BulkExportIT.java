@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
 import java.util.Map;
 import org.grouptherapy.support.FhirHttp;
 import org.grouptherapy.support.IntegrationTest;
@@ -57,5 +58,46 @@ class BulkExportIT {
     for (String line : lines) {
       assertThat(new ObjectMapper().readTree(line).get("resourceType").asText()).isEqualTo("Group");
     }
+  }
+
+  @Test
+  void exportsAGroupsMembersDataAndAllPatientsData() throws Exception {
+    FhirHttp fhir = new FhirHttp(port, fhirContext);
+    for (String kickOffUrl :
+        List.of(
+            "Group/group-dbt-monday/$export?_type=Patient,Encounter",
+            "Patient/$export?_type=Patient")) {
+      JsonNode manifest = completed(fhir, kickOffUrl);
+      assertThat(manifest.get("output")).as(kickOffUrl).isNotEmpty();
+      for (JsonNode file : manifest.get("output")) {
+        assertThat(file.get("type").asText()).isIn("Patient", "Encounter");
+      }
+    }
+  }
+
+  @Test
+  void refusesAGroupExportToAClientThatCannotReadGroups() {
+    FhirHttp claimsOnly =
+        new FhirHttp(
+            port,
+            fhirContext,
+            new org.grouptherapy.support.SmartAuth(port).clientToken("system/Claim.rs"));
+    FhirHttp.Response refused =
+        claimsOnly.get(
+            "Group/group-dbt-monday/$export?_type=Claim",
+            Map.of("Prefer", "respond-async", "Accept", "application/fhir+json"));
+    assertThat(refused.status()).as(refused.toString()).isEqualTo(403);
+  }
+
+  private static JsonNode completed(FhirHttp fhir, String kickOffUrl) throws Exception {
+    Map<String, String> async =
+        Map.of("Prefer", "respond-async", "Accept", "application/fhir+json");
+    FhirHttp.Response kickOff = fhir.get(kickOffUrl, async);
+    assertThat(kickOff.status()).as(kickOffUrl + " " + kickOff).isEqualTo(202);
+    String statusUrl = kickOff.header("Content-Location").orElseThrow();
+    FhirHttp.Response status =
+        Waits.eventually().until(() -> fhir.get(statusUrl), r -> r.status() != 202);
+    assertThat(status.status()).as(status.toString()).isEqualTo(200);
+    return new ObjectMapper().readTree(status.body());
   }
 }

@@ -227,6 +227,25 @@ class BackendServicesIT {
   }
 
   @Test
+  void issuesATokenWithoutClientIdAsBackendServicesAllows() throws Exception {
+    HttpResponse<String> response =
+        SmartAuth.send(
+            HttpClient.newHttpClient(),
+            HttpRequest.newBuilder(URI.create(tokenEndpoint()))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(
+                    SmartAuth.form(
+                        Map.of(
+                            "grant_type", "client_credentials",
+                            "scope", "system/Claim.rs",
+                            "client_assertion_type",
+                                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                            "client_assertion", assertion(UUID.randomUUID().toString())))));
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    assertThat(response.body()).contains("access_token");
+  }
+
+  @Test
   void refusesAClientAssertionLivingLongerThanFiveMinutes() throws Exception {
     HttpResponse<String> response =
         token(
