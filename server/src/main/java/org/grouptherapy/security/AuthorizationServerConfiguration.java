@@ -16,9 +16,11 @@ import org.springframework.core.annotation.Order;
 import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.JdbcOperations;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.security.authentication.AnonymousAuthenticationToken;
 import org.springframework.security.authentication.AuthenticationProvider;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.core.Authentication;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
 import org.springframework.security.oauth2.core.OAuth2Error;
@@ -78,7 +80,8 @@ class AuthorizationServerConfiguration {
       RegisteredClientRepository clients,
       AppProperties properties,
       SignInThrottle throttle,
-      AuditTrail audit)
+      AuditTrail audit,
+      SmartLaunches launches)
       throws Exception {
     Duration maxAssertionLifetime = properties.security().maxClientAssertionLifetime();
     OAuth2AuthorizationServerConfigurer server =
@@ -94,7 +97,8 @@ class AuthorizationServerConfiguration {
                     .authorizationEndpoint(
                         endpoint ->
                             endpoint.authenticationProviders(
-                                providers -> providers.forEach(p -> smartAuthorization(p, urls))))
+                                providers ->
+                                    providers.forEach(p -> smartAuthorization(p, urls, launches))))
                     .tokenEndpoint(
                         endpoint ->
                             endpoint
@@ -146,11 +150,12 @@ class AuthorizationServerConfiguration {
   }
 
   /** Authorization requests: the redirect URI as registered, then the SMART rules below. */
-  private static void smartAuthorization(AuthenticationProvider provider, ServerUrls urls) {
+  private static void smartAuthorization(
+      AuthenticationProvider provider, ServerUrls urls, SmartLaunches launches) {
     if (provider instanceof OAuth2AuthorizationCodeRequestAuthenticationProvider code) {
       code.setAuthenticationValidator(
           OAuth2AuthorizationCodeRequestAuthenticationValidator.DEFAULT_REDIRECT_URI_VALIDATOR
-              .andThen(context -> validateAuthorizationRequest(context, urls)));
+              .andThen(context -> validateAuthorizationRequest(context, urls, launches)));
     }
   }
 
@@ -179,10 +184,13 @@ class AuthorizationServerConfiguration {
    * the client's registration. Errors go back to the app's redirect URI.
    */
   private static void validateAuthorizationRequest(
-      OAuth2AuthorizationCodeRequestAuthenticationContext context, ServerUrls urls) {
+      OAuth2AuthorizationCodeRequestAuthenticationContext context,
+      ServerUrls urls,
+      SmartLaunches launches) {
     OAuth2AuthorizationCodeRequestAuthenticationToken request = context.getAuthentication();
     try {
       checkAuthorizationRequest(context, request, urls);
+      checkEhrLaunch(request, launches);
     } catch (OAuth2AuthenticationException e) {
       throw new OAuth2AuthorizationCodeRequestAuthenticationException(e.getError(), request);
     }
@@ -229,6 +237,49 @@ class AuthorizationServerConfiguration {
                     + " launch/patient and let the user choose",
                 null));
       }
+    }
+  }
+
+  /**
+   * An EHR launch: the app asks for the {@code launch} scope and passes the {@code launch} it was
+   * given. Before the user has signed in the launch must merely exist for this app; once they have,
+   * it is redeemed for them (once, and only by the user it was made for).
+   */
+  private static void checkEhrLaunch(
+      OAuth2AuthorizationCodeRequestAuthenticationToken request, SmartLaunches launches) {
+    Object launch = request.getAdditionalParameters().get(SmartTokenClaims.LAUNCH);
+    boolean launchScope = request.getScopes().contains(SmartTokenClaims.LAUNCH);
+    if (!launchScope && launch == null) {
+      return;
+    }
+    if (!launchScope || launch == null) {
+      throw new OAuth2AuthenticationException(
+          new OAuth2Error(
+              OAuth2ErrorCodes.INVALID_REQUEST,
+              "An EHR launch asks for the launch scope and passes the launch parameter it was"
+                  + " given",
+              null));
+    }
+    boolean signedIn =
+        request.getPrincipal() instanceof Authentication user
+            && user.isAuthenticated()
+            && !(user instanceof AnonymousAuthenticationToken);
+    boolean valid =
+        signedIn
+            ? launches
+                .redeem(
+                    launch.toString(),
+                    request.getClientId(),
+                    ((Authentication) request.getPrincipal()).getName())
+                .isPresent()
+            : launches.usable(launch.toString(), request.getClientId());
+    if (!valid) {
+      throw new OAuth2AuthenticationException(
+          new OAuth2Error(
+              OAuth2ErrorCodes.INVALID_REQUEST,
+              "The launch is unknown, expired or already used, or was made for another app or"
+                  + " user: launch the app again from the EHR",
+              null));
     }
   }
 

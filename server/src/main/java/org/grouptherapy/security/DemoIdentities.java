@@ -44,7 +44,7 @@ class DemoIdentities implements UserDirectory {
 
   static final String IDS = "http://grouptherapy.example.org/identifiers";
   static final String APP_SCOPES =
-      "openid fhirUser profile launch/patient offline_access online_access user/*.cruds"
+      "openid fhirUser profile launch launch/patient offline_access online_access user/*.cruds"
           + " patient/*.cruds"
           + " user/*.* patient/*.* user/*.read patient/*.read user/*.write patient/*.write";
   private static final Logger log = LoggerFactory.getLogger(DemoIdentities.class);
@@ -117,6 +117,8 @@ class DemoIdentities implements UserDirectory {
             ClientSettings.builder()
                 .requireProofKey(true)
                 .requireAuthorizationConsent(false)
+                // EHR launch from this server (/launch/ehr) opens the app here.
+                .setting(EhrLaunchController.LAUNCH_URI, urls.baseUrl() + "/app/")
                 .build())
         .tokenSettings(tokens);
   }

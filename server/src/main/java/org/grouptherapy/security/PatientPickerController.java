@@ -190,7 +190,7 @@ class PatientPickerController {
     }
   }
 
-  private SmartAccess access(Authentication user, String clientId) {
+  SmartAccess access(Authentication user, String clientId) {
     Set<Role> roles = EnumSet.noneOf(Role.class);
     for (GrantedAuthority authority : user.getAuthorities()) {
       String name = authority.getAuthority();
@@ -227,7 +227,7 @@ class PatientPickerController {
     return values;
   }
 
-  private static ModelAndView problem(HttpStatus status, String message) {
+  static ModelAndView problem(HttpStatus status, String message) {
     ModelAndView page = new ModelAndView("message", status);
     page.addObject("title", status == HttpStatus.FORBIDDEN ? "Not allowed" : "Start again");
     page.addObject("message", message);

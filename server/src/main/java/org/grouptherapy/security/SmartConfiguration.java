@@ -34,10 +34,13 @@ class SmartConfiguration {
   static final List<String> CAPABILITIES =
       List.of(
           "launch-standalone",
+          "launch-ehr",
           "client-public",
           "client-confidential-symmetric",
           "client-confidential-asymmetric",
           "context-standalone-patient",
+          "context-ehr-patient",
+          "context-ehr-encounter",
           "permission-offline",
           "permission-online",
           "permission-patient",
@@ -88,6 +91,7 @@ class SmartConfiguration {
             "openid",
             "fhirUser",
             "profile",
+            "launch",
             "launch/patient",
             "offline_access",
             "online_access",

@@ -32,14 +32,24 @@ import org.springframework.stereotype.Component;
 class SmartTokenClaims {
 
   static final String LAUNCH_PATIENT = "launch/patient";
+
+  /** The EHR launch scope, and the authorization request parameter carrying the launch. */
+  static final String LAUNCH = "launch";
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ServerUrls urls;
   private final ObjectProvider<UserDirectory> directory;
 
-  SmartTokenClaims(ServerUrls urls, ObjectProvider<UserDirectory> directory) {
+  private final ObjectProvider<SmartLaunches> launches;
+
+  SmartTokenClaims(
+      ServerUrls urls,
+      ObjectProvider<UserDirectory> directory,
+      ObjectProvider<SmartLaunches> launches) {
     this.urls = urls;
     this.directory = directory;
+    this.launches = launches;
   }
 
   void customize(JwtEncodingContext context) {
@@ -76,6 +86,16 @@ class SmartTokenClaims {
               .map(a -> a.substring("ROLE_".length()))
               .collect(Collectors.toCollection(ArrayList::new));
       context.getClaims().claim("roles", roles);
+      if (context.getAuthorizedScopes().contains(LAUNCH)) {
+        ehrLaunch(context)
+            .ifPresent(
+                launch -> {
+                  context.getClaims().claim("patient", launch.patient());
+                  if (launch.encounter() != null) {
+                    context.getClaims().claim("encounter", launch.encounter());
+                  }
+                });
+      }
       if (context.getAuthorizedScopes().contains(LAUNCH_PATIENT)) {
         fhirUser
             .filter(reference -> reference.startsWith("Patient/"))
@@ -84,6 +104,17 @@ class SmartTokenClaims {
             .ifPresent(patient -> context.getClaims().claim("patient", patient));
       }
     }
+  }
+
+  /** The context of the EHR launch this sign-in started from ({@link SmartLaunches}). */
+  private Optional<SmartLaunches.Launch> ehrLaunch(JwtEncodingContext context) {
+    OAuth2Authorization authorization = context.getAuthorization();
+    OAuth2AuthorizationRequest request =
+        authorization == null
+            ? null
+            : authorization.getAttribute(OAuth2AuthorizationRequest.class.getName());
+    Object launch = request == null ? null : request.getAdditionalParameters().get(LAUNCH);
+    return launch == null ? Optional.empty() : launches.getObject().redeemed(launch.toString());
   }
 
   /** The patient a staff user picked at launch ({@link PatientLaunch}), kept with the grant. */
@@ -111,6 +142,9 @@ class SmartTokenClaims {
       if (claims.hasNonNull("patient")) {
         Map<String, Object> extra = new HashMap<>(response.getAdditionalParameters());
         extra.put("patient", claims.get("patient").asText());
+        if (claims.hasNonNull("encounter")) {
+          extra.put("encounter", claims.get("encounter").asText());
+        }
         extra.put("need_patient_banner", true);
         context.getAccessTokenResponse().additionalParameters(extra);
       }

@@ -181,6 +181,52 @@ public final class SmartAuth {
             "code_verifier", verifier));
   }
 
+  /** The EHR's side of an EHR launch: the signed-in user opens the VA app for a patient. */
+  public HttpResponse<String> openFromEhr(HttpClient browser, String patient) {
+    return get(browser, root + "/launch/ehr?client_id=va-app&patient=" + patient);
+  }
+
+  /**
+   * The app's side of an EHR launch: authorize with the launch it was given (the user is signed in
+   * already), then exchange the code. Answers the authorize response when it brings no code.
+   */
+  public Object authorizeLaunch(HttpClient browser, String launch, String scope) {
+    String verifier = randomUrlSafe(48);
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("response_type", "code");
+    params.put("client_id", "va-app");
+    params.put("redirect_uri", REDIRECT);
+    params.put("scope", scope);
+    params.put("state", "s1");
+    params.put("aud", fhirBase());
+    params.put("launch", launch);
+    params.put("code_challenge", challenge(verifier));
+    params.put("code_challenge_method", "S256");
+    HttpResponse<String> authorize = get(browser, root + "/oauth2/authorize?" + query(params));
+    String location = authorize.headers().firstValue("Location").orElse("");
+    if (authorize.statusCode() != 302 || !location.startsWith(REDIRECT)) {
+      return authorize;
+    }
+    Map<String, String> returned = parseQuery(URI.create(location).getRawQuery());
+    if (!returned.containsKey("code")) {
+      return authorize;
+    }
+    return tokenRequest(
+        "va-app",
+        null,
+        Map.of(
+            "grant_type",
+            "authorization_code",
+            "code",
+            returned.get("code"),
+            "redirect_uri",
+            REDIRECT,
+            "client_id",
+            "va-app",
+            "code_verifier",
+            verifier));
+  }
+
   /** A browser with a signed-in session of this user (sign-in form, CSRF and all). */
   public HttpClient signIn(String username) {
     HttpClient browser =
