@@ -96,9 +96,12 @@ class AuthorizationServerConfiguration {
                 as.oidc(Customizer.withDefaults())
                     .authorizationEndpoint(
                         endpoint ->
-                            endpoint.authenticationProviders(
-                                providers ->
-                                    providers.forEach(p -> smartAuthorization(p, urls, launches))))
+                            endpoint
+                                .consentPage(ConsentController.PATH)
+                                .authenticationProviders(
+                                    providers ->
+                                        providers.forEach(
+                                            p -> smartAuthorization(p, urls, launches))))
                     .tokenEndpoint(
                         endpoint ->
                             endpoint

@@ -152,6 +152,24 @@ class DemoIdentities implements UserDirectory {
             .clientAuthenticationMethod(ClientAuthenticationMethod.CLIENT_SECRET_BASIC)
             .build());
 
+    // A third-party SMART app: the user sees what it asks for and may grant less.
+    clients.save(
+        RegisteredClient.withId("demo-smart-app")
+            .clientId("smart-app")
+            .clientName("Demo third-party SMART app")
+            .clientAuthenticationMethod(ClientAuthenticationMethod.NONE)
+            .authorizationGrantType(AuthorizationGrantType.AUTHORIZATION_CODE)
+            .authorizationGrantType(AuthorizationGrantType.REFRESH_TOKEN)
+            .redirectUri("http://127.0.0.1/callback")
+            .scopes(s -> s.addAll(List.of(APP_SCOPES.split(" "))))
+            .clientSettings(
+                ClientSettings.builder()
+                    .requireProofKey(true)
+                    .requireAuthorizationConsent(true)
+                    .build())
+            .tokenSettings(tokens)
+            .build());
+
     clients.save(
         RegisteredClient.withId("demo-cli")
             .clientId("cli")

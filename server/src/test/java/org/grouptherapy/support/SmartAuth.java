@@ -120,6 +120,47 @@ public final class SmartAuth {
       String password,
       String scope,
       java.util.function.Function<PickerPage, String> choose) {
+    return launch(
+        clientId,
+        clientSecret,
+        username,
+        password,
+        scope,
+        choose,
+        offered -> {
+          throw new IllegalStateException("unexpected consent page: " + offered);
+        });
+  }
+
+  /**
+   * The standalone launch of an app that asks for the user's consent: {@code grant} is shown the
+   * scopes offered on the consent page and answers those the user leaves ticked.
+   */
+  public JsonNode launchWithConsent(
+      String clientId,
+      String username,
+      String scope,
+      java.util.function.Function<java.util.List<String>, java.util.List<String>> grant) {
+    return launch(
+        clientId,
+        null,
+        username,
+        "demo",
+        scope,
+        page -> {
+          throw new IllegalStateException("unexpected patient picker");
+        },
+        grant);
+  }
+
+  private JsonNode launch(
+      String clientId,
+      String clientSecret,
+      String username,
+      String password,
+      String scope,
+      java.util.function.Function<PickerPage, String> choose,
+      java.util.function.Function<java.util.List<String>, java.util.List<String>> grant) {
     HttpClient browser =
         HttpClient.newBuilder()
             .cookieHandler(new CookieManager())
@@ -164,6 +205,36 @@ public final class SmartAuth {
       require(picked.statusCode() == 302, "the pick goes back to authorize", picked);
       approved = get(browser, absolute(picked.headers().firstValue("Location").orElseThrow()));
       require(approved.statusCode() == 302, "authorize should redirect to the app", approved);
+    }
+    location = approved.headers().firstValue("Location").orElseThrow();
+    if (location.contains("/oauth2/consent")) {
+      HttpResponse<String> consent = get(browser, absolute(location));
+      require(consent.statusCode() == 200, "the consent page", consent);
+      java.util.List<String> offered = new java.util.ArrayList<>();
+      Matcher box =
+          Pattern.compile("type=\"checkbox\" name=\"scope\" value=\"([^\"]+)\"")
+              .matcher(consent.body());
+      while (box.find()) {
+        offered.add(box.group(1));
+      }
+      Matcher stateField =
+          Pattern.compile("name=\"state\" value=\"([^\"]+)\"").matcher(consent.body());
+      require(stateField.find(), "the consent form carries the state", consent);
+      StringBuilder body =
+          new StringBuilder("client_id=")
+              .append(URLEncoder.encode(clientId, StandardCharsets.UTF_8))
+              .append("&state=")
+              .append(URLEncoder.encode(stateField.group(1), StandardCharsets.UTF_8));
+      for (String granted : grant.apply(offered)) {
+        body.append("&scope=").append(URLEncoder.encode(granted, StandardCharsets.UTF_8));
+      }
+      approved =
+          send(
+              browser,
+              HttpRequest.newBuilder(URI.create(root + "/oauth2/authorize"))
+                  .header("Content-Type", "application/x-www-form-urlencoded")
+                  .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
+      require(approved.statusCode() == 302, "consent redirects to the app", approved);
     }
     URI callback = URI.create(approved.headers().firstValue("Location").orElseThrow());
     Map<String, String> returned = parseQuery(callback.getRawQuery());
