@@ -102,6 +102,25 @@ class DemoIdentities implements UserDirectory {
     return found.stream().findFirst().map(r -> parts[0] + "/" + r.getIdElement().getIdPart());
   }
 
+  /** A third-party SMART app: the user sees what it asks for and may grant less. */
+  private static RegisteredClient thirdPartyApp(TokenSettings tokens) {
+    return RegisteredClient.withId("demo-smart-app")
+        .clientId("smart-app")
+        .clientName("Demo third-party SMART app")
+        .clientAuthenticationMethod(ClientAuthenticationMethod.NONE)
+        .authorizationGrantType(AuthorizationGrantType.AUTHORIZATION_CODE)
+        .authorizationGrantType(AuthorizationGrantType.REFRESH_TOKEN)
+        .redirectUri("http://127.0.0.1/callback")
+        .scopes(s -> s.addAll(List.of(APP_SCOPES.split(" "))))
+        .clientSettings(
+            ClientSettings.builder()
+                .requireProofKey(true)
+                .requireAuthorizationConsent(true)
+                .build())
+        .tokenSettings(tokens)
+        .build();
+  }
+
   /** The VA app's registration: SMART launch with PKCE, the app's own URL and a loopback one. */
   private static RegisteredClient.Builder vaApp(
       String clientId, String name, ServerUrls urls, TokenSettings tokens) {
@@ -152,23 +171,7 @@ class DemoIdentities implements UserDirectory {
             .clientAuthenticationMethod(ClientAuthenticationMethod.CLIENT_SECRET_BASIC)
             .build());
 
-    // A third-party SMART app: the user sees what it asks for and may grant less.
-    clients.save(
-        RegisteredClient.withId("demo-smart-app")
-            .clientId("smart-app")
-            .clientName("Demo third-party SMART app")
-            .clientAuthenticationMethod(ClientAuthenticationMethod.NONE)
-            .authorizationGrantType(AuthorizationGrantType.AUTHORIZATION_CODE)
-            .authorizationGrantType(AuthorizationGrantType.REFRESH_TOKEN)
-            .redirectUri("http://127.0.0.1/callback")
-            .scopes(s -> s.addAll(List.of(APP_SCOPES.split(" "))))
-            .clientSettings(
-                ClientSettings.builder()
-                    .requireProofKey(true)
-                    .requireAuthorizationConsent(true)
-                    .build())
-            .tokenSettings(tokens)
-            .build());
+    clients.save(thirdPartyApp(tokens));
 
     clients.save(
         RegisteredClient.withId("demo-cli")
