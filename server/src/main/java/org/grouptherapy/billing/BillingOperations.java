@@ -71,10 +71,10 @@ class BillingOperations implements FhirOperationProvider, OperationAccess {
   public List<OperationPermit> permits() {
     String reconciles =
         "Claim write and Encounter read anywhere (user/Claim.cu user/Encounter.r, or system/):"
-            + " a biller, an administrator or a system client";
+            + " a VA, a biller, an administrator or a system client";
     String readsClaims =
-        "Claim and Encounter read anywhere (user/Claim.r user/Encounter.r): a biller or an"
-            + " administrator";
+        "Claim and Encounter read anywhere (user/Claim.r user/Encounter.r): a VA, a biller or"
+            + " an administrator";
     return List.of(
         onInstances(
             OperationNames.RECORD_ATTENDANCE,
@@ -102,14 +102,14 @@ class BillingOperations implements FhirOperationProvider, OperationAccess {
             OperationNames.BILLING_PACKAGE,
             Claim.class,
             g -> g.readsAnywhere("Claim"),
-            "Claim read anywhere (user/Claim.r or system/Claim.r): a biller, an administrator"
-                + " or a clearinghouse"),
+            "Claim read anywhere (user/Claim.r or system/Claim.r): a VA, a biller, an"
+                + " administrator or a clearinghouse"),
         onType(
             OperationNames.MARK_RECEIVED,
             Claim.class,
             g -> g.updatesAnywhere("Claim") && g.readsAnywhere("Claim"),
-            "Claim read and update anywhere (system/Claim.ru): a clearinghouse, a biller or an"
-                + " administrator"));
+            "Claim read and update anywhere (system/Claim.ru): a clearinghouse, a VA, a biller or"
+                + " an administrator"));
   }
 
   /**
@@ -122,8 +122,11 @@ class BillingOperations implements FhirOperationProvider, OperationAccess {
         && grants.writesAnywhere("Appointment");
   }
 
+  /** Billing documentation is the work of VAs and billers (not of therapists). */
   private static boolean reconciles(CallerGrants grants) {
-    return grants.writesAnywhere("Claim") && grants.readsAnywhere("Encounter");
+    return grants.isSystemOr(Role.VA, Role.BILLER, Role.ADMIN)
+        && grants.writesAnywhere("Claim")
+        && grants.readsAnywhere("Encounter");
   }
 
   /** A therapist (not also a VA or administrator) records only sessions they facilitate. */

@@ -33,6 +33,16 @@ class BrowserPolicy {
       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
           + " object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
+  /**
+   * The VA workspace's policy: its own scripts only; inline styles (the calendar sets them); FHIR
+   * calls to this server or to another SMART server that launched it.
+   */
+  static final String APP_POLICY =
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';"
+          + " img-src 'self' data: blob:; font-src 'self' data:;"
+          + " connect-src 'self' https: http://localhost:*"
+          + " http://127.0.0.1:*; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
   @Bean
   CorsConfigurationSource corsConfigurationSource(AppProperties properties) {
     List<String> origins = properties.security().allowedOrigins();
@@ -107,6 +117,10 @@ class BrowserPolicy {
                 pages,
                 new ReferrerPolicyHeaderWriter(
                     ReferrerPolicyHeaderWriter.ReferrerPolicy.NO_REFERRER)))
+        .addHeaderWriter(
+            new DelegatingRequestMatcherHeaderWriter(
+                PathPatternRequestMatcher.withDefaults().matcher("/app/**"),
+                new ContentSecurityPolicyHeaderWriter(APP_POLICY)))
         .frameOptions(HeadersConfigurer.FrameOptionsConfig::deny);
   }
 }

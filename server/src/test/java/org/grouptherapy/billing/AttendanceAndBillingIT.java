@@ -635,7 +635,7 @@ class AttendanceAndBillingIT {
   }
 
   @Test
-  void onlyTheSessionsPeopleRecordAttendanceAndOnlyBillersAndAdministratorsMakeClaims() {
+  void onlyTheSessionsPeopleRecordAttendanceAndBillingStaffAndVasMakeClaims() {
     String jan = member("Jan", "F33.1");
     String group = groupOf(List.of(jan), null, "process");
     String session = pastSession(group, List.of(jan), 7, 90, false);
@@ -666,11 +666,18 @@ class AttendanceAndBillingIT {
                     params(attendance(jan, "attended")))
                 .status())
         .isEqualTo(200);
+    // Billing documentation is VA work (issue #14): reconcile and packages, never clinical notes.
     assertThat(
             va.post(session + "/" + OperationNames.RECONCILE_ATTENDANCE, new Parameters()).status())
-        .isEqualTo(403);
+        .isEqualTo(200);
     assertThat(
             va.get("Claim/" + OperationNames.BILLING_PACKAGE + "?start=2026-01-01&end=2026-01-31")
+                .status())
+        .isEqualTo(200);
+    assertThat(va.get("DocumentReference?_count=1").status()).isEqualTo(403);
+    assertThat(
+            otherTherapist
+                .post(session + "/" + OperationNames.RECONCILE_ATTENDANCE, new Parameters())
                 .status())
         .isEqualTo(403);
     assertThat(

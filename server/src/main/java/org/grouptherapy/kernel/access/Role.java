@@ -8,9 +8,15 @@ import java.util.Set;
  * by the user's role (SMART leaves this to the server).
  */
 public enum Role {
-  /** Virtual assistant: scheduling, intake pipeline, consents' status, messages, attendance. */
+  /**
+   * Virtual assistant: scheduling, intake pipeline, consents' status, messages, attendance, and the
+   * billing documentation made of attendance (claims: reconcile, packages, receipts). No clinical
+   * content: no notes, screening answers, observations or conditions.
+   */
   VA(
       Set.of(
+          "Claim",
+          "ClaimResponse",
           "Group",
           "Appointment",
           "AppointmentResponse",

@@ -1,0 +1,3 @@
+export function TherapistCalendar() {
+  return <p>Coming.</p>;
+}

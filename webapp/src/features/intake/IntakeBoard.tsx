@@ -1,0 +1,3 @@
+export function IntakeBoard() {
+  return <p>Coming.</p>;
+}

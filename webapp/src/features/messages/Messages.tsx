@@ -1,0 +1,3 @@
+export function Messages() {
+  return <p>Coming.</p>;
+}

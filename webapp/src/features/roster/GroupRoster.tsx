@@ -1,0 +1,3 @@
+export function GroupRoster() {
+  return <p>Coming.</p>;
+}
