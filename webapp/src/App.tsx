@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import type { Api } from './fhir/api';
 import { loadPractice, humanName, type Practice } from './fhir/practice';
 import { reauthenticate, startSession, signOut } from './fhir/session';
@@ -11,7 +11,8 @@ import { IntakeBoard } from './features/intake/IntakeBoard';
 import { Attendance } from './features/attendance/Attendance';
 import { Billing } from './features/billing/Billing';
 import { Messages } from './features/messages/Messages';
-import { Reports } from './features/reports/Reports';
+// Reports (and ECharts) load when first opened: the hub does not wait for them.
+const Reports = lazy(() => import('./features/reports/Reports'));
 import type { Problem } from './lib/errors';
 
 export const SCREENS = [
@@ -150,7 +151,9 @@ function Workspace({ api, onSignedOut }: { api: Api; onSignedOut: () => void }) 
           <ProblemBox problem={practice.error} onRetry={practice.reload} />
           {practice.data && (
             <PracticeContext.Provider value={practice.data}>
-              <Current.view />
+              <Suspense fallback={<Loading what="the screen" />}>
+                <Current.view />
+              </Suspense>
             </PracticeContext.Provider>
           )}
         </main>

@@ -81,3 +81,43 @@ export function monthOf(date: string): { start: string; end: string; label: stri
     label: new Intl.DateTimeFormat('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, 1))),
   };
 }
+
+/** An instant as the wall-clock time of a zone, without offset (for FullCalendar in UTC mode). */
+export function wallClock(iso: string | Date, zone: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    })
+      .formatToParts(typeof iso === 'string' ? new Date(iso) : iso)
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
+}
+
+/**
+ * The instant a wall-clock time of a zone means, with that zone's offset: "2026-12-03", "18:00",
+ * "America/New_York" gives "2026-12-03T18:00:00-05:00". A time skipped by a daylight-saving change
+ * moves forward by the gap, as calendars do.
+ */
+export function zonedIso(date: string, time: string, zone: string): string {
+  const [y, m, d] = date.split('-').map(Number);
+  const [hh, mm] = time.split(':').map(Number);
+  const target = Date.UTC(y, m - 1, d, hh, mm);
+  let guess = target;
+  for (let i = 0; i < 3; i++) {
+    const wall = Date.parse(`${wallClock(new Date(guess), zone)}Z`);
+    guess += target - wall;
+  }
+  const offset = Math.round((Date.parse(`${wallClock(new Date(guess), zone)}Z`) - guess) / 60000);
+  const local = wallClock(new Date(guess), zone);
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}

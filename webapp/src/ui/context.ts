@@ -16,3 +16,17 @@ export function usePractice(): Practice {
   if (!practice) throw new Error('No practice');
   return practice;
 }
+
+/** What one screen asks another to open (kept in memory only, never in the URL or storage). */
+const focus: { session?: string; group?: string } = {};
+
+export function focusOn(screen: string, what: { session?: string; group?: string }): void {
+  Object.assign(focus, what);
+  window.location.hash = `#/${screen}`;
+}
+
+export function takeFocus(key: 'session' | 'group'): string | undefined {
+  const value = focus[key];
+  focus[key] = undefined;
+  return value;
+}

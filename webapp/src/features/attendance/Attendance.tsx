@@ -19,14 +19,14 @@ import {
 import { notices } from '../../lib/errors';
 import { addDays, formatDate, formatDateTime, formatTime, today } from '../../lib/time';
 import { BusyButton, Empty, Loading, Notice, NotForRole, ProblemBox, useAction, useAsync } from '../../ui/components';
-import { useApi, usePractice } from '../../ui/context';
+import { takeFocus, useApi, usePractice } from '../../ui/context';
 import { toHubSessions, type HubSession } from '../hub/sessions';
 
 /** Today's sessions first, then recent ones still waiting for attendance; one session's sheet. */
 export function Attendance() {
   const api = useApi();
   const practice = usePractice();
-  const [selected, setSelected] = useState<string>();
+  const [selected, setSelected] = useState<string | undefined>(() => takeFocus('session'));
   const day = today(practice.zone);
   const sessions = useAsync(async () => {
     const found = await api.search<fhir4.Appointment>(
@@ -36,6 +36,12 @@ export function Attendance() {
     return toHubSessions(found, practice).filter((s) => s.status !== 'cancelled' && Date.parse(s.start) <= Date.now());
   }, [day]);
 
+  // A session opened from another screen (a billing problem) may be older than 14 days.
+  const other = useAsync(async () => {
+    if (!selected || sessions.loading || (sessions.data ?? []).some((s) => s.id === selected)) return [];
+    return toHubSessions([await api.get<fhir4.Appointment>(selected)], practice);
+  }, [selected, sessions.loading]);
+
   if (api.role === 'BILLER' || api.role === 'PATIENT') {
     return <NotForRole what="Attendance is taken by the VAs and the facilitators." who="You see it on the Billing screen once it is recorded." />;
   }
@@ -43,7 +49,7 @@ export function Attendance() {
   const todays = list.filter((s) => s.start.slice(0, 10) >= day || formatDate(s.start, s.zone) === formatDate(new Date(), s.zone));
   const waiting = list.filter((s) => !todays.includes(s) && !recorded(s)).reverse();
   const done = list.filter((s) => !todays.includes(s) && recorded(s)).reverse();
-  const current = list.find((s) => s.id === selected);
+  const current = list.find((s) => s.id === selected) ?? (selected ? other.data?.find((s) => s.id === selected) : undefined);
 
   return (
     <div>

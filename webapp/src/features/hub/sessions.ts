@@ -109,24 +109,7 @@ export function applyFilters(sessions: HubSession[], filters: HubFilters, practi
   });
 }
 
-/** An instant as the wall-clock time of a zone, without offset (for FullCalendar in UTC mode). */
-export function wallClock(iso: string, zone: string): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', {
-      timeZone: zone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    })
-      .formatToParts(new Date(iso))
-      .map((p) => [p.type, p.value]),
-  );
-  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
-}
+export { wallClock } from '../../lib/time';
 
 export function membersOnDay(group: fhir4.Group, day: string): number {
   return activeMembers(group, day).length;

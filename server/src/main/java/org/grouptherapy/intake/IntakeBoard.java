@@ -16,9 +16,12 @@ import org.grouptherapy.kernel.References;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Annotation;
 import org.hl7.fhir.r4.model.BooleanType;
+import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.Flag;
 import org.hl7.fhir.r4.model.IntegerType;
+import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.StringType;
@@ -103,10 +106,57 @@ class IntakeBoard {
             .setValue(new Reference(row.task().getOwner().getReference()));
       }
       intake.addPart().setName("stale").setValue(new BooleanType(isStale));
+      screening(intake, row.task().getFor().getReference());
     }
     out.addParameter().setName("total").setValue(new IntegerType(rows.size()));
     out.addParameter().setName("stale").setValue(new IntegerType(stale));
     return out;
+  }
+
+  /**
+   * The person's screening as staff who do not read clinical content may see it: each instrument's
+   * total and severity band (never the answers), and whether a clinician must review before
+   * placement.
+   */
+  private void screening(Parameters.ParametersParameterComponent intake, String patient) {
+    if (patient == null) {
+      return;
+    }
+    SearchParameterMap totals =
+        SearchParameterMap.newSynchronous()
+            .add(Observation.SP_SUBJECT, new ReferenceParam(patient))
+            .add(Observation.SP_IDENTIFIER, new TokenParam(Screening.SCORE_SYSTEM, null));
+    for (IBaseResource found :
+        daos.getResourceDao(Observation.class)
+            .searchForResources(totals, new SystemRequestDetails())) {
+      Observation score = (Observation) found;
+      if (!(score.getValue() instanceof IntegerType total)) {
+        continue;
+      }
+      Parameters.ParametersParameterComponent part = intake.addPart().setName("screening");
+      part.addPart().setName("instrument").setValue(score.getCode().getCodingFirstRep().copy());
+      part.addPart().setName("total").setValue(new IntegerType(total.getValue()));
+      score.getInterpretation().stream()
+          .flatMap(c -> c.getCoding().stream())
+          .filter(c -> IntakeCodes.SEVERITY_SYSTEM.equals(c.getSystem()))
+          .findFirst()
+          .ifPresent(band -> part.addPart().setName("band").setValue(new CodeType(band.getCode())));
+      if (score.hasEffectiveDateTimeType()) {
+        part.addPart().setName("date").setValue(score.getEffectiveDateTimeType().copy());
+      }
+    }
+    SearchParameterMap flags =
+        SearchParameterMap.newSynchronous()
+            .add(Flag.SP_SUBJECT, new ReferenceParam(patient))
+            .add(Flag.SP_IDENTIFIER, new TokenParam(Screening.SCORE_SYSTEM, null));
+    boolean review =
+        daos
+            .getResourceDao(Flag.class)
+            .searchForResources(flags, new SystemRequestDetails())
+            .stream()
+            .map(Flag.class::cast)
+            .anyMatch(f -> f.getStatus() == Flag.FlagStatus.ACTIVE);
+    intake.addPart().setName("reviewRequired").setValue(new BooleanType(review));
   }
 
   /** When the current stage began: the latest stage note, else the Task's last update. */

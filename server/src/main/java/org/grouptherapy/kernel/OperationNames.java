@@ -39,6 +39,9 @@ public final class OperationNames {
   public static final String BILLING_PACKAGE = "$billing-package";
   public static final String MARK_RECEIVED = "$mark-received";
 
+  // Communication
+  public static final String RETRY = "$retry";
+
   // Reports
   public static final String RETENTION_REPORT = "$retention-report";
 }

@@ -11,6 +11,7 @@ import org.awaitility.Awaitility;
 import org.grouptherapy.kernel.OperationNames;
 import org.grouptherapy.support.FhirHttp;
 import org.grouptherapy.support.IntegrationTest;
+import org.grouptherapy.support.SmartAuth;
 import org.grouptherapy.support.TestMailServer;
 import org.grouptherapy.support.TestPractice;
 import org.grouptherapy.support.Waits;
@@ -156,6 +157,80 @@ class ScheduleNotificationsIT {
         .during(Duration.ofSeconds(1))
         .atMost(Waits.PATIENCE)
         .until(() -> TestMailServer.receivedBy(email(member)).size() == 1);
+  }
+
+  @Test
+  void aVaSendsAgainAMessageTheOutboxGaveUpOnOnceAndNeverADeliveredOne() {
+    String member = practice.patient("Giveup");
+    String group =
+        practice.createGroup("Give-up group", room, List.of(primary), List.of(member), 8);
+    String communication;
+    TestMailServer.stop();
+    try {
+      assertThat(schedule(group, "2032-02-09T18:00", 1).status()).isEqualTo(200);
+      communication =
+          communicationTo(group, member).getIdElement().toUnqualifiedVersionless().getValue();
+      await(() -> attempts(communication) >= 1);
+      // As the outbox leaves a message after its last attempt: failed, the Communication stopped.
+      jdbc.update(
+          "UPDATE gt.outbox_message SET status = 'failed', attempts = 8, last_error = 'refused'"
+              + " WHERE communication = ?",
+          communication);
+      Communication stopped = fhir.get(communication).resource(Communication.class);
+      stopped.setStatus(Communication.CommunicationStatus.STOPPED);
+      stopped.getStatusReason().setText("Email could not be delivered after 8 attempts");
+      assertThat(fhir.put(communication, stopped).status()).isEqualTo(200);
+    } finally {
+      TestMailServer.start();
+    }
+    SmartAuth auth = new SmartAuth(port);
+    FhirHttp anonymous = new FhirHttp(port, fhirContext, null);
+    FhirHttp va = anonymous.withToken(auth.userToken("va", "openid user/*.cruds"));
+    FhirHttp therapist =
+        anonymous.withToken(auth.userToken("therapist1", "openid fhirUser user/*.cruds"));
+    String retry = communication + "/" + OperationNames.RETRY;
+
+    assertThat(therapist.post(retry, new Parameters()).status()).isEqualTo(403);
+    FhirHttp.Response first = va.post(retry, new Parameters());
+    assertThat(first.status()).isEqualTo(200);
+    assertThat(first.resource(Parameters.class).getParameter("status").getValue().primitiveValue())
+        .isEqualTo("in-progress");
+    // A second click while it is on its way queues nothing more.
+    FhirHttp.Response again = va.post(retry, new Parameters());
+    assertThat(again.status()).isEqualTo(409);
+    assertThat(again.diagnostics()).containsAnyOf("still being sent", "delivered already");
+
+    await(
+        () ->
+            communicationTo(group, member).getStatus()
+                == Communication.CommunicationStatus.COMPLETED);
+    assertThat(communicationTo(group, member).hasStatusReason()).isFalse();
+    Awaitility.await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Waits.PATIENCE)
+        .until(() -> TestMailServer.receivedBy(email(member)).size() == 1);
+    FhirHttp.Response delivered = va.post(retry, new Parameters());
+    assertThat(delivered.status()).isEqualTo(409);
+    assertThat(delivered.diagnostics()).contains("delivered already");
+    assertThat(attempts(communication)).isEqualTo(1);
+  }
+
+  @Test
+  void aMessageNeverQueuedCannotBeRetried() {
+    String member = practice.patientWithoutEmail("Neverqueued");
+    String group =
+        practice.createGroup("Unqueued group", room, List.of(primary), List.of(member), 8);
+    assertThat(schedule(group, "2032-02-10T18:00", 1).status()).isEqualTo(200);
+    String communication =
+        communicationTo(group, member).getIdElement().toUnqualifiedVersionless().getValue();
+    FhirHttp.Response response =
+        fhir.post(communication + "/" + OperationNames.RETRY, new Parameters());
+    assertThat(response.status()).isEqualTo(404);
+    assertThat(response.diagnostics()).contains("never queued");
+    assertThat(
+            fhir.post("Communication/does-not-exist/" + OperationNames.RETRY, new Parameters())
+                .status())
+        .isEqualTo(404);
   }
 
   @Test

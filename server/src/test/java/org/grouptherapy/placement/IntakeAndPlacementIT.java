@@ -120,6 +120,25 @@ class IntakeAndPlacementIT {
     // Scored screening moves it to screening-done; consents to consents-signed.
     fhir.create("QuestionnaireResponse", Screenings.phq9(person, 2, 2, 1, 2, 1, 1, 1, 0, 0));
     assertThat(stage(intakeOf(person))).isEqualTo("screening-done");
+
+    // A VA sees the score and band on the board (never the answers), and no review flag.
+    FhirHttp va =
+        new FhirHttp(
+            port,
+            fhirContext,
+            new org.grouptherapy.support.SmartAuth(port).userToken("va", "openid user/*.rs"));
+    Parameters scored = va.get("Task/" + OperationNames.INTAKE_BOARD).resource(Parameters.class);
+    ParametersParameterComponent scoredRow =
+        rowFor(scored, intake.getIdElement().toUnqualifiedVersionless().getValue());
+    ParametersParameterComponent phq9 =
+        scoredRow.getPart().stream()
+            .filter(p -> p.getName().equals("screening"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(part(phq9, "total").primitiveValue()).isEqualTo("10");
+    assertThat(part(phq9, "band").primitiveValue()).isEqualTo("moderate");
+    assertThat(part(scoredRow, "reviewRequired").primitiveValue()).isEqualTo("false");
+    assertThat(va.get("QuestionnaireResponse?subject=" + person).status()).isEqualTo(403);
     practice.signConsents(person, "group-treatment", "group-confidentiality");
     Task signed = intakeOf(person);
     assertThat(stage(signed)).isEqualTo("consents-signed");
