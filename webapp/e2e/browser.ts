@@ -71,9 +71,41 @@ export class Session {
     await locator.fill(value);
   }
 
-  async select(locator: ReturnType<Page['locator']>, value: string | { label: string }): Promise<void> {
+  /** An option the user chooses (counted): by value, label, index, or a label pattern. */
+  async select(locator: ReturnType<Page['locator']>, value: string | { label: string } | { index: number } | RegExp): Promise<void> {
     this.interactions++;
+    if (value instanceof RegExp) {
+      const options = await locator.locator('option').evaluateAll((os) => os.map((o) => [(o as HTMLOptionElement).value, o.textContent ?? '']));
+      const match = options.find(([, text]) => value.test(text));
+      if (!match) throw new Error(`No option matches ${value}: ${options.map(([, t]) => t).join(' | ')}`);
+      await locator.selectOption(match[0]);
+      return;
+    }
     await locator.selectOption(value);
+  }
+
+  /**
+   * A FHIR call with this user's own token (the SMART session the app holds), for test set-up an
+   * EHR or a therapist would do elsewhere. Not counted as an interaction.
+   */
+  async fhir<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    return this.page.evaluate(
+      async ([method, path, body]) => {
+        const key = JSON.parse(sessionStorage.getItem('SMART_KEY') ?? 'null');
+        const state = JSON.parse(sessionStorage.getItem(key) ?? '{}');
+        const res = await fetch(`${String(state.serverUrl).replace(/\/$/, '')}/${path}`, {
+          method: method as string,
+          headers: {
+            Authorization: `Bearer ${state.tokenResponse.access_token}`,
+            'Content-Type': 'application/fhir+json',
+            Accept: 'application/fhir+json',
+          },
+          body: body ? JSON.stringify(body) : undefined,
+        });
+        return { status: res.status, body: await res.json().catch(() => null) };
+      },
+      [method, path, body] as const,
+    ) as Promise<{ status: number; body: T }>;
   }
 
   resetCount(): void {

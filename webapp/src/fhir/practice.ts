@@ -3,6 +3,10 @@ import type { Api } from './api';
 export const SD = 'http://grouptherapy.example.org/fhir/StructureDefinition/';
 export const CS = 'http://grouptherapy.example.org/fhir/CodeSystem/';
 export const SERIES_SYSTEM = 'http://grouptherapy.example.org/identifiers/series';
+export const PAYER_ID_SYSTEM = 'http://grouptherapy.example.org/identifiers/payer-id';
+
+/** The payer id billing operations take (the Organization's payer-id identifier). */
+export const payerId = (payer: fhir4.Organization) => payer.identifier?.find((i) => i.system === PAYER_ID_SYSTEM)?.value ?? payer.id!;
 
 export interface Practice {
   groups: fhir4.Group[];

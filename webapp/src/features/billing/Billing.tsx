@@ -1,8 +1,8 @@
 import { useMemo, useState } from 'react';
 import { all, build, date, num, ref, reference, str, text } from '../../fhir/parameters';
-import { humanName, idOf, nameOf } from '../../fhir/practice';
+import { humanName, idOf, nameOf, payerId, sessionNumber } from '../../fhir/practice';
 import { download } from '../../lib/csv';
-import { addDays, formatDate, monthOf, today } from '../../lib/time';
+import { addDays, formatDate, formatTime, monthOf, today } from '../../lib/time';
 import { BusyButton, Empty, Loading, Notice, NotForRole, ProblemBox, useAction, useAsync } from '../../ui/components';
 import { focusOn, useApi, usePractice } from '../../ui/context';
 import { Select } from '../hub/SchedulingHub';
@@ -115,7 +115,7 @@ export function Billing() {
           <input id="bill-end" type="date" value={end} aria-invalid={periodError ? true : undefined} onChange={(e) => { setEnd(e.target.value); setPeriodError(e.target.value < start ? 'The period ends before it starts.' : undefined); }} />
         </div>
         <Select label="Group" value={group} onChange={setGroup} options={practice.groups.map((g) => [idOf(g), g.name ?? g.id!])} />
-        <Select label="Payer" value={payer} onChange={setPayer} options={practice.payers.map((p) => [p.identifier?.[0]?.value ?? p.id!, p.name ?? p.id!])} />
+        <Select label="Payer" value={payer} onChange={setPayer} options={practice.payers.map((p) => [payerId(p), p.name ?? p.id!])} />
         <BusyButton busy={reconcile.busy} busyText="Reconciling… (this can take a minute)" type="button" onClick={() => void reconcile.go()} disabled={Boolean(periodError)}>
           Run reconcile
         </BusyButton>
@@ -218,6 +218,23 @@ function aggregate(rows: SessionRow[], key: (r: SessionRow) => string) {
 function Sessions({ rows }: { rows: SessionRow[] }) {
   const api = useApi();
   const practice = usePractice();
+  // When each session took place, to name it as a person would (its date and number).
+  const when = useAsync(async () => {
+    const ids = rows.map((r) => r.session.split('/')[1]);
+    const found = new Map<string, fhir4.Appointment>();
+    for (let i = 0; i < ids.length; i += 50) {
+      (await api.search<fhir4.Appointment>(`Appointment?_id=${ids.slice(i, i + 50).join(',')}&_count=50`, 1).catch(() => [])).forEach((a) =>
+        found.set(idOf(a), a),
+      );
+    }
+    return found;
+  }, [rows.map((r) => r.session).join(',')]);
+  const label = (session: string) => {
+    const a = when.data?.get(session);
+    if (!a?.start) return 'Session';
+    const n = sessionNumber(a);
+    return `${formatDate(a.start, practice.zone)} ${formatTime(a.start, practice.zone)}${n ? ` · session ${n}` : ''}`;
+  };
   const packageOf = useAction(async (session: string) => {
     const [appointment, encounters, claims] = await Promise.all([
       api.get<fhir4.Appointment>(session),
@@ -252,14 +269,19 @@ function Sessions({ rows }: { rows: SessionRow[] }) {
         <tbody>
           {rows.map((r) => (
             <tr key={r.session}>
-              <td>{r.session.split('/')[1]}</td>
+              <td>{label(r.session)}</td>
               <td>{r.groupName ?? nameOf(practice, r.group)}</td>
               <td className="num">{r.members}</td>
               <td className="num">{r.units}</td>
               <td className="num">{money(r.amount)}</td>
               <td className="num">{r.issues}</td>
               <td>
-                <BusyButton busy={packageOf.busy} className="secondary" onClick={() => void packageOf.go(r.session)}>
+                <BusyButton
+                  busy={packageOf.busy}
+                  className="secondary"
+                  onClick={() => void packageOf.go(r.session)}
+                  aria-label={`Documentation for the coder: ${r.groupName ?? nameOf(practice, r.group)}, ${label(r.session)}`}
+                >
                   Documentation for the coder
                 </BusyButton>
               </td>
@@ -312,7 +334,7 @@ function Packages({ start, end, group, payer }: { start: string; end: string; gr
     <section className="card" aria-label="Packages">
       <h3>Package for a payer</h3>
       <div className="toolbar">
-        <Select label="Payer of the package" value={packagePayer} onChange={setPackagePayer} options={practice.payers.map((p) => [p.identifier?.[0]?.value ?? p.id!, p.name ?? p.id!])} placeholder="Every payer" />
+        <Select label="Payer of the package" value={packagePayer} onChange={setPackagePayer} options={practice.payers.map((p) => [payerId(p), p.name ?? p.id!])} placeholder="Every payer" />
         <BusyButton busy={buildPackage.busy} busyText="Building…" onClick={() => { setError(undefined); void buildPackage.go(); }}>
           Build package
         </BusyButton>
@@ -325,7 +347,7 @@ function Packages({ start, end, group, payer }: { start: string; end: string; gr
       {built && (
         <div aria-live="polite">
           <p>
-            Package {built.bundle.identifier?.value ?? ''}: {claims.length} claims for {built.payer ? nameOf(practice, practice.payers.find((p) => p.identifier?.[0]?.value === built.payer) ? idOf(practice.payers.find((p) => p.identifier?.[0]?.value === built.payer)!) : undefined) : 'every payer'}
+            Package {built.bundle.identifier?.value ?? ''}: {claims.length} claims for {built.payer ? nameOf(practice, practice.payers.find((p) => payerId(p) === built.payer) ? idOf(practice.payers.find((p) => payerId(p) === built.payer)!) : undefined) : 'every payer'}
             {built.bundle.timestamp ? `, built ${formatDate(built.bundle.timestamp, practice.zone)}` : ''}.
           </p>
           <BusyButton busy={markReceived.busy} className="secondary" disabled={claims.length === 0} onClick={() => void markReceived.go()}>

@@ -4,7 +4,7 @@ import type { DatesSetArg, EventClickArg } from '@fullcalendar/core';
 import { useMemo, useState } from 'react';
 import { idOf, isRoom, nameOf, humanName, SD } from '../../fhir/practice';
 import { formatDate, formatTime, zoneLabel, zoneSuffix } from '../../lib/time';
-import { Empty, Loading, ProblemBox, useAsync } from '../../ui/components';
+import { Empty, Loading, Notice, ProblemBox, useAsync } from '../../ui/components';
 import { useApi, usePractice } from '../../ui/context';
 import { SeriesBuilder } from './SeriesBuilder';
 import { SessionPanel } from './SessionPanel';
@@ -21,6 +21,7 @@ export function SchedulingHub() {
   const [filters, setFilters] = useState<HubFilters>({});
   const [selected, setSelected] = useState<string>();
   const [building, setBuilding] = useState(false);
+  const [notice, setNotice] = useState<string>();
 
   const loaded = useAsync(async () => {
     if (!range) return [];
@@ -58,12 +59,22 @@ export function SchedulingHub() {
         />
         <Select label="Room" value={filters.room} onChange={(room) => setFilters({ ...filters, room })} options={rooms.map((l) => [idOf(l), l.name ?? l.id!])} />
         <Select label="Group" value={filters.group} onChange={(group) => setFilters({ ...filters, group })} options={practice.groups.map((g) => [idOf(g), g.name ?? g.id!])} />
-        <button onClick={() => setBuilding(true)}>New series…</button>
+        <button onClick={() => { setNotice(undefined); setBuilding(true); }}>New series…</button>
       </div>
       <p className="hint">
         Times in {zoneLabel(practice.zone)} ({practice.zone}){zoneSuffix(practice.zone) ? ', not your computer’s time zone' : ''}.
       </p>
-      {building && <SeriesBuilder onClose={() => setBuilding(false)} onCreated={() => { setBuilding(false); loaded.reload(); }} />}
+      {notice && <Notice kind="ok" title={notice} items={[]} />}
+      {building && (
+        <SeriesBuilder
+          onClose={() => setBuilding(false)}
+          onCreated={(message) => {
+            setBuilding(false);
+            setNotice(message);
+            loaded.reload();
+          }}
+        />
+      )}
       <ProblemBox problem={loaded.error} onRetry={loaded.reload} />
       {conflicts.length > 0 && (
         <div className="alert warn" role="status">

@@ -24,7 +24,7 @@ interface Preview {
 }
 
 /** Create a series from a group: the recurrence, a dry-run preview in words, then confirm. */
-export function SeriesBuilder({ onClose, onCreated }: { onClose: () => void; onCreated: () => void }) {
+export function SeriesBuilder({ onClose, onCreated }: { onClose: () => void; onCreated: (message: string) => void }) {
   const api = useApi();
   const practice = usePractice();
   const [groupId, setGroupId] = useState<string>('');
@@ -46,7 +46,6 @@ export function SeriesBuilder({ onClose, onCreated }: { onClose: () => void; onC
   const [overrideReason, setOverrideReason] = useState('');
   const [errors, setErrors] = useState<PlanErrors & { room?: string; virtual?: string; exdate?: string; group?: string }>({});
   const [preview, setPreview] = useState<Preview>();
-  const [done, setDone] = useState<string>();
 
   const chooseGroup = (id: string) => {
     setGroupId(id);
@@ -99,8 +98,7 @@ export function SeriesBuilder({ onClose, onCreated }: { onClose: () => void; onC
   });
   const confirmAction = useAction(async () => {
     const out = await api.post<fhir4.Parameters>(`${groupId}/$schedule-series`, parameters(false), { Prefer: 'return=minimal' });
-    setDone(`Series ${text(out, 'series')} booked: ${preview?.sessions.length ?? ''} sessions of ${group?.name}.`);
-    onCreated();
+    onCreated(`Series ${text(out, 'series')} booked: ${preview?.sessions.length ?? ''} sessions of ${group?.name}.`);
   });
 
   const fieldError = (name: string) => previewAction.problem?.byField[name] ?? confirmAction.problem?.byField[name];
@@ -114,7 +112,6 @@ export function SeriesBuilder({ onClose, onCreated }: { onClose: () => void; onC
           Close
         </button>
       </div>
-      {done && <Notice kind="ok" title={done} items={[]} />}
       <form
         onSubmit={(e) => {
           e.preventDefault();

@@ -77,7 +77,7 @@ export function IntakeBoard() {
         </p>
       )}
       {current ? (
-        <Intake row={current} name={names.data?.get(current.patient) ?? 'The person'} onBack={() => setOpen(undefined)} onChanged={board.reload} />
+        <Intake row={current} name={names.data?.get(current.patient) ?? 'The person'} onBack={() => { setOpen(undefined); board.reload(); }} onChanged={board.reload} />
       ) : (
         <div className="columns" role="list" aria-label="Intake stages">
           {STAGES.map(([code, label]) => {
