@@ -31,12 +31,17 @@ export const outDir = () => inject('outDir');
 export class Session {
   interactions = 0;
   readonly consoleMessages: string[] = [];
+  /** Requests the server refused (status, method, path: no query, so nothing about a person). */
+  readonly refused: string[] = [];
 
   private constructor(
     readonly context: BrowserContext,
     readonly page: Page,
   ) {
     page.on('console', (m) => this.consoleMessages.push(m.text()));
+    page.on('response', (r) => {
+      if (r.status() >= 400) this.refused.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
+    });
   }
 
   static async signIn(browser: Browser, user: string, width = 1280, height = 800): Promise<Session> {

@@ -187,7 +187,7 @@ describe('a VA', () => {
     const page = va.page;
     await va.open('Scheduling hub');
     va.resetCount();
-    await va.click(page.getByRole('button', { name: 'next' }));
+    await va.click(page.getByRole('button', { name: 'Next ›' }));
     await va.click(page.getByRole('table', { name: 'Sessions in view' }).getByRole('button', { name: /^Open DBT Skills/ }).first());
     await va.click(page.getByRole('button', { name: 'Find a substitute' }));
     const assign = page.getByRole('button', { name: /^Assign / }).first();

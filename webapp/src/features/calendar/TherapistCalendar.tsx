@@ -113,7 +113,8 @@ export function TherapistCalendar() {
             initialView="timeGridWeek"
             timeZone="UTC"
             headerToolbar={{ left: 'prev,today,next', center: 'title', right: 'timeGridWeek,timeGridDay' }}
-            buttonText={{ today: 'This week', week: 'Week', day: 'Day' }}
+            buttonText={{ today: 'This week', week: 'Week', day: 'Day', prev: '‹ Previous', next: 'Next ›' }}
+            buttonIcons={false}
             firstDay={1}
             allDaySlot={false}
             slotMinTime="07:00:00"

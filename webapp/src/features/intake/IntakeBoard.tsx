@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { all, bool, build, num, one, ref, reference, text } from '../../fhir/parameters';
 import { activeMembers, groupCapacity, humanName, idOf, nameOf } from '../../fhir/practice';
 import { addDays, formatDate, formatDateTime, formatTime, today } from '../../lib/time';
-import { BusyButton, Empty, Field, Loading, Notice, ProblemBox, useAction, useAsync } from '../../ui/components';
+import { BusyButton, Empty, Field, Loading, Notice, NotForRole, ProblemBox, useAction, useAsync } from '../../ui/components';
 import { useApi, usePractice } from '../../ui/context';
 import { CONSENT_KINDS, consentState, newConsent, STATE_BADGE } from './consents';
 
@@ -55,7 +55,8 @@ export function IntakeBoard() {
   const api = useApi();
   const practice = usePractice();
   const [open, setOpen] = useState<string>();
-  const board = useAsync(() => api.get<fhir4.Parameters>('Task/$intake-board'), []);
+  const forRole = api.role !== 'BILLER' && api.role !== 'PATIENT';
+  const board = useAsync(async () => (forRole ? api.get<fhir4.Parameters>('Task/$intake-board') : undefined), []);
   const rows = intakeRows(board.data);
   const names = useAsync(async () => {
     const ids = [...new Set(rows.map((r) => r.patient.slice(8)))];
@@ -67,6 +68,9 @@ export function IntakeBoard() {
   }, [board.data]);
   const current = rows.find((r) => r.task === open);
 
+  if (!forRole) {
+    return <NotForRole what="Intake is run by the VAs and the screening therapists." who="Billing starts once a member attends." />;
+  }
   return (
     <div>
       <ProblemBox problem={board.error} onRetry={board.reload} />
@@ -79,7 +83,7 @@ export function IntakeBoard() {
       {current ? (
         <Intake row={current} name={names.data?.get(current.patient) ?? 'The person'} onBack={() => { setOpen(undefined); board.reload(); }} onChanged={board.reload} />
       ) : (
-        <div className="columns" role="list" aria-label="Intake stages">
+        <div className="columns" role="list" aria-label="Intake stages" tabIndex={0}>
           {STAGES.map(([code, label]) => {
             const inStage = rows.filter((r) => r.stage === code);
             return (

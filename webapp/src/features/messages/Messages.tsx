@@ -21,13 +21,15 @@ export function Messages() {
   const [days, setDays] = useState('30');
   const [done, setDone] = useState<string>();
 
+  const forRole = api.role !== 'BILLER' && api.role !== 'THERAPIST';
   const loaded = useAsync(async () => {
+    if (!forRole) return undefined;
     const query = [
       'category=notification',
       `_lastUpdated=ge${addDays(today(practice.zone), -Number(days))}`,
       delivery ? `status=${DELIVERY_STATUSES[delivery]}` : '',
       group ? `about=${encodeURIComponent(group)}` : '',
-      '_include=Communication:recipient',
+      '_include=Communication:recipient:Patient',
       '_sort=-_lastUpdated',
       '_count=100',
     ].filter(Boolean);
@@ -45,7 +47,7 @@ export function Messages() {
     loaded.reload();
   });
 
-  if (api.role === 'BILLER' || api.role === 'THERAPIST') {
+  if (!forRole) {
     return <NotForRole what="The outbox of practice messages is kept by the VAs and administrators." who="Ask a VA about a message." />;
   }
 

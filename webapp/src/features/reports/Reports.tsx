@@ -288,7 +288,7 @@ function MonthTable({
   visibleCaption?: boolean;
 }) {
   return (
-    <div style={{ overflowX: 'auto' }}>
+    <div className="scroll-x" tabIndex={0} role="group" aria-label={caption}>
       <table>
         <caption className={visibleCaption ? undefined : 'sr-only'} style={{ textAlign: 'left' }}>
           {caption}

@@ -16,7 +16,9 @@ export function GroupRoster() {
   const [groupId, setGroupId] = useState<string>(() => takeFocus('group') ?? (practice.groups[0] ? idOf(practice.groups[0]) : ''));
   const [done, setDone] = useState<string>();
   const day = today(practice.zone);
+  const forRole = api.role !== 'BILLER';
   const roster = useAsync(async () => {
+    if (!forRole) return undefined;
     const group = await api.get<fhir4.Group>(groupId);
     const members = activeMembers(group, day).map((m) => m.entity.reference!).filter((r) => r?.startsWith('Patient/'));
     const waitlist = (await api.search<fhir4.List>(`List?code=${WAITLIST}&subject=${groupId}&status=current`, 1))[0];
@@ -32,6 +34,9 @@ export function GroupRoster() {
   const kinds = Object.keys(CONSENT_KINDS).filter((k) => k !== 'telehealth' || virtual);
   const capacity = data ? groupCapacity(data.group) : undefined;
 
+  if (!forRole) {
+    return <NotForRole what="Group rosters, waitlists and consents are kept by the VAs and the therapists." who="Billing sees each member on their claims." />;
+  }
   return (
     <div>
       <div className="toolbar">
