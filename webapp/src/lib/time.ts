@@ -4,8 +4,23 @@
  */
 export const BROWSER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
+/**
+ * One Intl.DateTimeFormat per locale, zone and options: building one costs far more than using
+ * it, and a week of a busy practice formats thousands of times.
+ */
+const formats = new Map<string, Intl.DateTimeFormat>();
+function format(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}|${JSON.stringify(options)}`;
+  let found = formats.get(key);
+  if (!found) {
+    found = new Intl.DateTimeFormat(locale, options);
+    formats.set(key, found);
+  }
+  return found;
+}
+
 export function zoneLabel(zone: string, at: Date = new Date()): string {
-  const name = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'short' })
+  const name = format('en-US', { timeZone: zone, timeZoneName: 'short' })
     .formatToParts(at)
     .find((p) => p.type === 'timeZoneName')?.value;
   return name ?? zone;
@@ -21,7 +36,7 @@ function sameOffset(a: string, b: string, at: Date): boolean {
     return true;
   }
   const f = (zone: string) =>
-    new Intl.DateTimeFormat('en-US', {
+    format('en-US', {
       timeZone: zone,
       hour: '2-digit',
       minute: '2-digit',
@@ -33,12 +48,12 @@ function sameOffset(a: string, b: string, at: Date): boolean {
 
 export function formatTime(iso: string | Date, zone: string): string {
   const at = typeof iso === 'string' ? new Date(iso) : iso;
-  return new Intl.DateTimeFormat('en-US', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
+  return format('en-US', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
 }
 
 export function formatDate(iso: string | Date, zone: string): string {
   const at = typeof iso === 'string' ? new Date(iso) : iso;
-  return new Intl.DateTimeFormat('en-US', { timeZone: zone, weekday: 'short', month: 'short', day: 'numeric', year: 'numeric' }).format(at);
+  return format('en-US', { timeZone: zone, weekday: 'short', month: 'short', day: 'numeric', year: 'numeric' }).format(at);
 }
 
 export function formatDateTime(iso: string | Date, zone: string): string {
@@ -47,7 +62,7 @@ export function formatDateTime(iso: string | Date, zone: string): string {
 
 /** The local date (yyyy-mm-dd) of an instant in a zone. */
 export function localDate(at: Date, zone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  const parts = format('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
   return parts;
 }
 
@@ -78,14 +93,14 @@ export function monthOf(date: string): { start: string; end: string; label: stri
   return {
     start: `${y}-${mm}-01`,
     end: `${y}-${mm}-${String(last).padStart(2, '0')}`,
-    label: new Intl.DateTimeFormat('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, 1))),
+    label: format('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, 1))),
   };
 }
 
 /** An instant as the wall-clock time of a zone, without offset (for FullCalendar in UTC mode). */
 export function wallClock(iso: string | Date, zone: string): string {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', {
+    format('en-CA', {
       timeZone: zone,
       year: 'numeric',
       month: '2-digit',

@@ -38,14 +38,14 @@ export function SchedulingHub() {
   const rooms = practice.locations.filter(isRoom);
   const conflicts = sessions.filter((s) => s.conflicts.length > 0 && s.status !== 'cancelled');
 
-  const events = sessions.map((s) => ({
+  const events = useMemo(() => sessions.map((s) => ({
     id: s.id,
     title: `${s.title}${s.status === 'cancelled' ? ' (cancelled)' : ''}${s.openSeats !== undefined ? ` · ${s.openSeats} open` : ''}${s.conflicts.length ? ' · conflict' : ''}`,
     start: wallClock(s.start, practice.zone),
     end: wallClock(s.end, practice.zone),
     classNames: s.conflicts.length ? ['conflict'] : [],
     backgroundColor: s.status === 'cancelled' ? '#8a96a5' : s.conflicts.length ? '#a3261e' : '#1f5fa8',
-  }));
+  })), [sessions, practice.zone]);
 
   return (
     <div>
@@ -96,6 +96,7 @@ export function SchedulingHub() {
           headerToolbar={{ left: 'prev,today,next', center: 'title', right: 'timeGridWeek,timeGridDay' }}
           buttonText={{ today: 'This week', week: 'Week', day: 'Day', prev: '‹ Previous', next: 'Next ›' }}
             buttonIcons={false}
+            eventMaxStack={4}
           firstDay={1}
           allDaySlot={false}
           slotMinTime="07:00:00"

@@ -67,20 +67,24 @@ export function toHubSessions(appointments: fhir4.Appointment[], practice: Pract
   return sessions.sort((a, b) => a.start.localeCompare(b.start));
 }
 
-/** Sessions that hold the same practitioner or room at overlapping times, in words. */
+/**
+ * Sessions that hold the same practitioner or room at overlapping times, in words. A sweep over
+ * the sessions in start order: each is compared only with those that start before it ends.
+ */
 export function markConflicts(sessions: HubSession[], practice: Practice): void {
-  const active = sessions.filter((s) => HOLDING.has(s.status));
+  const active = sessions
+    .filter((s) => HOLDING.has(s.status))
+    .map((s) => ({ s, start: Date.parse(s.start), end: Date.parse(s.end), holds: new Set([...s.practitioners, ...s.rooms]) }))
+    .sort((a, b) => a.start - b.start);
   for (let i = 0; i < active.length; i++) {
-    for (let j = i + 1; j < active.length; j++) {
-      const a = active[i];
+    const a = active[i];
+    for (let j = i + 1; j < active.length && active[j].start < a.end; j++) {
       const b = active[j];
-      if (!(Date.parse(a.start) < Date.parse(b.end) && Date.parse(b.start) < Date.parse(a.end))) {
-        continue;
-      }
-      const shared = [...a.practitioners, ...a.rooms].filter((x) => b.practitioners.includes(x) || b.rooms.includes(x));
-      for (const who of shared) {
-        a.conflicts.push(`${nameOf(practice, who)} is also in ${b.title} at the same time`);
-        b.conflicts.push(`${nameOf(practice, who)} is also in ${a.title} at the same time`);
+      for (const who of a.holds) {
+        if (b.holds.has(who)) {
+          a.s.conflicts.push(`${nameOf(practice, who)} is also in ${b.s.title} at the same time`);
+          b.s.conflicts.push(`${nameOf(practice, who)} is also in ${a.s.title} at the same time`);
+        }
       }
     }
   }
