@@ -3,7 +3,7 @@ import { build, date } from '../../fhir/parameters';
 import { nameOf, SD } from '../../fhir/practice';
 import { toCsv, download } from '../../lib/csv';
 import { monthOf, today } from '../../lib/time';
-import { Empty, Field, Loading, ProblemBox, useAsync } from '../../ui/components';
+import { Empty, Field, Loading, NotForRole, ProblemBox, useAsync } from '../../ui/components';
 import { useApi, usePractice } from '../../ui/context';
 import { billingProblems, PROBLEM_LABELS } from '../billing/problems';
 import { Chart } from './Chart';
@@ -34,6 +34,7 @@ function monthsBack(month: string, n: number): string {
  */
 export default function Reports() {
   const practice = usePractice();
+  const billing = useApi().role !== 'THERAPIST';
   const thisMonth = today(practice.zone).slice(0, 7);
   const [from, setFrom] = useState(monthsBack(thisMonth, 5));
   const [to, setTo] = useState(thisMonth);
@@ -57,8 +58,14 @@ export default function Reports() {
         <>
           <Retention range={range} />
           <AttendanceReport range={range} />
-          <BillingProblemsReport range={range} />
-          <ClaimsReport range={range} />
+          {billing ? (
+            <>
+              <BillingProblemsReport range={range} />
+              <ClaimsReport range={range} />
+            </>
+          ) : (
+            <NotForRole what="Billing reports cover every member's claims, which carry diagnoses:" who="they are for the VAs, billers and administrators." />
+          )}
         </>
       )}
     </div>

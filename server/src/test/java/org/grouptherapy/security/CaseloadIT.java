@@ -13,7 +13,9 @@ import org.grouptherapy.support.SmartAuth;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Claim;
 import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.Coverage;
 import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.Reference;
@@ -63,6 +65,53 @@ class CaseloadIT {
     FhirHttp.Response all = therapist.get("Condition?code=F41.1&_count=500");
     assertThat(all.status()).isEqualTo(200);
     assertThat(ids(all)).doesNotContain(condition);
+  }
+
+  @Test
+  void aTherapistReadsNoClaimOutsideTheirCaseloadForClaimsCarryDiagnoses() {
+    String patient = system.create("Patient", Fixtures.patient("Claimstranger"));
+    Coverage coverage = new Coverage();
+    coverage.setStatus(Coverage.CoverageStatus.ACTIVE);
+    coverage.setBeneficiary(new Reference(patient));
+    coverage.addPayor(new Reference("Organization/riverbend"));
+    String coverageId = system.create("Coverage", coverage);
+    Claim claim = new Claim();
+    claim.setStatus(Claim.ClaimStatus.DRAFT);
+    claim
+        .getType()
+        .addCoding()
+        .setSystem("http://terminology.hl7.org/CodeSystem/claim-type")
+        .setCode("professional");
+    claim.setUse(Claim.Use.CLAIM);
+    claim.setPatient(new Reference(patient));
+    claim.setCreated(new java.util.Date());
+    claim.setProvider(new Reference("Organization/riverbend"));
+    claim
+        .getPriority()
+        .addCoding()
+        .setSystem("http://terminology.hl7.org/CodeSystem/processpriority")
+        .setCode("normal");
+    claim.addInsurance().setSequence(1).setFocal(true).setCoverage(new Reference(coverageId));
+    claim
+        .addDiagnosis()
+        .setSequence(1)
+        .setDiagnosis(
+            new org.hl7.fhir.r4.model.CodeableConcept()
+                .addCoding(
+                    new org.hl7.fhir.r4.model.Coding(
+                        "http://hl7.org/fhir/sid/icd-10-cm", "F33.1", null)));
+    String claimId = system.create("Claim", claim);
+    FhirHttp therapist = as("therapist1");
+
+    assertThat(therapist.get(claimId).status()).isEqualTo(403);
+    FhirHttp.Response all = therapist.get("Claim?_count=500");
+    assertThat(all.status()).isEqualTo(200);
+    assertThat(ids(all)).doesNotContain(claimId);
+    FhirHttp.Response summary =
+        therapist.get(
+            "Appointment/" + OperationNames.BILLING_SUMMARY + "?start=2026-01-01&end=2026-01-31");
+    assertThat(summary.status()).as("practice-wide billing is not a therapist's").isEqualTo(403);
+    assertThat(as("va").get(claimId).status()).isEqualTo(200);
   }
 
   @Test

@@ -71,9 +71,16 @@ public enum Role {
   /** A patient: their own compartment only. */
   PATIENT(null);
 
-  /** Resource types only a therapist's own members' data may be read of. */
+  /**
+   * Resource types only a therapist's own members' data may be read of: clinical records, and the
+   * claims that carry a member's diagnoses (Claim.diagnosis, and the responses and EOBs about
+   * them).
+   */
   public static final Set<String> CLINICAL =
       Set.of(
+          "Claim",
+          "ClaimResponse",
+          "ExplanationOfBenefit",
           "Observation",
           "Condition",
           "QuestionnaireResponse",
