@@ -18,7 +18,7 @@ test('when the session ends mid-task, the VA signs in again in a window and noth
   const form = page.getByRole('region', { name: 'New session series' });
   await form.getByLabel('Group', { exact: true }).selectOption({ label: 'CBT for Depression (virtual)' });
   await form.getByLabel('First possible date').fill('2027-06-01');
-  await form.getByLabel('Other dates without a session').fill('2027-06-15');
+  await form.getByLabel('Other dates without a session').fill('2027-06-18');
 
   // The sign-in is revoked (as signing out elsewhere or an administrator would); wait until the
   // server refuses the token the page holds.
@@ -37,7 +37,7 @@ test('when the session ends mid-task, the VA signs in again in a window and noth
   });
 
   await form.getByRole('button', { name: 'Preview' }).click();
-  const banner = page.getByRole('alert').filter({ hasText: 'Your session has ended' });
+  const banner = page.getByRole('alert').filter({ has: page.getByRole('button', { name: 'Sign in again' }) });
   await banner.first().waitFor();
   const popupOpened = page.waitForEvent('popup');
   await banner.getByRole('button', { name: 'Sign in again' }).click();
@@ -55,7 +55,7 @@ test('when the session ends mid-task, the VA signs in again in a window and noth
   await banner.first().waitFor({ state: 'detached' });
 
   // Everything typed is still there, and the same click now goes through.
-  expect(await form.getByLabel('Other dates without a session').inputValue()).toBe('2027-06-15');
+  expect(await form.getByLabel('Other dates without a session').inputValue()).toBe('2027-06-18');
   expect(await form.getByLabel('First possible date').inputValue()).toBe('2027-06-01');
   await form.getByRole('button', { name: 'Preview' }).click();
   await form.getByRole('heading', { name: /^Preview: \d+ sessions/ }).waitFor();

@@ -91,7 +91,8 @@ describe('a VA', () => {
     await va.click(waiting.getByRole('button', { name: /^Take attendance: / }).first());
     const sheet = page.getByRole('region', { name: / · / });
     await sheet.getByText('8 members').waitFor();
-    const first = sheet.getByRole('group', { name: /^Attendance of / }).first();
+    // The members' names have loaded (until then each row says "Member").
+    const first = sheet.getByRole('group', { name: /^Attendance of (?!Member$)/ }).first();
     await first.waitFor();
     const name = (await first.getAttribute('aria-label'))!.replace('Attendance of ', '');
     await va.click(first.getByRole('button', { name: 'Late', exact: true }));
@@ -187,8 +188,13 @@ describe('a VA', () => {
     const page = va.page;
     await va.open('Scheduling hub');
     va.resetCount();
+    const list = page.getByRole('table', { name: 'Sessions in view' });
+    const dbt = list.getByRole('button', { name: /^Open DBT Skills/ }).first();
+    const thisWeek = await dbt.getAttribute('aria-label');
     await va.click(page.getByRole('button', { name: 'Next ›' }));
-    await va.click(page.getByRole('table', { name: 'Sessions in view' }).getByRole('button', { name: /^Open DBT Skills/ }).first());
+    // Next week's DBT session, once the list shows next week (this week's stays a moment).
+    const nextWeek = list.getByRole('button', { name: /^Open DBT Skills/ }).and(page.locator(`:not([aria-label="${thisWeek}"])`)).first();
+    await va.click(nextWeek);
     await va.click(page.getByRole('button', { name: 'Find a substitute' }));
     const assign = page.getByRole('button', { name: /^Assign / }).first();
     await assign.waitFor();

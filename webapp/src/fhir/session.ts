@@ -32,6 +32,8 @@ export async function startSession(): Promise<Api | null> {
     iss: url.searchParams.get('iss') ?? defaultIss(),
     redirectUri: window.location.pathname,
     pkceMode: 'required',
+    // The re-sign-in window finishes its own sign-in and hands the tokens back itself.
+    completeInTarget: true,
   });
   if (!client) {
     return null;

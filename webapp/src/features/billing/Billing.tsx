@@ -54,8 +54,9 @@ export function Billing() {
     ]);
   type Parameters1 = Partial<fhir4.ParametersParameter> | undefined;
 
+  const forRole = api.role !== 'THERAPIST' && api.role !== 'PATIENT';
   const summary = useAsync(async () => {
-    if (!start || !end || end < start) return undefined;
+    if (!forRole || !start || !end || end < start) return undefined;
     return api.post<fhir4.Parameters>('Appointment/$billing-summary', params());
   }, [start, end, group, payer]);
 
@@ -88,7 +89,7 @@ export function Billing() {
     summary.reload();
   });
 
-  if (api.role === 'THERAPIST' || api.role === 'PATIENT') {
+  if (!forRole) {
     return <NotForRole what="Billing documentation is prepared by the VAs and the billers." who="Your attendance records and notes are what it is made of." />;
   }
 
@@ -157,6 +158,7 @@ export function Billing() {
                   ))}
                 </tbody>
               </table>
+              <ByPayer start={start} end={end} group={group} payer={payer} />
             </section>
             <section className="card" aria-label="Problems">
               <h3>Problems by kind</h3>
@@ -194,6 +196,67 @@ export function Billing() {
         </>
       )}
     </div>
+  );
+}
+
+/** The period's totals per payer: one summary per payer (members covered by it), side by side. */
+function ByPayer({ start, end, group, payer }: { start: string; end: string; group?: string; payer?: string }) {
+  const api = useApi();
+  const practice = usePractice();
+  const payers = practice.payers.filter((p) => !payer || payerId(p) === payer);
+  const totals = useAsync(
+    () =>
+      Promise.all(
+        payers.map(async (p) => {
+          const out = await api.post<fhir4.Parameters>(
+            'Appointment/$billing-summary',
+            build([
+              ['start', date(start)],
+              ['end', date(end)],
+              ['group', group ? { valueString: group } : undefined],
+              ['payer', str(payerId(p))],
+            ]),
+          );
+          const sessions = rows(out);
+          return {
+            name: p.name ?? payerId(p),
+            members: sessions.reduce((n, r) => n + r.members, 0),
+            units: sessions.reduce((n, r) => n + r.units, 0),
+            amount: num(out, 'amount') ?? 0,
+          };
+        }),
+      ),
+    [start, end, group, payer, payers.length],
+  );
+  if (payers.length === 0) return null;
+  return (
+    <>
+      {totals.loading && <Loading what="totals per payer" />}
+      <ProblemBox problem={totals.error} onRetry={totals.reload} />
+      {totals.data && (
+        <table>
+          <caption className="sr-only">By payer</caption>
+          <thead>
+            <tr>
+              <th>Payer</th>
+              <th className="num">Member sessions</th>
+              <th className="num">Units</th>
+              <th className="num">Amount</th>
+            </tr>
+          </thead>
+          <tbody>
+            {totals.data.map((t) => (
+              <tr key={t.name}>
+                <td>{t.name}</td>
+                <td className="num">{t.members}</td>
+                <td className="num">{t.units}</td>
+                <td className="num">{money(t.amount)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
   );
 }
 

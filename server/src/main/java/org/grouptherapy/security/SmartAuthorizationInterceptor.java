@@ -53,6 +53,16 @@ class SmartAuthorizationInterceptor extends AuthorizationInterceptor
         .orElseGet(() -> new RuleBuilder().allow().metadata().andThen().denyAll().build());
   }
 
+  /**
+   * Every refusal says what was refused, who it is for and what the caller holds (not HAPI's
+   * "Access denied by default policy").
+   */
+  @Override
+  protected void handleDeny(RequestDetails request, Verdict decision) {
+    throw new ForbiddenOperationException(
+        Refusals.explain(request, callers.current(request), callers.permits()));
+  }
+
   @Hook(value = Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED, order = -10)
   public void requirePermissionForInteraction(
       RequestDetails request, RestOperationTypeEnum operation) {

@@ -89,6 +89,18 @@ public record SmartScope(
     return result.isEmpty() ? Optional.empty() : Optional.of(result);
   }
 
+  /** The scope as written, v2 style: {@code user/Claim.rs?status=active}. */
+  public String text() {
+    StringBuilder letters = new StringBuilder();
+    permissions.stream().sorted().forEach(p -> letters.append(p.letter));
+    return context.name().toLowerCase()
+        + "/"
+        + resourceType
+        + "."
+        + letters
+        + (query == null ? "" : "?" + query);
+  }
+
   public boolean appliesTo(String type) {
     return covers(resourceType, type);
   }

@@ -103,7 +103,13 @@ class CaseloadIT {
     String claimId = system.create("Claim", claim);
     FhirHttp therapist = as("therapist1");
 
-    assertThat(therapist.get(claimId).status()).isEqualTo(403);
+    FhirHttp.Response read = therapist.get(claimId);
+    assertThat(read.status()).isEqualTo(403);
+    assertThat(read.diagnostics())
+        .contains("reading " + claimId)
+        .contains("only for the members of their caseload")
+        .contains("You hold: role therapist; scopes")
+        .doesNotContain("HAPI-0334");
     FhirHttp.Response all = therapist.get("Claim?_count=500");
     assertThat(all.status()).isEqualTo(200);
     assertThat(ids(all)).doesNotContain(claimId);
@@ -111,6 +117,11 @@ class CaseloadIT {
         therapist.get(
             "Appointment/" + OperationNames.BILLING_SUMMARY + "?start=2026-01-01&end=2026-01-31");
     assertThat(summary.status()).as("practice-wide billing is not a therapist's").isEqualTo(403);
+    // The refusal names who the operation is for (its permit) and what the caller holds.
+    assertThat(summary.diagnostics())
+        .contains("$billing-summary on Appointment")
+        .contains("a VA, a biller or an administrator")
+        .contains("role therapist");
     assertThat(as("va").get(claimId).status()).isEqualTo(200);
   }
 
