@@ -169,6 +169,21 @@ describe('a VA', () => {
       item: answers.map((a, i) => ({ linkId: String(i + 1), answer: [{ valueCoding: { system: 'http://loinc.org', code: loinc[a] } }] })),
     });
     expect(qr.status).toBe(201);
+    // And the group readiness questionnaire: agreement, free most weekday evenings, either mode.
+    const BASE = 'http://grouptherapy.example.org/fhir';
+    const readiness = await admin.fhir('POST', 'QuestionnaireResponse', {
+      resourceType: 'QuestionnaireResponse',
+      questionnaire: `${BASE}/Questionnaire/group-readiness`,
+      status: 'completed',
+      subject: { reference: person },
+      authored: new Date().toISOString(),
+      item: [
+        ...[1, 2, 3, 4, 5, 6].map((i) => ({ linkId: `r${i}`, answer: [{ valueCoding: { system: `${BASE}/CodeSystem/agreement`, code: 'agree' } }] })),
+        { linkId: 'availability', answer: ['mon', 'tue', 'wed', 'thu'].map((d) => ({ valueCoding: { system: `${BASE}/CodeSystem/availability-window`, code: `${d}-evening` } })) },
+        { linkId: 'attendance-mode', answer: [{ valueCoding: { system: `${BASE}/CodeSystem/attendance-mode`, code: 'either' } }] },
+      ],
+    });
+    expect(readiness.status, JSON.stringify(readiness.body)).toBe(201);
 
     await va.click(intake.getByRole('button', { name: 'Back to the board' }));
     await va.click(page.getByRole('button', { name: `Open the intake of Robin ${family}` }));
@@ -178,6 +193,9 @@ describe('a VA', () => {
     await intake.getByText(/Group treatment consent/).first().waitFor();
     await va.click(intake.getByRole('button', { name: 'Record Confidentiality agreement as signed' }));
     await intake.getByLabel('Group to enrol in').waitFor();
+    // The VA reads the ranking and its practical reasons; the clinical ones stay with the therapist.
+    await intake.getByText(/Clinical fit and readiness weighed/).first().waitFor();
+    expect(await intake.textContent()).not.toContain('F41.1');
     await va.select(intake.getByLabel('Group to enrol in'), /Interpersonal Process Group/);
     await va.click(intake.getByRole('button', { name: 'Enrol' }));
     await intake.getByText(/Enrolled in Interpersonal Process Group|number \d+ on its waitlist/).first().waitFor();

@@ -345,7 +345,7 @@ function Placement({ row, onDone }: { row: IntakeRow; onDone: (m: string) => voi
   const api = useApi();
   const practice = usePractice();
   const [group, setGroup] = useState('');
-  const mayRank = api.role === 'THERAPIST' || api.role === 'ADMIN';
+  const mayRank = api.role === 'THERAPIST' || api.role === 'ADMIN' || api.role === 'VA';
   const ranking = useAsync(async () => (mayRank ? api.get<fhir4.Parameters>(`${row.patient}/$place`) : undefined), [row.patient, mayRank]);
   const enrol = useAction(async () => {
     const out = await api.post<fhir4.Parameters>(`${group}/$member-add`, build([['patient', reference(row.patient)], ['waitlistIfFull', { valueBoolean: true }]]));
@@ -361,6 +361,9 @@ function Placement({ row, onDone }: { row: IntakeRow; onDone: (m: string) => voi
           {ranking.loading && <Loading what="the ranking" />}
           <ProblemBox problem={ranking.error} />
           {ranking.data && bool(ranking.data, 'reviewRequired') && <Notice kind="warn" title="Review required" items={['The ranking is advice: a clinician decides.']} />}
+          {api.role === 'VA' && (
+            <p className="hint">The ranking weighs the screening; its clinical reasons stay with the screening therapist.</p>
+          )}
           <ol>
             {all(ranking.data, 'candidate').map((c) => (
               <li key={ref(c, 'group')?.reference}>

@@ -202,7 +202,7 @@ function Waitlist({ waiting, names, onDone }: { waiting: string[]; names: Map<st
   const api = useApi();
   const practice = usePractice();
   const [proposal, setProposal] = useState<fhir4.Parameters>();
-  const mayPlace = api.role === 'ADMIN';
+  const mayPlace = api.role === 'ADMIN' || api.role === 'VA';
   const propose = useAction(async () => setProposal(await api.post<fhir4.Parameters>('Group/$place-waitlist', build([]))));
   const accept = useAction(async () => {
     const assignments = all(proposal, 'assignment');
@@ -245,6 +245,11 @@ function Waitlist({ waiting, names, onDone }: { waiting: string[]; names: Map<st
                 {all(proposal, 'assignment').map((a, i) => (
                   <li key={i}>
                     {names.get(ref(a, 'patient')?.reference ?? '') ?? 'A person'} → {nameOf(practice, ref(a, 'group')?.reference)} (score {(num(a, 'score') ?? 0).toFixed(2)})
+                    <ul className="hint">
+                      {all(a, 'reason').map((r, j) => (
+                        <li key={j}>{r.valueString}</li>
+                      ))}
+                    </ul>
                   </li>
                 ))}
               </ul>

@@ -7,6 +7,7 @@ import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.annotation.ResourceParam;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import java.util.List;
 import java.util.Set;
 import org.grouptherapy.fhir.FhirOperationProvider;
@@ -16,8 +17,10 @@ import org.grouptherapy.kernel.OperationParameters;
 import org.grouptherapy.kernel.PracticeTime;
 import org.grouptherapy.kernel.References;
 import org.grouptherapy.kernel.access.CallerGrants;
+import org.grouptherapy.kernel.access.Callers;
 import org.grouptherapy.kernel.access.OperationAccess;
 import org.grouptherapy.kernel.access.OperationPermit;
+import org.grouptherapy.kernel.access.Role;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.IntegerType;
@@ -35,8 +38,11 @@ class PlacementOperations implements FhirOperationProvider, OperationAccess {
   private final PlacementService placement;
   private final EnrolmentService enrolment;
   private final PracticeTime time;
+  private final Callers callers;
 
-  PlacementOperations(PlacementService placement, EnrolmentService enrolment, PracticeTime time) {
+  PlacementOperations(
+      PlacementService placement, EnrolmentService enrolment, PracticeTime time, Callers callers) {
+    this.callers = callers;
     this.placement = placement;
     this.enrolment = enrolment;
     this.time = time;
@@ -49,22 +55,27 @@ class PlacementOperations implements FhirOperationProvider, OperationAccess {
             + " administrator or a system client";
     return List.of(
         // $place reads the person's screening: whoever may read their Observations (a
-        // therapist: their caseload, including the people they screen).
+        // therapist: their caseload, including the people they screen) gets its clinical
+        // reasons; a VA gets the ranking with practical reasons only.
         new OperationPermit(
             OperationNames.PLACE,
             OperationPermit.Level.INSTANCE,
             Patient.class,
-            g -> g.reads("Observation"),
+            g ->
+                g.caller().has(Role.VA) && g.writesAnywhere("Group")
+                    ? OperationPermit.Reach.ANY
+                    : g.reads("Observation"),
             "Observation read for the person (user/Observation.r): an administrator, or a"
-                + " therapist for their caseload; a VA asks a therapist"),
+                + " therapist for their caseload; or a VA (Group write), without the clinical"
+                + " reasons"),
         onInstances(OperationNames.MEMBER_ADD, Group.class, PlacementOperations::enrols, enrols),
         onInstances(OperationNames.MEMBER_REMOVE, Group.class, PlacementOperations::enrols, enrols),
         onType(
             OperationNames.PLACE_WAITLIST,
             Group.class,
-            g -> enrols(g) && g.readsAnywhere("Observation"),
+            g -> enrols(g) && (g.readsAnywhere("Observation") || g.caller().has(Role.VA)),
             "Group and Appointment write and Observation read anywhere: an administrator or a"
-                + " system client"));
+                + " system client; or a VA, without the clinical reasons"));
   }
 
   private static boolean enrols(CallerGrants grants) {
@@ -74,12 +85,15 @@ class PlacementOperations implements FhirOperationProvider, OperationAccess {
   /** GET Patient/[id]/$place */
   @Operation(name = OperationNames.PLACE, type = Patient.class, idempotent = true)
   public Parameters place(
-      @IdParam IdType patient, @OperationParam(name = "_count", max = 1) IntegerType count) {
+      @IdParam IdType patient,
+      @OperationParam(name = "_count", max = 1) IntegerType count,
+      RequestDetails request) {
     int limit =
         count == null || count.getValue() == null
             ? 10
             : Math.max(1, Math.min(100, count.getValue()));
-    return placement.place(References.unversioned(patient.getValue()), limit);
+    return placement.place(
+        References.unversioned(patient.getValue()), limit, clinicalDetail(request));
   }
 
   /** POST Group/[id]/$member-add */
@@ -113,7 +127,7 @@ class PlacementOperations implements FhirOperationProvider, OperationAccess {
 
   /** POST Group/$place-waitlist */
   @Operation(name = OperationNames.PLACE_WAITLIST, type = Group.class)
-  public Parameters placeWaitlist(@ResourceParam Parameters parameters) {
+  public Parameters placeWaitlist(@ResourceParam Parameters parameters, RequestDetails request) {
     OperationParameters in =
         new OperationParameters(parameters).onlyThese(Set.of("apply", "assignment"));
     List<PlacementService.Accepted> accepted =
@@ -125,6 +139,17 @@ class PlacementOperations implements FhirOperationProvider, OperationAccess {
                             .requiredReference("patient", "Patient"),
                         part.requiredReference("group", "Group")))
             .toList();
-    return placement.placeWaitlist(in.bool("apply"), accepted);
+    return placement.placeWaitlist(in.bool("apply"), accepted, clinicalDetail(request));
+  }
+
+  /**
+   * Whether the caller may read placement's clinical reasons: not a VA (unless also a therapist or
+   * an administrator); system clients may (their permits need Observation read).
+   */
+  private boolean clinicalDetail(RequestDetails request) {
+    return callers
+        .caller(request)
+        .map(c -> !c.has(Role.VA) || c.has(Role.THERAPIST) || c.has(Role.ADMIN))
+        .orElse(true);
   }
 }

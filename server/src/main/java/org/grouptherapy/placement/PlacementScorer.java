@@ -80,17 +80,36 @@ public final class PlacementScorer {
       double composition,
       double capacity,
       List<String> reasons,
+      List<String> clinicalReasons,
       List<String> excludedBecause) {
 
     public boolean excluded() {
       return !excludedBecause.isEmpty();
     }
+
+    /**
+     * The reasons without clinical content (focus against diagnoses, symptom severity, readiness):
+     * what a VA may read, with one line saying the clinical fit was weighed.
+     */
+    public List<String> practicalReasons() {
+      List<String> practical = new ArrayList<>();
+      if (!clinicalReasons.isEmpty()) {
+        practical.add(CLINICAL_WEIGHED);
+      }
+      reasons.stream().filter(r -> !clinicalReasons.contains(r)).forEach(practical::add);
+      return practical;
+    }
   }
+
+  /** Said in place of clinical reasons to those who may not read them. */
+  public static final String CLINICAL_WEIGHED =
+      "Clinical fit and readiness weighed from the referral and screening (the screening"
+          + " therapist sees the details)";
 
   public static Fit fit(Person person, GroupFacts group, LocalDate today) {
     List<String> excluded = exclusions(person, group, today);
     if (!excluded.isEmpty()) {
-      return new Fit(group, 0, 0, 0, 0, 0, 0, List.of(), excluded);
+      return new Fit(group, 0, 0, 0, 0, 0, 0, List.of(), List.of(), excluded);
     }
     List<String> reasons = new ArrayList<>();
     double clinical = clinical(person, group, reasons);
@@ -101,6 +120,7 @@ public final class PlacementScorer {
       readiness = person.readiness() / 24.0;
       reasons.add("Group readiness " + person.readiness() + "/24");
     }
+    List<String> clinicalReasons = List.copyOf(reasons);
     double schedule = schedule(person, group, reasons);
     double composition;
     if (group.medianAge() == null || person.age() == null) {
@@ -134,6 +154,7 @@ public final class PlacementScorer {
         round(composition),
         round(capacity),
         reasons,
+        clinicalReasons,
         List.of());
   }
 

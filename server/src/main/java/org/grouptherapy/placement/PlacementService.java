@@ -53,7 +53,11 @@ public class PlacementService {
     this.daos = daos;
   }
 
-  public Parameters place(String patientId, int count) {
+  /**
+   * @param clinicalDetail whether the caller may read the person's clinical data: without it the
+   *     clinical parts and reasons are left out (see {@link PlacementScorer.Fit#practicalReasons})
+   */
+  public Parameters place(String patientId, int count, boolean clinicalDetail) {
     PlacementScorer.Person person = persons.person(patientId);
     Map<String, PlacementScorer.GroupFacts> groups = facts.groups(false);
     LocalDate today = facts.today();
@@ -85,8 +89,10 @@ public class PlacementService {
       Parameters.ParametersParameterComponent candidate = out.addParameter().setName("candidate");
       candidate.addPart().setName("group").setValue(groupReference(fit.group()));
       candidate.addPart().setName("score").setValue(decimal(fit.score()));
-      candidate.addPart().setName("clinicalFit").setValue(decimal(fit.clinical()));
-      candidate.addPart().setName("readiness").setValue(decimal(fit.readiness()));
+      if (clinicalDetail) {
+        candidate.addPart().setName("clinicalFit").setValue(decimal(fit.clinical()));
+        candidate.addPart().setName("readiness").setValue(decimal(fit.readiness()));
+      }
       candidate.addPart().setName("scheduleFit").setValue(decimal(fit.schedule()));
       candidate.addPart().setName("composition").setValue(decimal(fit.composition()));
       candidate.addPart().setName("capacity").setValue(decimal(fit.capacity()));
@@ -102,7 +108,8 @@ public class PlacementService {
             .setName("waitlistPosition")
             .setValue(new IntegerType(fit.group().waitlist() + 1));
       }
-      fit.reasons().forEach(r -> candidate.addPart().setName("reason").setValue(new StringType(r)));
+      (clinicalDetail ? fit.reasons() : fit.practicalReasons())
+          .forEach(r -> candidate.addPart().setName("reason").setValue(new StringType(r)));
     }
     for (PlacementScorer.Fit fit : excluded) {
       Parameters.ParametersParameterComponent out2 = out.addParameter().setName("excluded");
@@ -130,7 +137,7 @@ public class PlacementService {
   /** An assignment a person accepted: the patient into the group. */
   public record Accepted(String patient, String group) {}
 
-  public Parameters placeWaitlist(boolean apply, List<Accepted> accepted) {
+  public Parameters placeWaitlist(boolean apply, List<Accepted> accepted, boolean clinicalDetail) {
     if (apply) {
       return applyAssignments(accepted);
     }
@@ -166,7 +173,8 @@ public class PlacementService {
       a.addPart().setName("patient").setValue(new Reference(id));
       a.addPart().setName("group").setValue(groupReference(fit.group()));
       a.addPart().setName("score").setValue(decimal(fit.score()));
-      fit.reasons().forEach(r -> a.addPart().setName("reason").setValue(new StringType(r)));
+      (clinicalDetail ? fit.reasons() : fit.practicalReasons())
+          .forEach(r -> a.addPart().setName("reason").setValue(new StringType(r)));
     }
     left.forEach(
         (id, why) -> {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.oauth2.core.oidc.OidcScopes;
 import org.springframework.security.oauth2.server.authorization.OAuth2AuthorizationConsent;
@@ -22,6 +23,8 @@ import org.springframework.web.servlet.ModelAndView;
  * ticked (OpenID's {@code openid} aside, which is always kept). Unticking all, or Deny, tells the
  * app {@code access_denied}.
  */
+// Part of the embedded authorization server: absent when an external issuer signs the tokens.
+@ConditionalOnExpression("'${app.security.issuer-uri:}'.isEmpty()")
 @Controller
 class ConsentController {
 

@@ -4,6 +4,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import org.grouptherapy.fhir.ServerUrls;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.Authentication;
@@ -21,6 +22,8 @@ import org.springframework.web.bind.annotation.RequestParam;
  * with the {@code launch} scope, and its token carries the patient (and encounter). Every launch,
  * and every refusal, is audited.
  */
+// Part of the embedded authorization server: absent when an external issuer signs the tokens.
+@ConditionalOnExpression("'${app.security.issuer-uri:}'.isEmpty()")
 @Controller
 class EhrLaunchController {
 

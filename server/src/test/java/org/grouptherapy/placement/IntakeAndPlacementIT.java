@@ -438,10 +438,42 @@ class IntakeAndPlacementIT {
   }
 
   @Test
-  void aVaMayNotRunPlacementWhichReadsScreening() {
+  void aVaRunsPlacementAndReadsItsReasonsWithoutClinicalContent() {
     String person = screenedPerson("Private", 40, List.of("mon-evening"), "either", "F41.1");
+    String group = openGroup("Anxiety process", 8, List.of("F41"), DayOfWeek.MONDAY, 18);
     FhirHttp va = fhir.withToken(new SmartAuth(port).userToken("va", "user/*.cruds"));
-    assertThat(va.get(person + "/" + OperationNames.PLACE).status()).isEqualTo(403);
+
+    FhirHttp.Response ranked = va.get(person + "/" + OperationNames.PLACE + "?_count=100");
+    assertThat(ranked.status()).as(ranked.toString()).isEqualTo(200);
+    String body = ranked.body();
+    assertThat(body)
+        .doesNotContain("F41")
+        .doesNotContain("Group readiness")
+        .doesNotContain("Severe");
+    ParametersParameterComponent top = candidate(ranked.resource(Parameters.class), group);
+    assertThat(top.getPart())
+        .extracting(ParametersParameterComponent::getName)
+        .doesNotContain("clinicalFit", "readiness")
+        .contains("scheduleFit", "score");
+    assertThat(reasons(top))
+        .contains(PlacementScorer.CLINICAL_WEIGHED)
+        .anySatisfy(r -> assertThat(r).contains("open seat"));
+
+    // The same ranking for a clinician carries the clinical reasons.
+    ParametersParameterComponent clinical =
+        candidate(
+            fhir.get(person + "/" + OperationNames.PLACE + "?_count=100")
+                .resource(Parameters.class),
+            group);
+    assertThat(reasons(clinical)).anySatisfy(r -> assertThat(r).contains("F41.1"));
+    assertThat(clinical.getPart())
+        .extracting(ParametersParameterComponent::getName)
+        .contains("clinicalFit", "readiness");
+
+    FhirHttp.Response waitlist =
+        va.post("Group/" + OperationNames.PLACE_WAITLIST, new Parameters());
+    assertThat(waitlist.status()).as(waitlist.toString()).isEqualTo(200);
+    assertThat(waitlist.body()).doesNotContain("Its focus").doesNotContain("Group readiness");
   }
 
   // --- the waitlist
