@@ -93,23 +93,30 @@ export class Session {
    * A FHIR call with this user's own token (the SMART session the app holds), for test set-up an
    * EHR or a therapist would do elsewhere. Not counted as an interaction.
    */
-  async fhir<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  async fhir<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: T }> {
     return this.page.evaluate(
-      async ([method, path, body]) => {
+      async ([method, path, body, headers]) => {
         const key = JSON.parse(sessionStorage.getItem('SMART_KEY') ?? 'null');
         const state = JSON.parse(sessionStorage.getItem(key) ?? '{}');
-        const res = await fetch(`${String(state.serverUrl).replace(/\/$/, '')}/${path}`, {
+        const base = String(state.serverUrl).replace(/\/$/, '');
+        const res = await fetch(path ? `${base}/${path}` : base, {
           method: method as string,
           headers: {
             Authorization: `Bearer ${state.tokenResponse.access_token}`,
             'Content-Type': 'application/fhir+json',
             Accept: 'application/fhir+json',
+            ...headers,
           },
           body: body ? JSON.stringify(body) : undefined,
         });
         return { status: res.status, body: await res.json().catch(() => null) };
       },
-      [method, path, body] as const,
+      [method, path, body, headers] as const,
     ) as Promise<{ status: number; body: T }>;
   }
 

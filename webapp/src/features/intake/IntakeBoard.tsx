@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { all, bool, build, num, one, ref, reference, text } from '../../fhir/parameters';
 import { activeMembers, groupCapacity, humanName, idOf, nameOf } from '../../fhir/practice';
-import { addDays, formatDate, formatDateTime, formatTime, today } from '../../lib/time';
+import { addDays, formatDate, formatDateTime, formatTime, today, zonedIso } from '../../lib/time';
+import { entriesOf } from '../calendar/entries';
 import { BusyButton, Empty, Field, Loading, Notice, NotForRole, ProblemBox, useAction, useAsync } from '../../ui/components';
 import { useApi, usePractice } from '../../ui/context';
 import { CONSENT_KINDS, consentState, newConsent, STATE_BADGE } from './consents';
@@ -255,12 +256,7 @@ function BookScreening({ row, onDone }: { row: IntakeRow; onDone: (m: string) =>
 
 /** Free times of a given length inside working hours (or 9–17 on weekdays) between busy entries. */
 export function freeSlots(calendar: fhir4.Parameters, minutes: number, zone: string): { value: string; label: string }[] {
-  const entries = all(calendar, 'entry').map((e) => ({
-    kind: text(e, 'kind') ?? '',
-    start: Date.parse(text(e, 'start') ?? ''),
-    end: Date.parse(text(e, 'end') ?? ''),
-    status: text(e, 'status') ?? 'busy',
-  }));
+  const entries = entriesOf(calendar).map((e) => ({ ...e, start: Date.parse(e.start), end: Date.parse(e.end) }));
   const busy = entries.filter((e) => e.kind !== 'working-hours' && e.status === 'busy');
   let windows = entries.filter((e) => e.kind === 'working-hours').map((e) => [e.start, e.end] as [number, number]);
   if (windows.length === 0) {
@@ -270,7 +266,7 @@ export function freeSlots(calendar: fhir4.Parameters, minutes: number, zone: str
       const day = addDays(first, d);
       const weekday = new Date(`${day}T12:00:00Z`).getUTCDay();
       if (weekday === 0 || weekday === 6) continue;
-      windows.push([zoned(day, 9, zone), zoned(day, 17, zone)]);
+      windows.push([Date.parse(zonedIso(day, '09:00', zone)), Date.parse(zonedIso(day, '17:00', zone))]);
     }
   }
   const out: { value: string; label: string }[] = [];
@@ -285,14 +281,6 @@ export function freeSlots(calendar: fhir4.Parameters, minutes: number, zone: str
     }
   }
   return out;
-}
-
-/** The instant of a local hour on a local date in a zone. */
-function zoned(day: string, hour: number, zone: string): number {
-  const guess = Date.parse(`${day}T${String(hour).padStart(2, '0')}:00:00Z`);
-  const local = new Date(new Date(guess).toLocaleString('en-US', { timeZone: zone }));
-  const utc = new Date(new Date(guess).toLocaleString('en-US', { timeZone: 'UTC' }));
-  return guess - (local.getTime() - utc.getTime());
 }
 
 function Consents({ row, onDone }: { row: IntakeRow; onDone: (m: string) => void }) {
