@@ -11,7 +11,6 @@ import ca.uhn.fhir.jpa.provider.ValueSetOperationProvider;
 import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
 import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.openapi.OpenApiInterceptor;
-import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
 import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
@@ -48,7 +47,9 @@ class FhirRestfulServerConfiguration {
       ValueSetOperationProvider valueSetOperationProvider,
       List<FhirOperationProvider> operationProviders,
       List<FhirResourceProvider> ownResourceProviders,
-      List<FhirRestInterceptor> restInterceptors) {
+      List<FhirRestInterceptor> restInterceptors,
+      ConformancePackage conformance,
+      ServerUrls urls) {
     RestfulServer server =
         new RestfulServer(systemDao.getContext()) {
           @Override
@@ -66,10 +67,9 @@ class FhirRestfulServerConfiguration {
     pagingProvider.setDefaultPageSize(properties.fhir().defaultPageSize());
     pagingProvider.setMaximumPageSize(properties.fhir().maxPageSize());
     server.setPagingProvider(pagingProvider);
-    if (!properties.fhir().serverAddress().isBlank()) {
-      server.setServerAddressStrategy(
-          new HardcodedServerAddressStrategy(properties.fhir().serverAddress()));
-    }
+    // Links, the CapabilityStatement and the OpenAPI document name the configured public URL,
+    // never the Host of whoever happened to call first (HAPI caches both).
+    server.setServerAddressStrategy(new PublicServerAddress(properties, urls));
 
     Set<Class<?>> ownTypes = new HashSet<>();
     ownResourceProviders.forEach(p -> ownTypes.add(p.getResourceType()));
@@ -87,8 +87,13 @@ class FhirRestfulServerConfiguration {
     server.registerProviders(operationProviders);
 
     JpaCapabilityStatementProvider capabilityStatement =
-        new JpaCapabilityStatementProvider(
-            server, systemDao, storageSettings, searchParamRegistry, validationSupport);
+        new ProjectCapabilityStatementProvider(
+            server,
+            systemDao,
+            storageSettings,
+            searchParamRegistry,
+            validationSupport,
+            conformance);
     capabilityStatement.setImplementationDescription(SERVER_NAME);
     server.setServerConformanceProvider(capabilityStatement);
 

@@ -3,7 +3,8 @@ package org.grouptherapy.fhir;
 import org.grouptherapy.system.AppProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
@@ -20,9 +21,14 @@ class StartupBanner {
     this.properties = properties;
   }
 
+  /**
+   * After every start-up task, the demo's clients included: Spring turns readiness on after all
+   * ApplicationReadyEvent listeners, and {@link ReadinessGate} lets requests in from then on.
+   */
   @EventListener
-  void ready(ApplicationReadyEvent event) {
-    if (!(event.getApplicationContext() instanceof WebServerApplicationContext web)) {
+  void ready(AvailabilityChangeEvent<ReadinessState> event) {
+    if (event.getState() != ReadinessState.ACCEPTING_TRAFFIC
+        || !(event.getSource() instanceof WebServerApplicationContext web)) {
       return;
     }
     String root = "http://localhost:" + web.getWebServer().getPort();

@@ -177,14 +177,10 @@ class SmartConfiguration {
                   "OAuth2 using SMART-on-FHIR profile (see /.well-known/smart-configuration)"));
       security.getExtension().removeIf(e -> OAUTH_URIS.equals(e.getUrl()));
       Extension uris = security.addExtension().setUrl(OAUTH_URIS);
-      for (String name : List.of("authorize", "token", "introspect", "revoke")) {
-        String key =
-            switch (name) {
-              case "authorize" -> "authorization_endpoint";
-              case "token" -> "token_endpoint";
-              case "introspect" -> "introspection_endpoint";
-              default -> "revocation_endpoint";
-            };
+      // Only the sub-extensions R4's oauth-uris defines (authorize, token, register, manage); the
+      // introspection and revocation endpoints are in /.well-known/smart-configuration.
+      for (String name : List.of("authorize", "token")) {
+        String key = "authorize".equals(name) ? "authorization_endpoint" : "token_endpoint";
         uris.addExtension(name, new UriType(String.valueOf(doc.get(key))));
       }
     }

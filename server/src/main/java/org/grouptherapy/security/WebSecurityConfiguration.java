@@ -2,7 +2,10 @@ package org.grouptherapy.security;
 
 import ca.uhn.fhir.jpa.searchparam.matcher.AuthorizationSearchParamMatcher;
 import ca.uhn.fhir.jpa.searchparam.matcher.SearchParamMatcher;
+import jakarta.servlet.http.HttpServletResponse;
+import org.grouptherapy.fhir.FhirErrorResponses;
 import org.grouptherapy.system.AppProperties;
+import org.hl7.fhir.r4.model.OperationOutcome;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
@@ -17,6 +20,7 @@ import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.UsernamePasswordAuthenticationFilter;
 import org.springframework.security.web.firewall.HttpFirewall;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
 
 /** Everything outside the FHIR API and the authorization server's endpoints. */
 @Configuration(proxyBeanMethods = false)
@@ -78,6 +82,28 @@ class WebSecurityConfiguration {
   @Bean
   HttpFirewall httpFirewall() {
     return FirewallCharacters.firewall();
+  }
+
+  /**
+   * A request the firewall refuses (an encoded slash, a semicolon, a double slash in the path): 400
+   * with an OperationOutcome under the FHIR base, a bare 400 elsewhere.
+   */
+  @Bean
+  RequestRejectedHandler requestRejectedHandler(AppProperties properties) {
+    return (request, response, rejected) -> {
+      if (FhirErrorResponses.underFhir(request.getRequestURI(), properties.fhir().path())) {
+        FhirErrorResponses.write(
+            request,
+            response,
+            HttpServletResponse.SC_BAD_REQUEST,
+            OperationOutcome.IssueType.INVALID,
+            "The URL is not allowed: it holds an encoded slash, a semicolon, a backslash, a"
+                + " double slash or a \"..\" segment. Write resource ids with letters, digits,"
+                + " '-' and '.' only.");
+      } else {
+        response.sendError(HttpServletResponse.SC_BAD_REQUEST);
+      }
+    };
   }
 
   /**

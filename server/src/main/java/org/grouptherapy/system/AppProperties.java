@@ -36,7 +36,8 @@ public record AppProperties(
 
   /**
    * FHIR server behaviour. {@code tuned=false} and {@code validation=false} give the plain-HAPI
-   * baseline that the benchmark compares against.
+   * baseline that the benchmark compares against. {@code strictParsing=false} stores what R4
+   * forbids (unknown elements, nulls, empty values) as HAPI does by default, for legacy feeds.
    */
   public record Fhir(
       @NotBlank @DefaultValue("/fhir") String path,
@@ -45,6 +46,7 @@ public record AppProperties(
       @Min(1) @DefaultValue("500") int maxPageSize,
       @DefaultValue("true") boolean tuned,
       @DefaultValue("true") boolean validation,
+      @DefaultValue("true") boolean strictParsing,
       @DefaultValue("") String serverAddress,
       @NotNull @DefaultValue("2s") Duration batchMaintenanceInterval,
       @Min(1) @DefaultValue("60") int maxSearchParameters,

@@ -3,11 +3,26 @@ package org.grouptherapy.fhir;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
+import ca.uhn.fhir.validation.FhirValidator;
+import ca.uhn.fhir.validation.ResultSeverityEnum;
+import ca.uhn.fhir.validation.ValidationResult;
+import java.util.Map;
 import org.grouptherapy.support.FhirHttp;
 import org.grouptherapy.support.Fixtures;
 import org.grouptherapy.support.IntegrationTest;
+import org.grouptherapy.support.RawHttp;
+import org.grouptherapy.support.SmartAuth;
+import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
+import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.PrePopulatedValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
+import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
+import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.CapabilityStatement.CapabilityStatementRestResourceComponent;
+import org.hl7.fhir.r4.model.OperationDefinition;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -84,6 +99,85 @@ class CapabilityStatementIT {
                 });
       }
     }
+  }
+
+  /** The CapabilityStatement's definition links resolve on this server, by id as by search. */
+  @Test
+  void readsEveryOwnOperationDefinitionById() {
+    FhirHttp fhir = new FhirHttp(port, fhirContext);
+    for (OperationDefinition definition : conformancePackage.operationDefinitions()) {
+      FhirHttp.Response read = fhir.get("OperationDefinition/" + definition.getIdPart());
+      assertThat(read.status()).as(definition.getIdPart()).isEqualTo(200);
+      OperationDefinition served = read.resource(OperationDefinition.class);
+      assertThat(served.getUrl()).isEqualTo(definition.getUrl());
+      assertThat(served.getCode()).isEqualTo(definition.getCode());
+      Bundle found =
+          fhir.get("OperationDefinition?url=" + definition.getUrl()).resource(Bundle.class);
+      assertThat(found.getEntry())
+          .extracting(e -> e.getResource().getIdElement().getIdPart())
+          .containsExactly(definition.getIdPart());
+    }
+    assertThat(fhir.get("OperationDefinition/no-such-operation").status()).isEqualTo(404);
+  }
+
+  /**
+   * Links name the server's public URL whoever asks first and whatever Host they send (HAPI caches
+   * the statement).
+   */
+  @Test
+  void namesThePublicUrlWhateverHostTheCallerSends() throws Exception {
+    String token = new SmartAuth(port).clientToken("system/*.cruds");
+    for (String host : new String[] {"attacker.example", "127.0.0.1:" + port}) {
+      RawHttp.Response response =
+          RawHttp.send(
+              port,
+              "GET /fhir/metadata HTTP/1.1",
+              Map.of("Host", host, "Authorization", "Bearer " + token));
+      CapabilityStatement statement =
+          fhirContext.newJsonParser().parseResource(CapabilityStatement.class, response.body());
+      assertThat(statement.getImplementation().getUrl())
+          .isEqualTo("http://localhost:" + port + "/fhir");
+      RawHttp.Response search =
+          RawHttp.send(
+              port,
+              "GET /fhir/Group?_count=1 HTTP/1.1",
+              Map.of("Host", host, "Authorization", "Bearer " + token));
+      assertThat(fhirContext.newJsonParser().parseResource(Bundle.class, search.body()).getLink())
+          .allSatisfy(l -> assertThat(l.getUrl()).startsWith("http://localhost:" + port + "/fhir"));
+    }
+  }
+
+  /**
+   * The statement validates against R4 with no errors: only sub-extensions oauth-uris defines in
+   * R4, and no resource counts under an extension no validator can resolve.
+   */
+  @Test
+  void validatesAgainstTheBaseSpecification() {
+    CapabilityStatement metadata = metadata();
+    PrePopulatedValidationSupport packageSupport = new PrePopulatedValidationSupport(fhirContext);
+    conformancePackage.resources().forEach(packageSupport::addResource);
+    FhirValidator validator = fhirContext.newValidator();
+    FhirInstanceValidator instanceValidator =
+        new FhirInstanceValidator(
+            new ValidationSupportChain(
+                packageSupport,
+                new DefaultProfileValidationSupport(fhirContext),
+                new InMemoryTerminologyServerValidationSupport(fhirContext),
+                new CommonCodeSystemsTerminologyService(fhirContext),
+                new SnapshotGeneratingValidationSupport(fhirContext)));
+    instanceValidator.setAnyExtensionsAllowed(false);
+    validator.registerValidatorModule(instanceValidator);
+    ValidationResult result = validator.validateWithResult(metadata);
+    assertThat(result.getMessages())
+        .filteredOn(m -> m.getSeverity().ordinal() >= ResultSeverityEnum.ERROR.ordinal())
+        .extracting(m -> m.getLocationString() + ": " + m.getMessage())
+        .isEmpty();
+    assertThat(
+            metadata.getRestFirstRep().getSecurity().getExtension().get(0).getExtension().stream()
+                .map(e -> e.getUrl()))
+        .containsExactly("authorize", "token");
+    assertThat(fhirContext.newJsonParser().encodeResourceToString(metadata))
+        .doesNotContain("resourceCount");
   }
 
   private CapabilityStatement metadata() {

@@ -96,6 +96,38 @@ class ConformancePackageTest {
   }
 
   /**
+   * Differential elements come in the order of the base resource's elements, as the HL7 validator
+   * requires (a profile with Claim.provider before Claim.insurer fails it).
+   */
+  @Test
+  void keepsEveryDifferentialInTheBaseResourcesOrder() {
+    DefaultProfileValidationSupport core = new DefaultProfileValidationSupport(FHIR);
+    for (StructureDefinition sd : conformancePackage.structureDefinitions()) {
+      StructureDefinition base =
+          (StructureDefinition)
+              core.fetchStructureDefinition(
+                  "http://hl7.org/fhir/StructureDefinition/" + sd.getType());
+      List<String> basePaths =
+          base.getSnapshot().getElement().stream().map(e -> e.getPath()).toList();
+      int previous = -1;
+      String previousPath = null;
+      for (var element : sd.getDifferential().getElement()) {
+        String path = element.getPath();
+        int index = basePaths.indexOf(path);
+        while (index < 0 && path.contains(".")) {
+          path = path.substring(0, path.lastIndexOf('.'));
+          index = basePaths.indexOf(path);
+        }
+        assertThat(index)
+            .as("%s: %s comes after %s", sd.getUrl(), element.getPath(), previousPath)
+            .isGreaterThanOrEqualTo(previous);
+        previous = index;
+        previousPath = element.getPath();
+      }
+    }
+  }
+
+  /**
    * StructureDefinitions are checked by snapshot generation above: the validator's own check of a
    * profile resolves the core package by id, which the offline validator cannot.
    */

@@ -29,7 +29,7 @@ class EmbeddedPostgresCrashRecoveryIT {
   void startsAgainAfterTheServerWasKilledAndKeepsItsData() throws Exception {
     Process child = startChild(dataDirectory);
     child.destroyForcibly();
-    assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(child.waitFor(Waits.PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
     assertThat(dataDirectory.resolve("postmaster.pid")).exists();
 
     try (EmbeddedPostgres postgres = EmbeddedPostgresLauncher.start(settings())) {
