@@ -59,14 +59,15 @@ export function resource<T extends fhir4.Resource>(from: { parameter?: P[] } | u
   return one(from, name)?.resource as T | undefined;
 }
 
-/** Builds Parameters from name/value pairs; undefined values are left out. */
+/**
+ * Builds Parameters from name/value pairs; undefined values are left out, and so is an empty
+ * parameter list (R4 JSON has no empty arrays; the server refuses them).
+ */
 export function build(values: [string, Partial<P> | undefined][]): fhir4.Parameters {
-  return {
-    resourceType: 'Parameters',
-    parameter: values
-      .filter((entry): entry is [string, Partial<P>] => entry[1] !== undefined)
-      .map(([name, value]) => ({ name, ...value })),
-  };
+  const parameter = values
+    .filter((entry): entry is [string, Partial<P>] => entry[1] !== undefined)
+    .map(([name, value]) => ({ name, ...value }));
+  return parameter.length ? { resourceType: 'Parameters', parameter } : { resourceType: 'Parameters' };
 }
 
 export const str = (v: string | undefined) => (v === undefined || v === '' ? undefined : { valueString: v });

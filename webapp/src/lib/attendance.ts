@@ -128,7 +128,8 @@ export function toParameters(sheet: AttendanceSheet, virtual: boolean): fhir4.Pa
       }
       return { name: 'attendance', part };
     });
-  return { resourceType: 'Parameters', parameter };
+  // R4 JSON has no empty arrays: an empty sheet is Parameters without parameters.
+  return parameter.length ? { resourceType: 'Parameters', parameter } : { resourceType: 'Parameters' };
 }
 
 /** Whether a status means the member was there (and the session bills for them). */

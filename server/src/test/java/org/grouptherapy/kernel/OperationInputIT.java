@@ -70,7 +70,11 @@ class OperationInputIT {
     }
   }
 
+  /** No parameters at all is Parameters without the element: R4 JSON has no empty arrays. */
   private static String parameters(String... parameters) {
+    if (parameters.length == 0) {
+      return "{\"resourceType\":\"Parameters\"}";
+    }
     return "{\"resourceType\":\"Parameters\",\"parameter\":[" + String.join(",", parameters) + "]}";
   }
 
