@@ -10,7 +10,6 @@ import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
 import ca.uhn.fhir.jpa.provider.ValueSetOperationProvider;
 import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
 import ca.uhn.fhir.rest.api.EncodingEnum;
-import ca.uhn.fhir.rest.openapi.OpenApiInterceptor;
 import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
@@ -98,7 +97,7 @@ class FhirRestfulServerConfiguration {
     server.setServerConformanceProvider(capabilityStatement);
 
     server.registerInterceptor(new ResponseHighlighterInterceptor());
-    server.registerInterceptor(new OpenApiInterceptor());
+    server.registerInterceptor(new ProjectOpenApi(properties, urls));
     restInterceptors.forEach(server::registerInterceptor);
     return server;
   }

@@ -45,10 +45,41 @@ class ProjectCapabilityStatementProvider extends JpaCapabilityStatementProvider 
 
   @Override
   public IBaseResource readOperationDefinition(IIdType id, RequestDetails request) {
-    OperationDefinition definition = id == null ? null : own.get(id.getIdPart());
+    if (id == null || id.getIdPart() == null) {
+      return super.readOperationDefinition(id, request);
+    }
+    OperationDefinition definition = own.get(id.getIdPart());
     if (definition != null) {
       return definition.copy();
     }
+    OperationDefinition generatedFor = ownForGeneratedId(id.getIdPart());
+    if (generatedFor != null) {
+      // HAPI's id for one of our operations (what its OpenAPI generator reads): our definition,
+      // whose parameters are documented, instead of one derived from a method taking Parameters.
+      OperationDefinition copy = generatedFor.copy();
+      copy.setId(id.getIdPart());
+      return copy;
+    }
     return super.readOperationDefinition(id, request);
+  }
+
+  /**
+   * HAPI names the definitions it generates {@code <Type>-<levels>-<code>} (e.g. {@code
+   * Group-i-schedule-series}): ours for that type and code, the longest code that fits.
+   */
+  private OperationDefinition ownForGeneratedId(String generatedId) {
+    OperationDefinition best = null;
+    for (OperationDefinition definition : own.values()) {
+      String code = definition.getCode();
+      boolean forType =
+          definition.getResource().stream()
+              .anyMatch(type -> generatedId.startsWith(type.getValue() + "-"));
+      if (forType
+          && generatedId.endsWith("-" + code)
+          && (best == null || code.length() > best.getCode().length())) {
+        best = definition;
+      }
+    }
+    return best;
   }
 }

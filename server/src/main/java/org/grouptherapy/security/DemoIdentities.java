@@ -162,6 +162,8 @@ class DemoIdentities implements UserDirectory {
             .clientAuthenticationMethod(ClientAuthenticationMethod.NONE)
             .redirectUri("http://127.0.0.1/")
             .redirectUri("http://[::1]/callback")
+            // Swagger UI's "Authorize" (authorization code with PKCE) signs in as the VA app.
+            .redirectUri(urls.fhirBaseUrl() + "/swagger-ui/oauth2-redirect.html")
             .build());
     // The same app run with a server-side component that can keep a secret: a confidential
     // client, which is issued refresh tokens for offline_access.
