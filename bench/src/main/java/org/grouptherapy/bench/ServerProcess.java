@@ -20,7 +20,11 @@ final class ServerProcess implements AutoCloseable {
   private final Path dataDirectory;
   private final double secondsToReady;
 
-  private ServerProcess(Process process, int port, Path dataDirectory, double secondsToReady) {
+  private final Path log;
+
+  private ServerProcess(
+      Process process, int port, Path dataDirectory, double secondsToReady, Path log) {
+    this.log = log;
     this.process = process;
     this.port = port;
     this.dataDirectory = dataDirectory;
@@ -28,18 +32,28 @@ final class ServerProcess implements AutoCloseable {
   }
 
   static ServerProcess start(Path jar, String name, List<String> serverArgs) throws Exception {
-    return start(jar, name, serverArgs, Files.createTempDirectory("gt-bench-" + name));
+    return start(jar, name, serverArgs, Files.createTempDirectory("gt-bench-" + name), false);
+  }
+
+  /** A server with the demo practice, on a fresh database (the demo is loaded) or a used one. */
+  static ServerProcess startWithDemo(Path jar, String name, Path dataDirectory) throws Exception {
+    return start(jar, name, List.of(), dataDirectory, true);
+  }
+
+  Path log() {
+    return log;
   }
 
   /** Stops this server and starts the same configuration again on the same database. */
   ServerProcess restart(Path jar, String name, List<String> serverArgs) throws Exception {
     process.destroy();
     process.waitFor();
-    return start(jar, name + "-restart", serverArgs, dataDirectory);
+    return start(jar, name + "-restart", serverArgs, dataDirectory, false);
   }
 
   private static ServerProcess start(
-      Path jar, String name, List<String> serverArgs, Path dataDirectory) throws Exception {
+      Path jar, String name, List<String> serverArgs, Path dataDirectory, boolean demo)
+      throws Exception {
     int port = freePort();
     Path log = Path.of("target", "bench-" + name + ".log");
     Files.createDirectories(log.getParent());
@@ -50,14 +64,14 @@ final class ServerProcess implements AutoCloseable {
     command.add(jar.toString());
     command.add("--server.port=" + port);
     command.add("--app.database.embedded.data-directory=" + dataDirectory);
-    command.add("--app.demo.enabled=false");
+    command.add("--app.demo.enabled=" + demo);
     command.addAll(serverArgs);
     long started = System.nanoTime();
     Process process =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     waitUntilReady(process, port, log);
     double seconds = (System.nanoTime() - started) / 1e9;
-    return new ServerProcess(process, port, dataDirectory, seconds);
+    return new ServerProcess(process, port, dataDirectory, seconds, log);
   }
 
   String fhirBase() {

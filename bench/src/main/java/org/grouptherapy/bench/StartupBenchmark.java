@@ -1,0 +1,147 @@
+package org.grouptherapy.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Time to ready of the real jar with the demo practice: a first start on an empty database (cold:
+ * schema, conformance install, demo load) and a restart on it (warm), each until the readiness
+ * probe answers 200 (the moment FHIR and the token endpoint stop answering 503). Where the time
+ * goes comes from the server's own log: JVM and Spring up to the web context, HAPI's JPA layer up
+ * to "Started", and the start-up tasks after it. Also the first and a second fetch of the full
+ * OpenAPI document. Options: --rounds N (default 2).
+ */
+public final class StartupBenchmark {
+
+  private static final java.util.regex.Pattern STAMPED =
+      java.util.regex.Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}");
+  private static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
+
+  private StartupBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    BenchOptions options = BenchOptions.parse(args);
+    int rounds = options.integer("rounds", 2);
+    List<Map<String, Double>> cold = new ArrayList<>();
+    List<Map<String, Double>> warm = new ArrayList<>();
+    List<double[]> apiDocs = new ArrayList<>();
+    for (int round = 0; round < rounds; round++) {
+      Path data = Files.createTempDirectory("gt-bench-startup");
+      ServerProcess first = ServerProcess.startWithDemo(options.jar(), "startup-cold", data);
+      cold.add(phases(first));
+      apiDocs.add(apiDocs(first));
+      first.close();
+      ServerProcess second = ServerProcess.startWithDemo(options.jar(), "startup-warm", data);
+      warm.add(phases(second));
+      second.close();
+      second.deleteData();
+    }
+    StringBuilder report = new StringBuilder();
+    report.append("\n## Start-up, ").append(Instant.now()).append("\n\n");
+    report.append(
+        "Seconds from launching `java -jar` (demo on, heap capped at 1 GB as by ./run) to the readiness probe"
+            + " answering 200, per round; phases from the server's log. Targets: cold under 30 s,"
+            + " warm under 15 s on an idle 2-core machine.\n\n");
+    report.append(
+        "| start | round | to ready | JVM + Spring to web context | HAPI JPA to Started |");
+    report.append(" start-up tasks after Started |\n|---|---|---|---|---|---|\n");
+    row(report, "cold (empty database)", cold);
+    row(report, "warm (restart)", warm);
+    report.append("\nFull OpenAPI document (`/fhir/api-docs`): ");
+    for (double[] pair : apiDocs) {
+      report.append(
+          String.format(Locale.ROOT, "first fetch %.2f s, second %.3f s; ", pair[0], pair[1]));
+    }
+    report.append("\n");
+    options.publish(report.toString());
+  }
+
+  private static void row(StringBuilder report, String name, List<Map<String, Double>> runs) {
+    for (int i = 0; i < runs.size(); i++) {
+      Map<String, Double> run = runs.get(i);
+      report.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %d | %.1f | %.1f | %.1f | %.1f |%n",
+              name,
+              i + 1,
+              run.get("ready"),
+              run.getOrDefault("web", Double.NaN),
+              run.getOrDefault("started", Double.NaN) - run.getOrDefault("web", Double.NaN),
+              run.get("ready") - run.getOrDefault("started", Double.NaN)));
+    }
+  }
+
+  /** Seconds from launch to each phase's log line; "ready" as measured from outside. */
+  private static Map<String, Double> phases(ServerProcess server) throws Exception {
+    Map<String, Double> phases = new LinkedHashMap<>();
+    List<String> lines = Files.readAllLines(server.log());
+    LocalTime first = null;
+    for (String line : lines) {
+      if (!STAMPED.matcher(line).lookingAt()) {
+        continue;
+      }
+      LocalTime time = LocalTime.parse(line.substring(11, 23), LOG_TIME);
+      if (first == null) {
+        first = time;
+      }
+      if (line.contains("Root WebApplicationContext: initialization completed")) {
+        phases.put("web", seconds(first, time));
+      } else if (line.contains("Started GroupTherapyServerApplication")) {
+        phases.put("started", seconds(first, time));
+      }
+    }
+    // The log starts after the JVM itself is up: shift the phases by the difference between the
+    // time to ready seen from outside and the last log line before it.
+    double offset = 0;
+    if (first != null) {
+      // The banner's first line carries the time; "is ready" is on the next.
+      LocalTime ready = null;
+      LocalTime last = null;
+      for (String line : lines) {
+        if (STAMPED.matcher(line).lookingAt()) {
+          last = LocalTime.parse(line.substring(11, 23), LOG_TIME);
+        } else if (line.contains("is ready")) {
+          ready = last;
+        }
+      }
+      if (ready != null) {
+        offset = server.secondsToReady() - seconds(first, ready);
+      }
+    }
+    for (Map.Entry<String, Double> phase : phases.entrySet()) {
+      phase.setValue(phase.getValue() + offset);
+    }
+    phases.put("ready", server.secondsToReady());
+    return phases;
+  }
+
+  private static double seconds(LocalTime from, LocalTime to) {
+    return (to.toNanoOfDay() - from.toNanoOfDay()) / 1e9;
+  }
+
+  private static double[] apiDocs(ServerProcess server) throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(server.fhirBase() + "/api-docs")).build();
+    double[] seconds = new double[2];
+    for (int i = 0; i < 2; i++) {
+      long start = System.nanoTime();
+      http.send(request, HttpResponse.BodyHandlers.discarding());
+      seconds[i] = (System.nanoTime() - start) / 1e9;
+    }
+    return seconds;
+  }
+}
