@@ -81,7 +81,8 @@ test('hub ready with the demo practice, then with 200 groups', async () => {
         meta: { profile: template.meta?.profile },
         identifier: undefined,
         name: `Bench group ${i + 1}`,
-        member: [],
+        // No members (and no empty array: the server refuses what R4 JSON forbids).
+        member: undefined,
       } as fhir4.Group,
       request: { method: 'POST', url: 'Group' },
     });

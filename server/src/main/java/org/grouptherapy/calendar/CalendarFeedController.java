@@ -74,7 +74,8 @@ class CalendarFeedController {
             actor.get(), now.minus(Duration.ofDays(30)), now.plus(Duration.ofDays(180)))) {
       VEvent event = new VEvent(entry.start(), entry.end(), entry.title());
       event.add(new Uid(entry.resource().replace('/', '-') + "@grouptherapy.example.org"));
-      event.add(new DtStamp(now));
+      // The constructor stamps the event already: replace, so there is exactly one DTSTAMP.
+      event.replace(new DtStamp(now));
       event.add(new Categories(entry.kind()));
       if (entry.place() != null) {
         event.add(new Location(entry.place()));

@@ -138,6 +138,13 @@ class CalendarIT {
 
   @Test
   void theFeedIsValidICalendarNamesNoMemberAndStopsWhenRevoked() throws Exception {
+    java.time.OffsetDateTime tomorrow =
+        java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC)
+            .plusDays(1)
+            .truncatedTo(java.time.temporal.ChronoUnit.HOURS);
+    java.time.format.DateTimeFormatter instant =
+        java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssXXX");
+    block("supervision", tomorrow.format(instant), tomorrow.plusHours(1).format(instant), "busy");
     Parameters created =
         fhir.post(therapist + "/" + OperationNames.CALENDAR_FEED, new Parameters())
             .resource(Parameters.class);
@@ -151,6 +158,14 @@ class CalendarIT {
     calendar.validate();
     // The feed covers 30 days back to 180 ahead: 2032 is outside, so add a session soon.
     assertThat(feed.body()).contains("BEGIN:VCALENDAR").contains("PRODID:");
+    String[] events = feed.body().split("BEGIN:VEVENT");
+    assertThat(events.length).as("events in the feed").isGreaterThan(1);
+    for (int i = 1; i < events.length; i++) {
+      assertThat(events[i].split("\r?\n"))
+          .as("DTSTAMP lines of event %d", i)
+          .filteredOn(line -> line.startsWith("DTSTAMP"))
+          .hasSize(1);
+    }
     for (String member : members) {
       String name = fhir.get(member).resource(Patient.class).getNameFirstRep().getFamily();
       assertThat(feed.body()).doesNotContain(name).doesNotContain(member);
