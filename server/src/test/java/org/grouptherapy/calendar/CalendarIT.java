@@ -158,6 +158,11 @@ class CalendarIT {
     calendar.validate();
     // The feed covers 30 days back to 180 ahead: 2032 is outside, so add a session soon.
     assertThat(feed.body()).contains("BEGIN:VCALENDAR").contains("PRODID:");
+    // Local times of the practice's zone, with its VTIMEZONE (the shared server's default zone).
+    assertThat(feed.body())
+        .contains("BEGIN:VTIMEZONE")
+        .contains("TZID:America/New_York")
+        .contains("DTSTART;TZID=America/New_York:");
     String[] events = feed.body().split("BEGIN:VEVENT");
     assertThat(events.length).as("events in the feed").isGreaterThan(1);
     for (int i = 1; i < events.length; i++) {
