@@ -18,7 +18,6 @@ import java.time.temporal.TemporalAdjusters;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -100,7 +99,7 @@ public class SubstituteFinder {
     practitioners.keySet().removeIf(id -> facilitating.contains(id) || !roles.containsKey(id));
     practitioners.values().removeIf(p -> p.hasActive() && !p.getActive());
     String[] keys = practitioners.keySet().toArray(String[]::new);
-    Set<String> busy = busy(keys, cover);
+    Map<String, Boolean> busy = busy(keys, cover);
     Map<String, Double> booked = bookedHoursThatWeek(keys, cover);
     Scoring scoring =
         new Scoring(
@@ -113,8 +112,14 @@ public class SubstituteFinder {
     for (Map.Entry<String, Practitioner> entry : practitioners.entrySet()) {
       String id = entry.getKey();
       String name = SubstituteService.name(entry.getValue(), id);
-      if (busy.contains(id)) {
-        excluded(out, id, name, "Busy at that time (a session, appointment or block overlaps)");
+      if (busy.containsKey(id)) {
+        excluded(
+            out,
+            id,
+            name,
+            busy.get(id)
+                ? "On leave at that time (PTO)"
+                : "Busy at that time (a session, appointment or block overlaps)");
         continue;
       }
       double hours = booked.getOrDefault(id, 0.0);
@@ -197,19 +202,22 @@ public class SubstituteFinder {
         .orElse(null);
   }
 
-  /** Of these practitioners, those with any booking overlapping the cover (blocks, PTO too). */
-  private Set<String> busy(String[] keys, Cover cover) {
-    Set<String> busy = new HashSet<>();
+  /**
+   * Of these practitioners, those with any booking overlapping the cover (blocks, PTO too), each
+   * with whether PTO is among them (then they are on leave, not merely busy).
+   */
+  private Map<String, Boolean> busy(String[] keys, Cover cover) {
+    Map<String, Boolean> busy = new HashMap<>();
     jdbc.query(
-        "SELECT DISTINCT resource_key FROM gt.booking WHERE resource_key = ANY (?)"
-            + " AND during && tstzrange(?, ?)",
+        "SELECT resource_key, bool_or(kind = 'pto') FROM gt.booking WHERE resource_key = ANY (?)"
+            + " AND during && tstzrange(?, ?) GROUP BY resource_key",
         ps -> {
           ps.setArray(1, ps.getConnection().createArrayOf("text", keys));
           ps.setTimestamp(2, Timestamp.from(cover.from()));
           ps.setTimestamp(3, Timestamp.from(cover.to()));
         },
         rs -> {
-          busy.add(rs.getString(1));
+          busy.put(rs.getString(1), rs.getBoolean(2));
         });
     return busy;
   }

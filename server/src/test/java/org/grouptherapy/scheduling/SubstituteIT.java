@@ -122,7 +122,7 @@ class SubstituteIT {
             "Specialty fits the group's modality (dbt-skills)",
             "Has facilitated this group before (1 sessions)",
             "Works at the group's site");
-    assertThat(excludedReason(ranking, onLeave)).contains("Busy at that time");
+    assertThat(excludedReason(ranking, onLeave)).contains("On leave").doesNotContain("Busy");
     assertThat(excludedReason(ranking, nearlyFull)).contains("over the 2.0 h limit");
     assertThat(fhir.get(session + "/" + OperationNames.FIND_SUBSTITUTE).body())
         .as("deterministic")
