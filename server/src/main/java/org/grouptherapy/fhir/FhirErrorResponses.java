@@ -7,6 +7,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import org.grouptherapy.kernel.Outcomes;
 import org.hl7.fhir.r4.model.OperationOutcome;
 
 /**
@@ -28,11 +29,7 @@ public final class FhirErrorResponses {
       String message)
       throws IOException {
     OperationOutcome outcome = new OperationOutcome();
-    outcome
-        .addIssue()
-        .setSeverity(OperationOutcome.IssueSeverity.ERROR)
-        .setCode(type)
-        .setDiagnostics(message);
+    Outcomes.error(outcome, type, message);
     boolean xml = wantsXml(request.getHeader("Accept"), request.getQueryString());
     IParser parser = xml ? FHIR.newXmlParser() : FHIR.newJsonParser();
     response.resetBuffer();

@@ -10,7 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.ReadinessState;
-import org.springframework.boot.web.context.WebServerApplicationContext;
+import org.springframework.boot.web.server.WebServer;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
@@ -31,16 +31,12 @@ class OpenApiWarmUp {
 
   @EventListener
   void ready(AvailabilityChangeEvent<ReadinessState> event) {
-    if (event.getState() != ReadinessState.ACCEPTING_TRAFFIC
-        || !(event.getSource() instanceof WebServerApplicationContext web)) {
-      return;
-    }
+    ReadinessGate.readyWebServer(event).ifPresent(this::warmUp);
+  }
+
+  private void warmUp(WebServer web) {
     URI document =
-        URI.create(
-            "http://localhost:"
-                + web.getWebServer().getPort()
-                + properties.fhir().path()
-                + "/api-docs");
+        URI.create("http://localhost:" + web.getPort() + properties.fhir().path() + "/api-docs");
     Thread warmUp =
         new Thread(
             () -> {

@@ -5,9 +5,13 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.Optional;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.ReadinessState;
+import org.springframework.boot.web.context.WebServerApplicationContext;
+import org.springframework.boot.web.server.WebServer;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
@@ -20,6 +24,17 @@ import org.springframework.web.filter.OncePerRequestFilter;
 class ReadinessGate extends OncePerRequestFilter {
 
   static final int RETRY_AFTER_SECONDS = 5;
+
+  /**
+   * The web server of an event that made the application ready (Spring turns readiness on after
+   * every start-up task), or empty for any other availability change.
+   */
+  static Optional<WebServer> readyWebServer(AvailabilityChangeEvent<ReadinessState> event) {
+    return event.getState() == ReadinessState.ACCEPTING_TRAFFIC
+            && event.getSource() instanceof WebServerApplicationContext web
+        ? Optional.of(web.getWebServer())
+        : Optional.empty();
+  }
 
   private final ApplicationAvailability availability;
 

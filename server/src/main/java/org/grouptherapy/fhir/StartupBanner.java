@@ -5,7 +5,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.ReadinessState;
-import org.springframework.boot.web.context.WebServerApplicationContext;
+import org.springframework.boot.web.server.WebServer;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
@@ -27,11 +27,11 @@ class StartupBanner {
    */
   @EventListener
   void ready(AvailabilityChangeEvent<ReadinessState> event) {
-    if (event.getState() != ReadinessState.ACCEPTING_TRAFFIC
-        || !(event.getSource() instanceof WebServerApplicationContext web)) {
-      return;
-    }
-    String root = "http://localhost:" + web.getWebServer().getPort();
+    ReadinessGate.readyWebServer(event).ifPresent(this::banner);
+  }
+
+  private void banner(WebServer web) {
+    String root = "http://localhost:" + web.getPort();
     String fhir = root + properties.fhir().path();
     log.info(
         """

@@ -19,6 +19,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Set;
+import org.grouptherapy.kernel.Outcomes;
 import org.grouptherapy.system.AppProperties;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.StringType;
@@ -35,6 +37,8 @@ import org.springframework.stereotype.Component;
 class StrictFhirInput implements FhirRestInterceptor {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Set<RequestTypeEnum> WITH_BODY =
+      EnumSet.of(RequestTypeEnum.POST, RequestTypeEnum.PUT, RequestTypeEnum.PATCH);
 
   private final FhirContext fhirContext;
   private final boolean enabled;
@@ -46,9 +50,7 @@ class StrictFhirInput implements FhirRestInterceptor {
 
   @Hook(Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED)
   public boolean check(RequestDetails request) {
-    if (!enabled
-        || !EnumSet.of(RequestTypeEnum.POST, RequestTypeEnum.PUT, RequestTypeEnum.PATCH)
-            .contains(request.getRequestType())) {
+    if (!enabled || !WITH_BODY.contains(request.getRequestType())) {
       return true;
     }
     EncodingEnum encoding = RestfulServerUtils.determineRequestEncodingNoDefault(request);
@@ -171,11 +173,7 @@ class StrictFhirInput implements FhirRestInterceptor {
   private static InvalidRequestException invalid(String message, String expression) {
     OperationOutcome outcome = new OperationOutcome();
     OperationOutcome.OperationOutcomeIssueComponent issue =
-        outcome
-            .addIssue()
-            .setSeverity(OperationOutcome.IssueSeverity.ERROR)
-            .setCode(OperationOutcome.IssueType.STRUCTURE)
-            .setDiagnostics(message);
+        Outcomes.error(outcome, OperationOutcome.IssueType.STRUCTURE, message);
     if (expression != null) {
       issue.addExpression(expression);
       issue.getLocation().add(new StringType(expression));

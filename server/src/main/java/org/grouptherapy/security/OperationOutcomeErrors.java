@@ -4,6 +4,7 @@ import ca.uhn.fhir.context.FhirContext;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import org.grouptherapy.kernel.Outcomes;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
 import org.springframework.security.oauth2.server.resource.web.access.BearerTokenAccessDeniedHandler;
@@ -54,11 +55,7 @@ final class OperationOutcomeErrors {
       String message)
       throws IOException {
     OperationOutcome outcome = new OperationOutcome();
-    outcome
-        .addIssue()
-        .setSeverity(OperationOutcome.IssueSeverity.ERROR)
-        .setCode(type)
-        .setDiagnostics(message);
+    Outcomes.error(outcome, type, message);
     response.setContentType("application/fhir+json");
     response.setCharacterEncoding(StandardCharsets.UTF_8.name());
     response.getWriter().write(fhirContext.newJsonParser().encodeResourceToString(outcome));
