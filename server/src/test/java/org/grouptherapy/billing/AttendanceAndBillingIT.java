@@ -8,7 +8,6 @@ import io.xlate.edi.stream.EDIStreamEvent;
 import io.xlate.edi.stream.EDIStreamReader;
 import java.io.ByteArrayInputStream;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
@@ -61,6 +60,10 @@ class AttendanceAndBillingIT {
 
   @LocalServerPort int port;
   @Autowired FhirContext fhirContext;
+
+  /** Dates of service are local dates in the practice's zone, as the server reads them. */
+  @Autowired org.grouptherapy.kernel.PracticeTime practiceTime;
+
   FhirHttp fhir;
   TestPractice practice;
   String primary;
@@ -165,8 +168,8 @@ class AttendanceAndBillingIT {
     assertThat(fhir.put(benNote, signed).status()).isEqualTo(200);
     assertThat(intOf(reconcile(session), "created")).isEqualTo(1);
 
-    String today = LocalDate.now(ZoneOffset.UTC).toString();
-    String weekAgo = LocalDate.now(ZoneOffset.UTC).minusDays(7).toString();
+    String today = practiceTime.today().toString();
+    String weekAgo = practiceTime.today().minusDays(7).toString();
     Bundle pack =
         fhir.get(
                 "Claim/"
@@ -383,7 +386,7 @@ class AttendanceAndBillingIT {
         .isEqualTo("90849");
 
     // Summary first: read-only, says what would bill and writes nothing.
-    String day = LocalDate.now(ZoneOffset.UTC).minusDays(8).toString();
+    String day = practiceTime.today().minusDays(8).toString();
     Parameters summary =
         fhir.get(
                 "Appointment/"
@@ -407,7 +410,7 @@ class AttendanceAndBillingIT {
     String uncovered = groupOf(List.of(ola), null, "process");
     String uncoveredSession = pastSession(uncovered, List.of(ola), 13, 90, false);
     recordAttendance(uncoveredSession, attendance(ola, "attended"));
-    String olaDay = LocalDate.now(ZoneOffset.UTC).minusDays(13).toString();
+    String olaDay = practiceTime.today().minusDays(13).toString();
     Parameters olaSummary =
         fhir.get(
                 "Appointment/"
@@ -518,7 +521,7 @@ class AttendanceAndBillingIT {
     for (String m : members) {
       note(m, encounterOf(session, m), primary, true, false);
     }
-    String day = LocalDate.now(ZoneOffset.UTC).minusDays(5).toString();
+    String day = practiceTime.today().minusDays(5).toString();
     ExecutorService pool = Executors.newFixedThreadPool(2);
     List<Future<Integer>> runs = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
