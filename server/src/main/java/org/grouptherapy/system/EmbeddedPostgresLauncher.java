@@ -43,6 +43,10 @@ public final class EmbeddedPostgresLauncher {
         .setServerConfig("max_connections", "200")
         .setServerConfig("shared_buffers", "256MB")
         .setServerConfig("fsync", "on")
+        // zonky defaults to synchronous_commit=off: a commit is acknowledged before its WAL is
+        // flushed, and a crash right after loses it. What the server acknowledged must be kept.
+        .setServerConfig("synchronous_commit", "on")
+        .setServerConfig("full_page_writes", "on")
         // Whoever starts it stops it (Spring, after every bean that uses it). zonky's own JVM
         // shutdown hook would stop PostgreSQL while Spring's hook, running at the same time, still
         // writes the last audit events and stops HAPI's schedulers: events lost and a stop that

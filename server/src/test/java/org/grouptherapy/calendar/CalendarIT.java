@@ -37,6 +37,7 @@ class CalendarIT {
 
   @LocalServerPort int port;
   @Autowired FhirContext fhirContext;
+  @Autowired org.grouptherapy.kernel.PracticeTime practiceTime;
   @Autowired org.grouptherapy.security.AuditTrail audit;
   @Autowired org.springframework.jdbc.core.JdbcTemplate jdbc;
   FhirHttp fhir;
@@ -203,7 +204,7 @@ class CalendarIT {
   @Test
   void theFeedListsSessionsInItsWindowWithCancellations() throws Exception {
     String soonGroup = practice.createGroup("Soon group", room, List.of(therapist), members, 8);
-    java.time.LocalDate next = java.time.LocalDate.now().plusDays(3);
+    java.time.LocalDate next = practiceTime.today().plusDays(3);
     Parameters series = new Parameters();
     series.addParameter().setName("rrule").setValue(new StringType("FREQ=DAILY"));
     series.addParameter().setName("start").setValue(new StringType(next + "T07:00"));

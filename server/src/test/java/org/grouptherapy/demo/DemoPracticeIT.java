@@ -31,6 +31,7 @@ class DemoPracticeIT {
   @LocalServerPort int port;
   @Autowired FhirContext fhirContext;
   @Autowired DemoPracticeLoader loader;
+  @Autowired org.grouptherapy.kernel.PracticeTime practiceTime;
   FhirHttp fhir;
 
   @BeforeEach
@@ -196,11 +197,11 @@ class DemoPracticeIT {
         .addParameter()
         .setName("start")
         .setValue(
-            new org.hl7.fhir.r4.model.DateType(java.time.LocalDate.now().minusDays(35).toString()));
+            new org.hl7.fhir.r4.model.DateType(practiceTime.today().minusDays(35).toString()));
     period
         .addParameter()
         .setName("end")
-        .setValue(new org.hl7.fhir.r4.model.DateType(java.time.LocalDate.now().toString()));
+        .setValue(new org.hl7.fhir.r4.model.DateType(practiceTime.today().toString()));
     Parameters reconciled =
         fhir.post("Appointment/" + OperationNames.RECONCILE_ATTENDANCE, period)
             .resource(Parameters.class);
@@ -219,9 +220,9 @@ class DemoPracticeIT {
                 "Claim/"
                     + OperationNames.BILLING_PACKAGE
                     + "?payer=HRB01&start="
-                    + java.time.LocalDate.now().minusDays(35)
+                    + practiceTime.today().minusDays(35)
                     + "&end="
-                    + java.time.LocalDate.now())
+                    + practiceTime.today())
             .resource(Bundle.class);
     assertThat(pack.getEntry().stream().filter(e -> e.getResource().fhirType().equals("Claim")))
         .isNotEmpty();
