@@ -153,7 +153,7 @@ public class EnrolmentService {
     }
     daos.getResourceDao(Group.class).update(group, checkedWrite());
     List<Appointment> joined = joinSessions(group, patient, start, request.end(), read);
-    waitlists.remove(groupId, patient, read);
+    waitlists.placed(group, patient, read);
     pipeline.advance(patient, "placement-decided", "Enrolled in " + group.getName());
     Outcomes.info(
         outcome,

@@ -218,6 +218,11 @@ public class PlacementFacts {
         : Optional.empty();
   }
 
+  /** The practice's zone. */
+  public ZoneId zone() {
+    return time.zone();
+  }
+
   public ZoneId zoneOf(Group group) {
     return time.zoneOf(group);
   }
@@ -256,6 +261,35 @@ public class PlacementFacts {
     }
     byGroup.values().forEach(list -> list.sort(Comparator.comparing(Appointment::getStart)));
     return byGroup;
+  }
+
+  /**
+   * The latest first day of any membership of each person in a therapy group: a waitlist entry
+   * written on or before that day is stale (the person was placed after they were listed), even if
+   * taking them off that list did not happen.
+   */
+  Map<String, LocalDate> latestPlacements(SystemRequestDetails read) {
+    Map<String, LocalDate> latest = new HashMap<>();
+    for (IBaseResource found :
+        daos.getResourceDao(Group.class)
+            .searchForResources(SearchParameterMap.newSynchronous(), read)) {
+      Group group = (Group) found;
+      if (!TherapyGroup.isTherapyGroup(group)) {
+        continue;
+      }
+      ZoneId zone = zoneOf(group);
+      for (Group.GroupMemberComponent member : group.getMember()) {
+        if (!member.getEntity().hasReference() || member.getInactive()) {
+          continue;
+        }
+        LocalDate start =
+            member.getPeriod().hasStart()
+                ? PracticeTime.dateOf(member.getPeriod().getStartElement(), zone)
+                : LocalDate.MIN;
+        latest.merge(References.of(member.getEntity()), start, (a, b) -> a.isAfter(b) ? a : b);
+      }
+    }
+    return latest;
   }
 
   /** Every group waitlist (List with code intake-codes#waitlist). */

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import org.grouptherapy.kernel.BookingConflictException;
 import org.grouptherapy.kernel.InvalidParameter;
+import org.grouptherapy.kernel.PracticeTime;
 import org.grouptherapy.kernel.References;
 import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.DateTimeType;
@@ -208,17 +209,33 @@ public class PlacementService {
         .register(meters);
   }
 
-  /** Everyone waiting, in waitlist order (oldest lists first, then their entries). */
+  /**
+   * Everyone waiting, in waitlist order (oldest lists first, then their entries); not those placed
+   * in a group on or after the day they were listed.
+   */
   private List<String> waiting() {
+    SystemRequestDetails read = new SystemRequestDetails();
+    Map<String, LocalDate> placed = facts.latestPlacements(read);
     Set<String> waiting = new LinkedHashSet<>();
-    List<ListResource> lists = new ArrayList<>(facts.waitlists(new SystemRequestDetails()));
+    List<ListResource> lists = new ArrayList<>(facts.waitlists(read));
     lists.sort(Comparator.comparing(References::of, References.BY_ID));
     for (ListResource list : lists) {
       list.getEntry().stream()
           .filter(e -> !e.getDeleted() && e.getItem().hasReference())
-          .forEach(e -> waiting.add(e.getItem().getReference()));
+          .filter(e -> !placedSinceListed(e, placed.get(References.of(e.getItem()))))
+          .forEach(e -> waiting.add(References.of(e.getItem())));
     }
     return new ArrayList<>(waiting);
+  }
+
+  private boolean placedSinceListed(ListResource.ListEntryComponent entry, LocalDate placedOn) {
+    if (placedOn == null) {
+      return false;
+    }
+    if (!entry.hasDate()) {
+      return true;
+    }
+    return !placedOn.isBefore(PracticeTime.dateOf(entry.getDate().toInstant(), facts.zone()));
   }
 
   /**

@@ -6,31 +6,53 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.param.TokenParam;
 import java.util.Date;
+import java.util.List;
 import java.util.Optional;
 import org.grouptherapy.intake.IntakeCodes;
 import org.grouptherapy.kernel.PracticeTime;
 import org.grouptherapy.kernel.References;
+import org.grouptherapy.kernel.TransactionLocks;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.ListResource;
 import org.hl7.fhir.r4.model.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * A group's waitlist: a {@code List} with code intake-codes#waitlist whose subject is the group and
- * whose entries are the people waiting, in order. Changed only under the group's lock (the callers
- * hold it).
+ * whose entries are the people waiting, in order. Changed only under the group's lock. A person
+ * leaves a waitlist by their entry being marked {@code deleted} with a flag saying why (placed in
+ * which group, when), so the list keeps its history; placed anywhere, a person leaves every
+ * waitlist.
  */
 @Service
 class Waitlists {
 
+  private static final Logger log = LoggerFactory.getLogger(Waitlists.class);
+
   private final DaoRegistry daos;
   private final PracticeTime time;
+  private final TransactionLocks locks;
+  private final TransactionTemplate separately;
 
-  Waitlists(DaoRegistry daos, PracticeTime time) {
+  Waitlists(
+      DaoRegistry daos,
+      PracticeTime time,
+      TransactionLocks locks,
+      PlatformTransactionManager transactionManager) {
     this.daos = daos;
     this.time = time;
+    this.locks = locks;
+    this.separately = new TransactionTemplate(transactionManager);
+    this.separately.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
   }
 
   Optional<ListResource> of(String groupId, SystemRequestDetails read) {
@@ -92,13 +114,79 @@ class Waitlists {
     return list;
   }
 
-  void remove(String groupId, String patient, SystemRequestDetails read) {
-    of(groupId, read)
-        .ifPresent(
-            list -> {
-              if (list.getEntry().removeIf(e -> patient.equals(References.of(e.getItem())))) {
-                daos.getResourceDao(ListResource.class).update(list, new SystemRequestDetails());
-              }
+  /**
+   * The person was placed in the group: off its waitlist now (the caller holds the group's lock),
+   * and off every other group's waitlist once this transaction commits, each under that group's
+   * lock in a transaction of its own (taking a second group's lock here could deadlock with an
+   * enrolment into that group doing the same the other way round).
+   */
+  void placed(Group group, String patient, SystemRequestDetails read) {
+    String groupId = References.of(group);
+    String why = "Placed in " + group.getName() + " on " + time.today();
+    of(groupId, read).ifPresent(list -> withdraw(list, patient, why));
+    Runnable everywhere = () -> withdrawElsewhere(groupId, patient, why);
+    if (TransactionSynchronizationManager.isSynchronizationActive()) {
+      TransactionSynchronizationManager.registerSynchronization(
+          new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+              everywhere.run();
+            }
+          });
+    } else {
+      everywhere.run();
+    }
+  }
+
+  private void withdrawElsewhere(String placedIn, String patient, String why) {
+    SearchParameterMap search =
+        SearchParameterMap.newSynchronous()
+            .add(ListResource.SP_CODE, new TokenParam(IntakeCodes.CODES_SYSTEM, "waitlist"))
+            .add(ListResource.SP_ITEM, new ReferenceParam(patient));
+    List<String> others =
+        separately
+            .execute(
+                tx ->
+                    daos
+                        .getResourceDao(ListResource.class)
+                        .searchForResources(search, new SystemRequestDetails())
+                        .stream()
+                        .map(ListResource.class::cast)
+                        .filter(l -> l.getStatus() == ListResource.ListStatus.CURRENT)
+                        .map(l -> References.of(l.getSubject()))
+                        .filter(g -> !placedIn.equals(g))
+                        .toList())
+            .stream()
+            .distinct()
+            .toList();
+    for (String other : others) {
+      try {
+        separately.executeWithoutResult(
+            tx -> {
+              locks.lock("group:" + other);
+              of(other, new SystemRequestDetails()).ifPresent(l -> withdraw(l, patient, why));
             });
+      } catch (RuntimeException e) {
+        // Placement already stands; $place-waitlist skips people placed after they were listed.
+        log.warn("Could not take a placed person off the waitlist of {}: {}", other, e.toString());
+      }
+    }
+  }
+
+  /** Marks the person's open entries deleted, flagged with why; writes the list if it changed. */
+  private void withdraw(ListResource list, String patient, String why) {
+    boolean changed = false;
+    for (ListResource.ListEntryComponent entry : list.getEntry()) {
+      if (!entry.getDeleted() && patient.equals(References.of(entry.getItem()))) {
+        entry.setDeleted(true);
+        entry.setFlag(
+            new CodeableConcept(new Coding(IntakeCodes.CODES_SYSTEM, "waitlist-left", null))
+                .setText(why));
+        changed = true;
+      }
+    }
+    if (changed) {
+      daos.getResourceDao(ListResource.class).update(list, new SystemRequestDetails());
+    }
   }
 }

@@ -1,6 +1,7 @@
 package org.grouptherapy.placement;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import ca.uhn.fhir.context.FhirContext;
 import java.time.DayOfWeek;
@@ -528,8 +529,76 @@ class IntakeAndPlacementIT {
             .resource(Bundle.class);
     var list = (org.hl7.fhir.r4.model.ListResource) waitlist.getEntryFirstRep().getResource();
     assertThat(list.getEntry())
-        .extracting(e -> e.getItem().getReference())
-        .containsExactly(fits, lessFit);
+        .extracting(e -> e.getItem().getReference(), e -> e.getDeleted())
+        .as("placed elsewhere: off this waitlist, with history")
+        .containsExactly(tuple(fits, true), tuple(lessFit, false));
+  }
+
+  @Test
+  void placedAnywhereAPersonLeavesEveryWaitlistAndIsNotProposedAgain() {
+    String fullA =
+        openGroup("Full A", 1, List.of("F41"), DayOfWeek.SUNDAY, 17, practice.patients("A", 1));
+    String fullB =
+        openGroup("Full B", 1, List.of("F41"), DayOfWeek.SUNDAY, 19, practice.patients("B", 1));
+    String open = openGroup("Open C", 2, List.of("F41"), DayOfWeek.SUNDAY, 20);
+    String placed = screenedPerson("Placed", 35, List.of("sun-evening"), "in-person", "F41.1");
+    String still = screenedPerson("Still", 35, List.of("sun-evening"), "in-person", "F41.1");
+    assertThat(memberAdd(fullA, placed, true).status()).isEqualTo(200);
+    assertThat(memberAdd(fullB, placed, true).status()).isEqualTo(200);
+    assertThat(memberAdd(fullA, still, true).status()).isEqualTo(200);
+
+    FhirHttp.Response joined = memberAdd(open, placed, false);
+    assertThat(joined.status()).as(joined.toString()).isEqualTo(200);
+
+    for (String full : List.of(fullA, fullB)) {
+      var list = waitlistOf(full);
+      var entry =
+          list.getEntry().stream()
+              .filter(e -> placed.equals(e.getItem().getReference()))
+              .findFirst()
+              .orElseThrow();
+      assertThat(entry.getDeleted()).as(full).isTrue();
+      assertThat(entry.getFlag().getText()).startsWith("Placed in Open C on ");
+    }
+    assertThat(waitlistOf(fullA).getEntry())
+        .filteredOn(e -> still.equals(e.getItem().getReference()))
+        .extracting(e -> e.getDeleted())
+        .containsExactly(false);
+    assertThat(proposedOrLeft()).doesNotContain(placed).contains(still);
+
+    // An entry left behind (an older server, a write straight to the List) is still stale.
+    var list = waitlistOf(fullB);
+    list.addEntry()
+        .setItem(new Reference(placed))
+        .setDate(java.util.Date.from(java.time.Instant.now().minus(java.time.Duration.ofDays(2))));
+    assertThat(fhir.put("List/" + list.getIdPart(), list).status()).isEqualTo(200);
+    assertThat(proposedOrLeft()).doesNotContain(placed).contains(still);
+  }
+
+  private org.hl7.fhir.r4.model.ListResource waitlistOf(String group) {
+    Bundle found =
+        fhir.get(
+                "List?subject="
+                    + group
+                    + "&code="
+                    + Fixtures.BASE
+                    + "/CodeSystem/intake-codes|waitlist")
+            .resource(Bundle.class);
+    return (org.hl7.fhir.r4.model.ListResource) found.getEntryFirstRep().getResource();
+  }
+
+  /** Everyone $place-waitlist names, assigned or left waiting. */
+  private List<String> proposedOrLeft() {
+    Parameters proposal =
+        fhir.post("Group/" + OperationNames.PLACE_WAITLIST, new Parameters())
+            .resource(Parameters.class);
+    List<String> named = new ArrayList<>();
+    for (ParametersParameterComponent p : proposal.getParameter()) {
+      if ("assignment".equals(p.getName()) || "unassigned".equals(p.getName())) {
+        named.add(((Reference) part(p, "patient")).getReference());
+      }
+    }
+    return named;
   }
 
   // --- retention --------------------------------------------------------------------------------
