@@ -21,9 +21,9 @@ import org.springframework.stereotype.Component;
 /**
  * The enrolment rules on every write of a therapy group, whatever the path (REST, transaction,
  * operation): no more active members than the group's maximum (409), and no member added by a
- * client without the consents the group requires (422). The server's own enrolments ({@code
- * $member-add}) have checked both under the group's lock already; the demo load brings its signed
- * consents with it.
+ * client without the consents the group requires or outside its eligibility rules (age range,
+ * acuity limit; 422). The server's own enrolments ({@code $member-add}) have checked both under the
+ * group's lock already; the demo load brings its signed consents with it.
  */
 @Component
 class EnrolmentGuard implements FhirStorageInterceptor {
@@ -31,14 +31,17 @@ class EnrolmentGuard implements FhirStorageInterceptor {
   private final Consents consents;
   private final PlacementFacts facts;
   private final org.grouptherapy.kernel.CalendarDirectory directory;
+  private final Eligibility eligibility;
 
   EnrolmentGuard(
       Consents consents,
       PlacementFacts facts,
-      org.grouptherapy.kernel.CalendarDirectory directory) {
+      org.grouptherapy.kernel.CalendarDirectory directory,
+      Eligibility eligibility) {
     this.consents = consents;
     this.facts = facts;
     this.directory = directory;
+    this.eligibility = eligibility;
   }
 
   @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
@@ -85,8 +88,15 @@ class EnrolmentGuard implements FhirStorageInterceptor {
       }
       Map<String, String> missing = consents.missing(member, virtual, null);
       if (!missing.isEmpty()) {
-        problems.add(member + " lacks " + Consents.describe(missing));
+        problems.add(
+            "A member joins a group only with its required consents signed: "
+                + member
+                + " lacks "
+                + Consents.describe(missing));
       }
+      eligibility.problems(group, member, firstDay(group, member)).stream()
+          .map(p -> p + " (use $member-add with overrideReason to enrol anyway)")
+          .forEach(problems::add);
     }
     if (!problems.isEmpty()) {
       OperationOutcome outcome = new OperationOutcome();
@@ -95,11 +105,23 @@ class EnrolmentGuard implements FhirStorageInterceptor {
             .addIssue()
             .setSeverity(OperationOutcome.IssueSeverity.ERROR)
             .setCode(OperationOutcome.IssueType.BUSINESSRULE)
-            .setDiagnostics(
-                "A member joins a group only with its required consents signed: " + problem)
+            .setDiagnostics(problem)
             .addExpression("Group.member");
       }
       throw new UnprocessableEntityException(outcome.getIssueFirstRep().getDiagnostics(), outcome);
     }
+  }
+
+  /** The member's first day as written (a future start), else today. */
+  private java.time.LocalDate firstDay(Group group, String member) {
+    return group.getMember().stream()
+        .filter(m -> member.equals(m.getEntity().getReference()) && m.getPeriod().hasStart())
+        .map(
+            m ->
+                org.grouptherapy.kernel.PracticeTime.dateOf(
+                    m.getPeriod().getStartElement(), facts.zoneOf(group)))
+        .reduce((a, b) -> b)
+        .filter(start -> start.isAfter(facts.today()))
+        .orElse(facts.today());
   }
 }

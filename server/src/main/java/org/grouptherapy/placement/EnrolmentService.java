@@ -70,6 +70,7 @@ public class EnrolmentService {
   private final TransactionTemplate transaction;
   private final Clock clock;
   private final CalendarDirectory directory;
+  private final Eligibility eligibility;
 
   EnrolmentService(
       DaoRegistry daos,
@@ -83,7 +84,8 @@ public class EnrolmentService {
       TransactionLocks locks,
       PlatformTransactionManager transactionManager,
       Clock clock,
-      CalendarDirectory directory) {
+      CalendarDirectory directory,
+      Eligibility eligibility) {
     this.daos = daos;
     this.writes = writes;
     this.waitlists = waitlists;
@@ -96,12 +98,29 @@ public class EnrolmentService {
     this.transaction = new TransactionTemplate(transactionManager);
     this.clock = clock;
     this.directory = directory;
+    this.eligibility = eligibility;
   }
 
   /** userData flag of the server's own Group writes whose enrolment rules were already checked. */
   static final String CHECKED = EnrolmentService.class.getName() + ".checked";
 
-  public record Request(String patient, LocalDate start, LocalDate end, boolean waitlistIfFull) {}
+  /**
+   * An enrolment: who, from and to when, whether to waitlist when full, and the reason to enrol
+   * despite the group's eligibility rules (age range, acuity limit, closed cohort) with who gives
+   * it, or null.
+   */
+  public record Request(
+      String patient,
+      LocalDate start,
+      LocalDate end,
+      boolean waitlistIfFull,
+      String overrideReason,
+      String actor) {
+
+    public Request(String patient, LocalDate start, LocalDate end, boolean waitlistIfFull) {
+      this(patient, start, end, waitlistIfFull, null, null);
+    }
+  }
 
   public Parameters add(String groupId, Request request) {
     return transaction.execute(tx -> addLocked(groupId, request));
@@ -116,9 +135,17 @@ public class EnrolmentService {
     LocalDate today = facts.today();
     boolean virtual = directory.meetsOnline(group, read);
     requireEligible(group, patient, virtual, today);
-    LocalDate start = startDate(group, request, today);
+    List<String> overridden = new ArrayList<>();
+    LocalDate start = startDate(group, request, today, overridden);
     if (request.end() != null && request.end().isBefore(start)) {
       throw InvalidParameter.unprocessable("period", "period.end is before period.start");
+    }
+    overridden.addAll(eligibility.problems(group, patient, start));
+    if (!overridden.isEmpty() && request.overrideReason() == null) {
+      throw InvalidParameter.unprocessable(
+          "patient",
+          String.join("; ", overridden)
+              + ". To enrol anyway, send overrideReason (it is recorded with who sent it)");
     }
     int maximum = TherapyGroup.maximum(group).orElse(Integer.MAX_VALUE);
     int members = facts.activeMembers(group, start).size();
@@ -152,6 +179,18 @@ public class EnrolmentService {
       member.getPeriod().setEndElement(new DateTimeType(request.end().toString()));
     }
     daos.getResourceDao(Group.class).update(group, checkedWrite());
+    if (!overridden.isEmpty()) {
+      eligibility.recordOverride(
+          group, patient, request.overrideReason(), overridden, request.actor());
+      Outcomes.warning(
+          outcome,
+          OperationOutcome.IssueType.BUSINESSRULE,
+          "Enrolled despite: "
+              + String.join("; ", overridden)
+              + " (reason recorded: "
+              + request.overrideReason()
+              + ")");
+    }
     List<Appointment> joined = joinSessions(group, patient, start, request.end(), read);
     waitlists.placed(group, patient, read);
     pipeline.advance(patient, "placement-decided", "Enrolled in " + group.getName());
@@ -216,8 +255,13 @@ public class EnrolmentService {
     }
   }
 
-  /** The membership's first day: as asked, or today; a closed group's next cohort start. */
-  private static LocalDate startDate(Group group, Request request, LocalDate today) {
+  /**
+   * The membership's first day: as asked, or today; a closed group's next cohort start. Joining a
+   * closed group outside its cohort start is a rule the enrolment's overrideReason may set aside
+   * (added to {@code overridden}).
+   */
+  private static LocalDate startDate(
+      Group group, Request request, LocalDate today, List<String> overridden) {
     boolean closed =
         "closed"
             .equals(TherapyGroup.code(group, SchedulingCodes.GROUP_ENROLMENT_MODE).orElse("open"));
@@ -225,6 +269,17 @@ public class EnrolmentService {
       return request.start() == null ? today : request.start();
     }
     Optional<LocalDate> cohort = PlacementFacts.cohortStart(group);
+    boolean atCohortStart =
+        cohort.isPresent()
+            && !cohort.get().isBefore(today)
+            && (request.start() == null || request.start().equals(cohort.get()));
+    if (!atCohortStart && request.overrideReason() != null) {
+      overridden.add(
+          group.getName()
+              + " has closed enrolment"
+              + cohort.map(c -> " (cohort start " + c + ")").orElse(""));
+      return request.start() == null ? today : request.start();
+    }
     if (cohort.isEmpty() || cohort.get().isBefore(today)) {
       throw new BookingConflictException(
           List.of(

@@ -199,7 +199,7 @@ public class PlacementFacts {
   }
 
   /** Members with a severe score: PHQ-9 of 20 or more, or GAD-7 of 15 or more. */
-  private static int severe(List<String> members, Map<String, Map<String, Integer>> scores) {
+  static int severe(List<String> members, Map<String, Map<String, Integer>> scores) {
     int severe = 0;
     for (String member : members) {
       Map<String, Integer> s = scores.getOrDefault(member, Map.of());

@@ -98,10 +98,11 @@ class PlacementOperations implements FhirOperationProvider, OperationAccess {
 
   /** POST Group/[id]/$member-add */
   @Operation(name = OperationNames.MEMBER_ADD, type = Group.class)
-  public Parameters memberAdd(@IdParam IdType group, @ResourceParam Parameters parameters) {
+  public Parameters memberAdd(
+      @IdParam IdType group, @ResourceParam Parameters parameters, RequestDetails request) {
     OperationParameters in =
         new OperationParameters(parameters)
-            .onlyThese(Set.of("patient", "period", "waitlistIfFull"));
+            .onlyThese(Set.of("patient", "period", "waitlistIfFull", "overrideReason"));
     OperationParameters.DatePeriod period =
         in.period("period", time.zone()).orElse(new OperationParameters.DatePeriod(null, null));
     return enrolment.add(
@@ -110,7 +111,9 @@ class PlacementOperations implements FhirOperationProvider, OperationAccess {
             in.requiredReference("patient", "Patient"),
             period.start(),
             period.end(),
-            in.bool("waitlistIfFull")));
+            in.bool("waitlistIfFull"),
+            in.string("overrideReason").map(String::strip).filter(r -> !r.isEmpty()).orElse(null),
+            callers.actor(request).orElse(null)));
   }
 
   /** POST Group/[id]/$member-remove */

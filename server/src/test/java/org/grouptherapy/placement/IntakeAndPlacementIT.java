@@ -535,6 +535,85 @@ class IntakeAndPlacementIT {
   }
 
   @Test
+  void eligibilityRulesRefuseAnEnrolmentUnlessOverriddenWithAReasonThatIsRecorded() {
+    String teens = openGroup("Teen group", 8, List.of(), DayOfWeek.TUESDAY, 16);
+    setExtension(
+        teens,
+        SD + "group-age-range",
+        new org.hl7.fhir.r4.model.Range()
+            .setLow(new org.hl7.fhir.r4.model.Quantity(12))
+            .setHigh(new org.hl7.fhir.r4.model.Quantity(17)));
+    String adult = screenedPerson("Adult", 18, List.of("tue-afternoon"), "in-person", "F41.1");
+    FhirHttp.Response refused = memberAdd(teens, adult, false);
+    assertThat(refused.status()).as(refused.toString()).isEqualTo(422);
+    assertThat(refused.diagnostics())
+        .contains("is 18")
+        .contains("12-17")
+        .contains("overrideReason");
+    Group plain = fhir.get(teens).resource(Group.class);
+    plain.addMember().setEntity(new Reference(adult));
+    FhirHttp.Response put = fhir.put(teens, plain);
+    assertThat(put.status()).as("the same rule on a plain update").isEqualTo(422);
+    assertThat(members(teens)).doesNotContain(adult);
+
+    Parameters add = new Parameters();
+    add.addParameter().setName("patient").setValue(new Reference(adult));
+    add.addParameter()
+        .setName("overrideReason")
+        .setValue(new org.hl7.fhir.r4.model.StringType("Turned 18 last week; stays with peers"));
+    FhirHttp.Response overridden = fhir.post(teens + "/" + OperationNames.MEMBER_ADD, add);
+    assertThat(overridden.status()).as(overridden.toString()).isEqualTo(200);
+    assertThat(overridden.body()).contains("Enrolled despite");
+    assertThat(members(teens)).contains(adult);
+    Bundle provenance = fhir.get("Provenance?target=" + teens).resource(Bundle.class);
+    assertThat(provenance.getEntry())
+        .extracting(
+            e -> ((org.hl7.fhir.r4.model.Provenance) e.getResource()).getReasonFirstRep().getText())
+        .anyMatch(r -> r.contains("Turned 18 last week"));
+
+    String severeMember =
+        screenedPerson(
+            "Severeone",
+            40,
+            List.of("tue-evening"),
+            "in-person",
+            "F41.1",
+            3,
+            3,
+            3,
+            3,
+            3,
+            3,
+            2,
+            0,
+            0);
+    String severeNew =
+        screenedPerson(
+            "Severetwo",
+            40,
+            List.of("tue-evening"),
+            "in-person",
+            "F41.1",
+            3,
+            3,
+            3,
+            3,
+            3,
+            3,
+            2,
+            0,
+            0);
+    String calm = screenedPerson("Calm", 40, List.of("tue-evening"), "in-person", "F41.1");
+    String limited =
+        openGroup("Acuity group", 8, List.of(), DayOfWeek.TUESDAY, 19, List.of(severeMember));
+    setExtension(limited, SD + "group-acuity-limit", new org.hl7.fhir.r4.model.PositiveIntType(1));
+    FhirHttp.Response atLimit = memberAdd(limited, severeNew, false);
+    assertThat(atLimit.status()).as(atLimit.toString()).isEqualTo(422);
+    assertThat(atLimit.diagnostics()).contains("acuity limit");
+    assertThat(memberAdd(limited, calm, false).status()).isEqualTo(200);
+  }
+
+  @Test
   void placedAnywhereAPersonLeavesEveryWaitlistAndIsNotProposedAgain() {
     String fullA =
         openGroup("Full A", 1, List.of("F41"), DayOfWeek.SUNDAY, 17, practice.patients("A", 1));
@@ -658,13 +737,18 @@ class IntakeAndPlacementIT {
   // ------------------------------------------------------------------------------------
 
   String screenedPerson(String family, int age, List<String> windows, String mode, String reason) {
+    return screenedPerson(family, age, windows, mode, reason, 1, 1, 1, 1, 1, 1, 1, 1, 0);
+  }
+
+  String screenedPerson(
+      String family, int age, List<String> windows, String mode, String reason, int... phq9) {
     Patient patient = Fixtures.patient(family);
     patient.setBirthDateElement(
         new DateType(LocalDate.now(NY).minusYears(age).minusDays(10).toString()));
     String id = fhir.create("Patient", patient);
     practice.signConsents(id, "group-treatment", "group-confidentiality", "telehealth");
     fhir.create("ServiceRequest", Screenings.referral(id, therapist, reason));
-    fhir.create("QuestionnaireResponse", Screenings.phq9(id, 1, 1, 1, 1, 1, 1, 1, 1, 0));
+    fhir.create("QuestionnaireResponse", Screenings.phq9(id, phq9));
     screenReadiness(id, windows, mode);
     return id;
   }

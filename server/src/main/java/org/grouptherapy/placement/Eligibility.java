@@ -1,0 +1,150 @@
+package org.grouptherapy.placement;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import java.time.LocalDate;
+import java.time.Period;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import org.grouptherapy.intake.IntakeCodes;
+import org.grouptherapy.kernel.References;
+import org.grouptherapy.kernel.access.Callers;
+import org.hl7.fhir.r4.model.Extension;
+import org.hl7.fhir.r4.model.Group;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.PositiveIntType;
+import org.hl7.fhir.r4.model.Provenance;
+import org.hl7.fhir.r4.model.Range;
+import org.hl7.fhir.r4.model.Reference;
+import org.springframework.stereotype.Component;
+
+/**
+ * The hard eligibility rules of a group, which placement's scoring only weighs: the group's age
+ * range (the person's age on the first day of membership), and its acuity limit (the most members
+ * with a severe screening score). Broken, they refuse an enrolment unless it carries an {@code
+ * overrideReason}; an enrolment made despite them is recorded in a Provenance naming who, why and
+ * which rules it set aside. (A closed group's cohort start is the third rule; {@code
+ * EnrolmentService} applies it, as it decides the membership's first day.)
+ */
+@Component
+class Eligibility {
+
+  private final PersonFacts persons;
+  private final PlacementFacts facts;
+  private final DaoRegistry daos;
+
+  Eligibility(PersonFacts persons, PlacementFacts facts, DaoRegistry daos) {
+    this.persons = persons;
+    this.facts = facts;
+    this.daos = daos;
+  }
+
+  /** What keeps the person out of the group from {@code start}; empty if nothing does. */
+  List<String> problems(Group group, String patient, LocalDate start) {
+    List<String> problems = new ArrayList<>();
+    ageProblem(group, patient, start).ifPresent(problems::add);
+    acuityProblem(group, patient, start).ifPresent(problems::add);
+    return problems;
+  }
+
+  private java.util.Optional<String> ageProblem(Group group, String patient, LocalDate start) {
+    Extension extension = group.getExtensionByUrl(IntakeCodes.GROUP_AGE_RANGE);
+    if (extension == null || !(extension.getValue() instanceof Range range)) {
+      return java.util.Optional.empty();
+    }
+    Integer low = range.hasLow() ? range.getLow().getValue().intValue() : null;
+    Integer high = range.hasHigh() ? range.getHigh().getValue().intValue() : null;
+    String ages =
+        (low == null ? "up to " + high : high == null ? low + " and over" : low + "-" + high);
+    Patient person = persons.patients(List.of(patient)).get(patient);
+    if (person == null || !person.hasBirthDate()) {
+      return java.util.Optional.of(
+          patient
+              + " has no birth date, and "
+              + group.getName()
+              + " takes ages "
+              + ages
+              + ": record the birth date first");
+    }
+    LocalDate born = LocalDate.parse(person.getBirthDateElement().getValueAsString());
+    int age = Period.between(born, start).getYears();
+    if ((low != null && age < low) || (high != null && age > high)) {
+      return java.util.Optional.of(
+          patient
+              + " is "
+              + age
+              + " on "
+              + start
+              + ", outside "
+              + group.getName()
+              + "'s age range "
+              + ages);
+    }
+    return java.util.Optional.empty();
+  }
+
+  private java.util.Optional<String> acuityProblem(Group group, String patient, LocalDate start) {
+    Extension extension = group.getExtensionByUrl(IntakeCodes.GROUP_ACUITY_LIMIT);
+    if (extension == null || !(extension.getValue() instanceof PositiveIntType limit)) {
+      return java.util.Optional.empty();
+    }
+    List<String> members = new ArrayList<>(facts.activeMembers(group, start));
+    members.remove(patient);
+    List<String> asked = new ArrayList<>(members);
+    asked.add(patient);
+    Map<String, Map<String, Integer>> scores = persons.latestScores(asked);
+    if (PlacementFacts.severe(List.of(patient), scores) == 0) {
+      return java.util.Optional.empty();
+    }
+    int severe = PlacementFacts.severe(members, scores);
+    if (severe < limit.getValue()) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(
+        group.getName()
+            + " is at its acuity limit ("
+            + severe
+            + " of "
+            + limit.getValue()
+            + " members with a severe screening score), and "
+            + patient
+            + "'s latest screening is severe");
+  }
+
+  /** Provenance of an enrolment made despite the rules: who, when, why, and which rules. */
+  void recordOverride(
+      Group group, String patient, String reason, List<String> problems, String actor) {
+    Provenance provenance = new Provenance();
+    provenance.addTarget(new Reference(References.of(group)));
+    provenance.setRecorded(new Date());
+    provenance
+        .addReason()
+        .setText("Enrolled despite eligibility rules: " + reason)
+        .addCoding()
+        .setSystem("http://terminology.hl7.org/CodeSystem/v3-ActReason")
+        .setCode("TREAT");
+    provenance.getActivity().setText("Enrolment of " + patient + " past the group's rules");
+    provenance
+        .addAgent()
+        .setWho(Callers.agent(actor, "the server"))
+        .getType()
+        .addCoding()
+        .setSystem("http://terminology.hl7.org/CodeSystem/provenance-participant-type")
+        .setCode("author");
+    provenance
+        .addEntity()
+        .setRole(Provenance.ProvenanceEntityRole.SOURCE)
+        .getWhat()
+        .setReference(patient);
+    for (String problem : problems) {
+      provenance
+          .addEntity()
+          .setRole(Provenance.ProvenanceEntityRole.SOURCE)
+          .getWhat()
+          .setDisplay(problem);
+    }
+    daos.getResourceDao(Provenance.class).create(provenance, new SystemRequestDetails());
+  }
+}
