@@ -20,6 +20,7 @@ import org.grouptherapy.fhir.FhirStorageInterceptor;
 import org.grouptherapy.kernel.BookingConflictException;
 import org.grouptherapy.kernel.CalendarDirectory;
 import org.grouptherapy.kernel.GroupSession;
+import org.grouptherapy.kernel.PracticeTime;
 import org.grouptherapy.kernel.References;
 import org.grouptherapy.kernel.SchedulingCodes;
 import org.grouptherapy.kernel.ServerWrites;
@@ -79,18 +80,27 @@ public class BookingLedger implements FhirStorageInterceptor {
   private final DaoRegistry daos;
   private final Callers callers;
   private final boolean enforced;
+  private final WorkingHours hours;
+  private final PracticeTime time;
+  private final boolean hoursConflict;
 
   BookingLedger(
       JdbcTemplate jdbc,
       CalendarDirectory directory,
       DaoRegistry daos,
       Callers callers,
-      AppProperties properties) {
+      AppProperties properties,
+      WorkingHours hours,
+      PracticeTime time) {
     this.jdbc = jdbc;
     this.directory = directory;
     this.daos = daos;
     this.callers = callers;
     this.enforced = properties.scheduling().enforceInvariants();
+    this.hours = hours;
+    this.time = time;
+    this.hoursConflict =
+        properties.scheduling().outsideWorkingHours() == AppProperties.OutsideWorkingHours.CONFLICT;
   }
 
   @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
@@ -259,6 +269,10 @@ public class BookingLedger implements FhirStorageInterceptor {
               booking.key()
                   + " holds no active PractitionerRole in the practice and cannot facilitate a"
                   + " group session");
+        } else if (hoursConflict) {
+          hours
+              .outside(booking.key(), booking.start(), booking.end(), time.zoneOf(group), request)
+              .ifPresent(problems::add);
         }
       }
     }

@@ -8,6 +8,7 @@ import java.util.Set;
 import org.grouptherapy.kernel.GroupSession;
 import org.grouptherapy.kernel.TherapyGroup;
 import org.grouptherapy.kernel.TherapyGroup.Facilitator;
+import org.grouptherapy.system.AppProperties;
 import org.hl7.fhir.r4.model.Appointment;
 import org.springframework.stereotype.Component;
 
@@ -20,9 +21,54 @@ import org.springframework.stereotype.Component;
 class SeriesCheck {
 
   private final BookingLedger ledger;
+  private final WorkingHours hours;
+  private final boolean warnOutsideHours;
 
-  SeriesCheck(BookingLedger ledger) {
+  SeriesCheck(BookingLedger ledger, WorkingHours hours, AppProperties properties) {
     this.ledger = ledger;
+    this.hours = hours;
+    this.warnOutsideHours =
+        properties.scheduling().outsideWorkingHours() == AppProperties.OutsideWorkingHours.WARN;
+  }
+
+  /**
+   * Sessions outside a facilitator's working hours, one warning per facilitator naming their hours
+   * and the sessions, when the practice warns of them (when it refuses them, they are among the
+   * {@link #problems}).
+   */
+  List<String> outsideWorkingHours(
+      TherapyGroup group,
+      List<Facilitator> facilitators,
+      List<Appointment> sessions,
+      RequestDetails request) {
+    List<String> warnings = new ArrayList<>();
+    if (!warnOutsideHours) {
+      return warnings;
+    }
+    for (Facilitator facilitator : facilitators) {
+      String first = null;
+      List<String> numbers = new ArrayList<>();
+      for (Appointment session : sessions) {
+        var outside =
+            hours.outside(
+                facilitator.practitioner(),
+                session.getStart().toInstant(),
+                session.getEnd().toInstant(),
+                group.zone(),
+                request);
+        if (outside.isPresent()) {
+          first = first == null ? outside.get() : first;
+          numbers.add(String.valueOf(GroupSession.number(session)));
+        }
+      }
+      if (first != null) {
+        warnings.add(
+            "Outside working hours: "
+                + first
+                + (numbers.size() > 1 ? " (sessions " + String.join(", ", numbers) + ")" : ""));
+      }
+    }
+    return warnings;
   }
 
   /**

@@ -125,6 +125,9 @@ public class SeriesService {
     IssueSeverity severity =
         request.dryRun() && override == null ? IssueSeverity.ERROR : IssueSeverity.WARNING;
     problems.forEach(p -> conflict(outcome, severity, p));
+    check
+        .outsideWorkingHours(group, group.facilitators(), sessions, read)
+        .forEach(w -> conflict(outcome, IssueSeverity.WARNING, w));
     Bundle result = new Bundle().setType(Bundle.BundleType.COLLECTION);
     if (request.dryRun()) {
       sessions.forEach(s -> result.addEntry().setResource(s));
@@ -244,6 +247,9 @@ public class SeriesService {
     }
     OperationOutcome outcome = new OperationOutcome();
     problems.forEach(p -> conflict(outcome, IssueSeverity.WARNING, p));
+    check
+        .outsideWorkingHours(group, facilitators, sessions, read)
+        .forEach(w -> conflict(outcome, IssueSeverity.WARNING, w));
     Bundle result = new Bundle().setType(Bundle.BundleType.COLLECTION);
     transaction.executeWithoutResult(
         tx -> writeAmendment(group, facilitators, sessions, oldBlocks, request, result));

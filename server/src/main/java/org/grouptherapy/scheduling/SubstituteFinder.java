@@ -50,10 +50,10 @@ import org.springframework.stereotype.Service;
  *
  * <p>A candidate is an active practitioner with an active role, not already facilitating the
  * session, free for the session and its prep and documentation time (any booking in the ledger, PTO
- * included), and under their weekly hours limit with the session added. Their score: specialty fit
- * to the group's modality (40), facilitated this group before (25), works at the group's site (10),
- * and up to 25 for weekly headroom. Ties go to the practitioner id, so the ranking is
- * deterministic.
+ * included: named as leave), working at that time (their roles' {@link WorkingHours}), and under
+ * their weekly hours limit with the session added. Their score: specialty fit to the group's
+ * modality (40), facilitated this group before (25), works at the group's site (10), and up to 25
+ * for weekly headroom. Ties go to the practitioner id, so the ranking is deterministic.
  */
 @Service
 public class SubstituteFinder {
@@ -61,11 +61,14 @@ public class SubstituteFinder {
   private final DaoRegistry daos;
   private final JdbcTemplate jdbc;
   private final SubstituteService substitutes;
+  private final WorkingHours hours;
 
-  SubstituteFinder(DaoRegistry daos, JdbcTemplate jdbc, SubstituteService substitutes) {
+  SubstituteFinder(
+      DaoRegistry daos, JdbcTemplate jdbc, SubstituteService substitutes, WorkingHours hours) {
     this.daos = daos;
     this.jdbc = jdbc;
     this.substitutes = substitutes;
+    this.hours = hours;
   }
 
   /** Words in a role's specialty that fit a modality (group-modality codes). */
@@ -122,9 +125,20 @@ public class SubstituteFinder {
                 : "Busy at that time (a session, appointment or block overlaps)");
         continue;
       }
-      double hours = booked.getOrDefault(id, 0.0);
+      Optional<String> offDuty =
+          hours.outside(
+              id,
+              cover.session().getStart().toInstant(),
+              cover.session().getEnd().toInstant(),
+              cover.group().zone(),
+              request);
+      if (offDuty.isPresent()) {
+        excluded(out, id, name, "Outside working hours: " + offDuty.get());
+        continue;
+      }
+      double weekHours = booked.getOrDefault(id, 0.0);
       Optional<Double> limit = weeklyLimit(roles.get(id));
-      if (limit.isPresent() && hours + scoring.added() > limit.get() + 1e-9) {
+      if (limit.isPresent() && weekHours + scoring.added() > limit.get() + 1e-9) {
         excluded(
             out,
             id,
@@ -132,11 +146,11 @@ public class SubstituteFinder {
             String.format(
                 Locale.ROOT,
                 "Would work %.1f h that week, over the %.1f h limit",
-                hours + scoring.added(),
+                weekHours + scoring.added(),
                 limit.get()));
         continue;
       }
-      candidates.add(scoring.candidate(id, name, roles.get(id), hours, limit));
+      candidates.add(scoring.candidate(id, name, roles.get(id), weekHours, limit));
     }
     candidates.sort(
         Comparator.comparingInt(Candidate::score)

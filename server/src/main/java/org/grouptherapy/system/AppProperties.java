@@ -96,7 +96,17 @@ public record AppProperties(
    */
   public record Scheduling(
       @NotNull @DefaultValue("America/New_York") ZoneId defaultTimeZone,
-      @DefaultValue("true") boolean enforceInvariants) {}
+      @DefaultValue("true") boolean enforceInvariants,
+      @NotNull @DefaultValue("warn") OutsideWorkingHours outsideWorkingHours) {}
+
+  /**
+   * A group session outside a facilitator's working hours: a warning naming the hours ({@code
+   * warn}), or a booking conflict (409 unless overridden with a reason) ({@code conflict}).
+   */
+  public enum OutsideWorkingHours {
+    WARN,
+    CONFLICT
+  }
 
   /**
    * Notification delivery from the outbox: email through Spring Mail when {@code spring.mail.host}

@@ -42,6 +42,8 @@ class SubstituteIT {
   String onLeave;
   String griefOnly;
   String nearlyFull;
+  String daytime;
+  String evenings;
 
   @BeforeEach
   void setUp() {
@@ -54,6 +56,8 @@ class SubstituteIT {
     onLeave = practice.practitioner("Onleave", "DBT");
     griefOnly = practice.practitioner("Grief", "Grief and loss");
     nearlyFull = practice.practitioner("Nearlyfull", 2, "DBT");
+    daytime = practice.practitionerWorking("Daytime", 40, "mon,tue,wed,thu,fri 09:00-17:00", "DBT");
+    evenings = practice.practitionerWorking("Evenings", 40, "mon,thu 16:00-21:00", "DBT");
     List<String> members = practice.patients("Covered", 2);
     Group dbt = practice.group("DBT covered", room, List.of(primary, co), members, 8);
     dbt.getCode().getCodingFirstRep().setCode("dbt-skills");
@@ -123,6 +127,11 @@ class SubstituteIT {
             "Has facilitated this group before (1 sessions)",
             "Works at the group's site");
     assertThat(excludedReason(ranking, onLeave)).contains("On leave").doesNotContain("Busy");
+    assertThat(candidates).contains(evenings).doesNotContain(daytime);
+    assertThat(excludedReason(ranking, daytime))
+        .contains("Outside working hours")
+        .contains("Mon, Tue, Wed, Thu, Fri 09:00-17:00")
+        .contains("Mon 18:00-19:30");
     assertThat(excludedReason(ranking, nearlyFull)).contains("over the 2.0 h limit");
     assertThat(fhir.get(session + "/" + OperationNames.FIND_SUBSTITUTE).body())
         .as("deterministic")
@@ -204,6 +213,39 @@ class SubstituteIT {
         .extracting(p -> p.getActor().getReference())
         .contains(primary, co);
     assertThat(stored.getMeta().getVersionId()).isEqualTo("1");
+  }
+
+  @Test
+  void aSeriesOutsideAFacilitatorsWorkingHoursIsBookedWithAWarningNamingTheHours() {
+    String dayGroup =
+        practice.createGroup(
+            "Daytime-led group", room, List.of(daytime), practice.patients("Dayled", 2), 8);
+    Parameters series = new Parameters();
+    series.addParameter().setName("rrule").setValue(new StringType("FREQ=WEEKLY"));
+    series.addParameter().setName("start").setValue(new StringType("2032-06-07T18:30"));
+    series.addParameter().setName("durationMinutes").setValue(new IntegerType(60));
+    series.addParameter().setName("count").setValue(new IntegerType(2));
+    FhirHttp.Response booked = fhir.post(dayGroup + "/" + OperationNames.SCHEDULE_SERIES, series);
+    assertThat(booked.status()).as(booked.toString()).isEqualTo(200);
+    org.hl7.fhir.r4.model.OperationOutcome outcome =
+        (org.hl7.fhir.r4.model.OperationOutcome)
+            booked.resource(Parameters.class).getParameter("outcome").getResource();
+    assertThat(outcome.getIssue())
+        .filteredOn(
+            i -> i.getSeverity() == org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity.WARNING)
+        .extracting(i -> i.getDiagnostics())
+        .anyMatch(
+            d ->
+                d.startsWith("Outside working hours: " + daytime)
+                    && d.contains("09:00-17:00")
+                    && d.contains("Mon 18:30-19:30")
+                    && d.contains("sessions 1, 2"));
+
+    series.getParameter().removeIf(p -> p.getName().equals("start"));
+    series.addParameter().setName("start").setValue(new StringType("2032-06-14T10:00"));
+    FhirHttp.Response inHours = fhir.post(dayGroup + "/" + OperationNames.SCHEDULE_SERIES, series);
+    assertThat(inHours.status()).as(inHours.toString()).isEqualTo(200);
+    assertThat(inHours.body()).doesNotContain("Outside working hours");
   }
 
   private void block(String practitioner, String type, String start, String end) {

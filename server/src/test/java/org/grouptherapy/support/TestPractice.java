@@ -73,6 +73,15 @@ public final class TestPractice {
 
   /** As above, with a weekly hours limit on the role. */
   public String practitioner(String family, double weeklyHours, String... specialties) {
+    return practitionerWorking(family, weeklyHours, null, specialties);
+  }
+
+  /**
+   * An active practitioner whose role records working hours: weekdays ("mon,wed") from a start to
+   * an end time ("09:00-17:00"), in the practice's zone.
+   */
+  public String practitionerWorking(
+      String family, double weeklyHours, String hours, String... specialties) {
     Practitioner practitioner = new Practitioner().setActive(true);
     practitioner.addName().setFamily(family).addGiven("Test");
     practitioner.addIdentifier().setSystem(Fixtures.TEST_SYSTEM).setValue(Fixtures.uniqueId());
@@ -94,6 +103,15 @@ public final class TestPractice {
     role.addLocation(new Reference(site));
     role.addExtension(
         BASE + "weekly-hours-limit", new org.hl7.fhir.r4.model.DecimalType(weeklyHours));
+    if (hours != null) {
+      String[] daysAndTimes = hours.split(" ");
+      String[] times = daysAndTimes[1].split("-");
+      PractitionerRole.PractitionerRoleAvailableTimeComponent time = role.addAvailableTime();
+      for (String day : daysAndTimes[0].split(",")) {
+        time.addDaysOfWeek(PractitionerRole.DaysOfWeek.fromCode(day));
+      }
+      time.setAvailableStartTime(times[0] + ":00").setAvailableEndTime(times[1] + ":00");
+    }
     fhir.create("PractitionerRole", role);
     return id;
   }
