@@ -44,4 +44,7 @@ public final class OperationNames {
 
   // Reports
   public static final String RETENTION_REPORT = "$retention-report";
+
+  // Administration
+  public static final String ROTATE_SIGNING_KEY = "$rotate-signing-key";
 }

@@ -1,7 +1,5 @@
 package org.grouptherapy.security;
 
-import com.nimbusds.jose.jwk.source.JWKSource;
-import com.nimbusds.jose.proc.SecurityContext;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Clock;
 import java.time.Duration;
@@ -401,10 +399,10 @@ class AuthorizationServerConfiguration {
    */
   @Bean
   OAuth2TokenGenerator<?> tokenGenerator(
-      JWKSource<SecurityContext> keys,
+      SigningKeys keys,
       OAuth2TokenCustomizer<JwtEncodingContext> smartTokenCustomizer,
       Clock clock) {
-    JwtGenerator jwt = new JwtGenerator(new NimbusJwtEncoder(keys));
+    JwtGenerator jwt = new JwtGenerator(new NimbusJwtEncoder(keys.signer()));
     jwt.setJwtCustomizer(smartTokenCustomizer);
     return new DelegatingOAuth2TokenGenerator(jwt, new SmartRefreshTokens(clock));
   }
@@ -415,9 +413,24 @@ class AuthorizationServerConfiguration {
     return new JdbcOAuth2AuthorizationConsentService(jdbc, clients);
   }
 
+  /**
+   * Published keys for the JWK Set endpoint and token verification; the token generator signs with
+   * {@link SigningKeys#signer()}, the one current key. A superseded key stays published for the
+   * longest token lifetime (access tokens, or Spring's 30-minute ID tokens) with clock skew.
+   */
   @Bean
-  JWKSource<SecurityContext> jwkSource(JdbcTemplate jdbc) {
-    return new SigningKeys(jdbc);
+  SigningKeys jwkSource(
+      JdbcTemplate jdbc,
+      org.springframework.transaction.PlatformTransactionManager transactionManager,
+      Clock clock,
+      AppProperties properties) {
+    java.time.Duration lifetime =
+        java.util.Collections.max(
+                List.of(
+                    properties.security().accessTokenLifetime(), java.time.Duration.ofMinutes(30)))
+            .plus(properties.security().clockSkew())
+            .plus(java.time.Duration.ofMinutes(1));
+    return new SigningKeys(jdbc, transactionManager, clock, lifetime);
   }
 
   @Bean

@@ -9,76 +9,214 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
+import java.sql.Timestamp;
 import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The embedded authorization server's token signing keys, kept in {@code gt.signing_key} so that
- * every instance signs with and publishes the same keys and tokens survive restarts. The first
- * start generates an RSA key.
+ * every instance signs with and publishes the same keys and tokens survive restarts.
+ *
+ * <p>Exactly one key signs at a time: the newest whose {@code signs_from} has passed (ties to the
+ * key id), so two keys can never make signing ambiguous. Every instance publishes, and verifies
+ * with, every key that is about to sign, signs, or signed tokens that may still be valid (until the
+ * token lifetime after a newer key took over). The first key is created under a PostgreSQL advisory
+ * lock, so instances starting together create one. {@link #rotate} adds a key that signs only after
+ * {@link #PUBLISH_AHEAD}, so every instance and relying party has published and fetched it first.
+ * The set is reloaded every {@link #RELOAD} and at once when a token names a key id this instance
+ * has not seen.
  */
 class SigningKeys implements JWKSource<SecurityContext> {
 
-  private final JdbcTemplate jdbc;
-  private volatile JWKSet keys;
+  static final Duration RELOAD = Duration.ofMinutes(1);
+  static final Duration PUBLISH_AHEAD = Duration.ofMinutes(5);
+  private static final Duration UNKNOWN_KID_RELOAD = Duration.ofSeconds(5);
+  private static final String LOCK = "SELECT pg_advisory_xact_lock(hashtextextended(?, 7))";
 
-  SigningKeys(JdbcTemplate jdbc) {
-    this.jdbc = jdbc;
+  /** A stored key and the moment it starts signing. */
+  record StoredKey(JWK jwk, Instant signsFrom) {}
+
+  /** What this instance knows: the keys it publishes, the one it signs with, when it read them. */
+  private record Loaded(List<StoredKey> stored, JWKSet published, JWK signing, Instant at) {}
+
+  private final JdbcTemplate jdbc;
+  private final TransactionTemplate transaction;
+  private final Clock clock;
+  private final Duration keptAfterSuperseded;
+  private final String table;
+  private volatile Loaded loaded;
+  private volatile Instant lastUnknownKidReload = Instant.EPOCH;
+
+  /**
+   * @param tokenLifetime the longest any token signed by a key stays valid (access and ID tokens,
+   *     with clock skew): how long a superseded key is still published
+   */
+  SigningKeys(
+      JdbcTemplate jdbc,
+      PlatformTransactionManager transactionManager,
+      Clock clock,
+      Duration tokenLifetime) {
+    this(jdbc, transactionManager, clock, tokenLifetime, "gt.signing_key");
   }
 
+  /** Keys kept in another table of the same shape (tests, which must not touch the live keys). */
+  SigningKeys(
+      JdbcTemplate jdbc,
+      PlatformTransactionManager transactionManager,
+      Clock clock,
+      Duration tokenLifetime,
+      String table) {
+    this.jdbc = jdbc;
+    this.transaction = new TransactionTemplate(transactionManager);
+    this.clock = clock;
+    this.keptAfterSuperseded = tokenLifetime;
+    this.table = table;
+  }
+
+  /** The published keys (JWK Set endpoint, token verification); reloads for an unknown kid. */
   @Override
   public List<JWK> get(JWKSelector selector, SecurityContext context) {
-    return selector.select(keys());
+    Loaded current = current();
+    Instant now = clock.instant();
+    // At most one reload per few seconds for unknown key ids: tokens with made-up kids must not
+    // turn into a query each.
+    if (namesUnknownKey(selector, current.published())
+        && lastUnknownKidReload.plus(UNKNOWN_KID_RELOAD).isBefore(now)) {
+      lastUnknownKidReload = now;
+      current = reload();
+    }
+    return selector.select(current.published());
+  }
+
+  private static boolean namesUnknownKey(JWKSelector selector, JWKSet known) {
+    Set<String> asked = selector.getMatcher().getKeyIDs();
+    return asked != null
+        && !asked.isEmpty()
+        && asked.stream().allMatch(kid -> kid != null && known.getKeyByKeyId(kid) == null);
+  }
+
+  /** The one key that signs now, for the token encoder. */
+  JWKSource<SecurityContext> signer() {
+    return (selector, context) -> selector.select(new JWKSet(current().signing()));
   }
 
   JWKSet keys() {
-    JWKSet loaded = keys;
-    if (loaded == null) {
-      synchronized (this) {
-        if (keys == null) {
-          keys = loadOrCreate();
-        }
-        loaded = keys;
-      }
-    }
-    return loaded;
+    return current().published();
   }
 
-  private JWKSet loadOrCreate() {
-    List<JWK> stored = load();
-    if (stored.isEmpty()) {
-      try {
-        RSAKey key =
-            new RSAKeyGenerator(2048)
-                .keyUse(KeyUse.SIGNATURE)
-                .keyID(UUID.randomUUID().toString())
-                .generate();
-        jdbc.update(
-            "INSERT INTO gt.signing_key (kid, jwk) VALUES (?, ?)",
-            key.getKeyID(),
-            key.toJSONString());
-      } catch (JOSEException e) {
-        throw new IllegalStateException("Could not generate a signing key", e);
-      }
+  /**
+   * Adds a key that starts signing after {@link #PUBLISH_AHEAD}; the current one signs until then
+   * and stays published until its tokens expire. Returns the new key and when it signs.
+   */
+  StoredKey rotate() {
+    Instant signsFrom = clock.instant().plus(PUBLISH_AHEAD);
+    RSAKey key = generate();
+    transaction.executeWithoutResult(
+        tx -> {
+          jdbc.queryForObject(LOCK, Object.class, "signing-keys:" + table);
+          insert(key, signsFrom);
+        });
+    reload();
+    return new StoredKey(key.toPublicJWK(), signsFrom);
+  }
+
+  private Loaded current() {
+    Loaded known = loaded;
+    if (known == null || known.at().plus(RELOAD).isBefore(clock.instant())) {
+      return reload();
+    }
+    // A key that was about to sign when the set was read may sign now.
+    JWK signing = signing(known.stored(), clock.instant());
+    return signing == known.signing() ? known : reload();
+  }
+
+  private synchronized Loaded reload() {
+    Instant now = clock.instant();
+    List<StoredKey> stored = load();
+    if (signing(stored, now) == null) {
+      transaction.executeWithoutResult(
+          tx -> {
+            jdbc.queryForObject(LOCK, Object.class, "signing-keys:" + table);
+            if (signing(load(), now) == null) {
+              insert(generate(), now);
+            }
+          });
       stored = load();
     }
-    return new JWKSet(stored);
+    Loaded fresh =
+        new Loaded(stored, new JWKSet(published(stored, now)), signing(stored, now), now);
+    loaded = fresh;
+    return fresh;
   }
 
-  private List<JWK> load() {
-    List<JWK> result = new ArrayList<>();
-    for (String json :
-        jdbc.queryForList(
-            "SELECT jwk FROM gt.signing_key WHERE active ORDER BY created_at DESC", String.class)) {
-      try {
-        result.add(JWK.parse(json));
-      } catch (ParseException e) {
-        throw new IllegalStateException("A stored signing key is not a valid JWK", e);
+  /** The newest key whose time to sign has come (ties to the key id); null if none has. */
+  private static JWK signing(List<StoredKey> stored, Instant now) {
+    return stored.stream()
+        .filter(k -> !k.signsFrom().isAfter(now))
+        .max(Comparator.comparing(StoredKey::signsFrom).thenComparing(k -> k.jwk().getKeyID()))
+        .map(StoredKey::jwk)
+        .orElse(null);
+  }
+
+  /** Future keys, the signing key, and keys superseded less than a token lifetime ago. */
+  private List<JWK> published(List<StoredKey> stored, Instant now) {
+    JWK signing = signing(stored, now);
+    Instant signingSince =
+        stored.stream()
+            .filter(k -> k.jwk() == signing)
+            .map(StoredKey::signsFrom)
+            .findFirst()
+            .orElse(now);
+    List<JWK> published = new ArrayList<>();
+    for (StoredKey key : stored) {
+      boolean futureOrCurrent = key.signsFrom().isAfter(now) || key.jwk() == signing;
+      boolean stillVerifies = signingSince.plus(keptAfterSuperseded).isAfter(now);
+      if (futureOrCurrent || stillVerifies) {
+        published.add(key.jwk());
       }
     }
-    return result;
+    return published;
+  }
+
+  private List<StoredKey> load() {
+    return jdbc.query(
+        "SELECT jwk, signs_from FROM " + table + " WHERE active ORDER BY signs_from DESC, kid",
+        (rs, row) -> {
+          try {
+            return new StoredKey(
+                JWK.parse(rs.getString("jwk")), rs.getTimestamp("signs_from").toInstant());
+          } catch (ParseException e) {
+            throw new IllegalStateException("A stored signing key is not a valid JWK", e);
+          }
+        });
+  }
+
+  private void insert(RSAKey key, Instant signsFrom) {
+    jdbc.update(
+        "INSERT INTO " + table + " (kid, jwk, signs_from) VALUES (?, ?, ?)",
+        key.getKeyID(),
+        key.toJSONString(),
+        Timestamp.from(signsFrom));
+  }
+
+  private static RSAKey generate() {
+    try {
+      return new RSAKeyGenerator(2048)
+          .keyUse(KeyUse.SIGNATURE)
+          .keyID(UUID.randomUUID().toString())
+          .generate();
+    } catch (JOSEException e) {
+      throw new IllegalStateException("Could not generate a signing key", e);
+    }
   }
 }
