@@ -49,6 +49,7 @@ class DemoPracticeLoader implements ApplicationRunner {
   private final Clock clock;
   private final DemoAttendance attendance;
   private final DemoIntakeSteps intakeSteps;
+  private final org.grouptherapy.system.StartupLock startupLock;
 
   DemoPracticeLoader(
       IFhirSystemDao<Bundle, Meta> systemDao,
@@ -56,17 +57,24 @@ class DemoPracticeLoader implements ApplicationRunner {
       JdbcTemplate jdbc,
       Clock clock,
       DemoAttendance attendance,
-      DemoIntakeSteps intakeSteps) {
+      DemoIntakeSteps intakeSteps,
+      org.grouptherapy.system.StartupLock startupLock) {
     this.systemDao = systemDao;
     this.fhirContext = fhirContext;
     this.jdbc = jdbc;
     this.clock = clock;
     this.attendance = attendance;
     this.intakeSteps = intakeSteps;
+    this.startupLock = startupLock;
   }
 
   @Override
-  public void run(ApplicationArguments args) throws IOException {
+  public void run(ApplicationArguments args) throws Exception {
+    // Instances starting together each loaded the practice (HFJ_RES_SEARCH_URL collisions).
+    startupLock.run("demo-practice", this::load);
+  }
+
+  private void load() throws IOException {
     if (alreadyLoaded()) {
       log.info("Demo practice already loaded; set app.demo.enabled=false to skip this check");
       return;

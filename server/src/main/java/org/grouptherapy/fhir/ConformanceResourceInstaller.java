@@ -56,6 +56,7 @@ class ConformanceResourceInstaller implements ApplicationRunner {
   private final IValidationSupport validationSupport;
   private final ISearchParamRegistry searchParamRegistry;
   private final JdbcTemplate jdbc;
+  private final org.grouptherapy.system.StartupLock startupLock;
 
   ConformanceResourceInstaller(
       ConformancePackage conformancePackage,
@@ -63,17 +64,24 @@ class ConformanceResourceInstaller implements ApplicationRunner {
       FhirContext fhirContext,
       @Qualifier(JpaConfig.JPA_VALIDATION_SUPPORT_CHAIN) IValidationSupport validationSupport,
       ISearchParamRegistry searchParamRegistry,
-      JdbcTemplate jdbc) {
+      JdbcTemplate jdbc,
+      org.grouptherapy.system.StartupLock startupLock) {
     this.conformancePackage = conformancePackage;
     this.daoRegistry = daoRegistry;
     this.fhirContext = fhirContext;
     this.validationSupport = validationSupport;
     this.searchParamRegistry = searchParamRegistry;
     this.jdbc = jdbc;
+    this.startupLock = startupLock;
   }
 
   @Override
-  public void run(ApplicationArguments args) {
+  public void run(ApplicationArguments args) throws Exception {
+    // Instances starting together wrote the same client-assigned ids at once (HAPI-0825).
+    startupLock.run("conformance-package", this::install);
+  }
+
+  private void install() {
     ValidationSupportContext snapshotContext = snapshotContext();
     List<MetadataResource> ordered =
         conformancePackage.resources().stream()

@@ -142,9 +142,19 @@ class DemoIdentities implements UserDirectory {
         .tokenSettings(tokens);
   }
 
-  /** Registers the demo clients once the port, and so the app's redirect URI, is known. */
+  /**
+   * Registers the demo clients once the port, and so the app's redirect URI, is known; under a
+   * start-up lock, as instances starting together would insert the same clients.
+   */
   @EventListener
-  void registerClients(ApplicationReadyEvent event) {
+  void registerClients(ApplicationReadyEvent event) throws Exception {
+    event
+        .getApplicationContext()
+        .getBean(org.grouptherapy.system.StartupLock.class)
+        .run("demo-identities", () -> saveClients(event));
+  }
+
+  private void saveClients(ApplicationReadyEvent event) {
     RegisteredClientRepository clients =
         event.getApplicationContext().getBean(RegisteredClientRepository.class);
     ServerUrls urls = event.getApplicationContext().getBean(ServerUrls.class);

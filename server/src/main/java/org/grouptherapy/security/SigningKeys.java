@@ -143,12 +143,14 @@ class SigningKeys implements JWKSource<SecurityContext> {
   private synchronized Loaded reload() {
     Instant now = clock.instant();
     List<StoredKey> stored = load();
-    if (signing(stored, now) == null) {
+    if (stored.isEmpty()) {
       transaction.executeWithoutResult(
           tx -> {
             jdbc.queryForObject(LOCK, Object.class, "signing-keys:" + table);
-            if (signing(load(), now) == null) {
-              insert(generate(), now);
+            if (load().isEmpty()) {
+              // The first key signs from the beginning of time: whatever another instance's clock
+              // says, it is the key to sign with until a rotation.
+              insert(generate(), Instant.EPOCH);
             }
           });
       stored = load();
@@ -159,13 +161,19 @@ class SigningKeys implements JWKSource<SecurityContext> {
     return fresh;
   }
 
-  /** The newest key whose time to sign has come (ties to the key id); null if none has. */
+  /**
+   * The newest key whose time to sign has come (ties to the key id); if none has (clocks of
+   * instances disagree), the oldest key.
+   */
   private static JWK signing(List<StoredKey> stored, Instant now) {
+    Comparator<StoredKey> order =
+        Comparator.comparing(StoredKey::signsFrom).thenComparing(k -> k.jwk().getKeyID());
     return stored.stream()
         .filter(k -> !k.signsFrom().isAfter(now))
-        .max(Comparator.comparing(StoredKey::signsFrom).thenComparing(k -> k.jwk().getKeyID()))
+        .max(order)
+        .or(() -> stored.stream().min(order))
         .map(StoredKey::jwk)
-        .orElse(null);
+        .orElseThrow(() -> new IllegalStateException("No signing key stored"));
   }
 
   /** Future keys, the signing key, and keys superseded less than a token lifetime ago. */

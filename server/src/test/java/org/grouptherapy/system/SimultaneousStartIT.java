@@ -1,0 +1,169 @@
+package org.grouptherapy.system;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.grouptherapy.GroupTherapyServerApplication;
+import org.grouptherapy.support.SmartAuth;
+import org.grouptherapy.support.Waits;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * Three instances started at the same moment on one empty PostgreSQL all become ready: the schema
+ * migrations, the conformance package, the demo practice, the demo identities and the first signing
+ * key are each done once, under start-up locks, and every instance accepts the tokens of the
+ * others.
+ */
+class SimultaneousStartIT {
+
+  private static final int INSTANCES = 3;
+  private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
+  @TempDir Path directory;
+
+  @Test
+  void threeInstancesOnAnEmptyDatabaseAllBecomeReadyAndShareOneOfEverything() throws Exception {
+    try (EmbeddedPostgres postgres =
+        EmbeddedPostgresLauncher.start(new AppProperties.Embedded(directory.resolve("pg"), 0))) {
+      List<Process> servers = new ArrayList<>();
+      List<Integer> ports = new ArrayList<>();
+      try {
+        for (int i = 0; i < INSTANCES; i++) {
+          int port = freePort();
+          ports.add(port);
+          servers.add(start(i, port, postgres.getPort()));
+        }
+        List<String> tokens = new ArrayList<>();
+        for (int i = 0; i < INSTANCES; i++) {
+          tokens.add(awaitToken(i, servers.get(i), ports.get(i)));
+        }
+        for (int i = 0; i < INSTANCES; i++) {
+          for (String token : tokens) {
+            HttpResponse<String> found = search(ports.get(i), token, "Group?_count=200");
+            assertThat(found.statusCode())
+                .as("instance %d accepts every instance's token: %s", i, found.body())
+                .isEqualTo(200);
+          }
+        }
+
+        JdbcTemplate jdbc = new JdbcTemplate(postgres.getPostgresDatabase());
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM gt.signing_key", Integer.class))
+            .isEqualTo(1);
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM gt.demo_data_load", Integer.class))
+            .isEqualTo(1);
+        JsonNode groups =
+            MAPPER.readTree(search(ports.get(0), tokens.get(0), "Group?_count=200").body());
+        Set<String> identifiers = new HashSet<>();
+        int total = 0;
+        for (JsonNode entry : groups.path("entry")) {
+          total++;
+          identifiers.add(entry.path("resource").path("identifier").toString());
+        }
+        assertThat(total).as("the demo groups, loaded once").isPositive();
+        assertThat(identifiers).hasSize(total);
+      } finally {
+        servers.forEach(Process::destroyForcibly);
+        for (Process server : servers) {
+          server.waitFor();
+        }
+      }
+    }
+  }
+
+  private Process start(int instance, int port, int postgresPort) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    return new ProcessBuilder(
+            java,
+            "-Xmx1g",
+            "-cp",
+            System.getProperty("java.class.path"),
+            GroupTherapyServerApplication.class.getName(),
+            "--server.port=" + port,
+            "--spring.datasource.url=jdbc:postgresql://localhost:" + postgresPort + "/postgres",
+            "--spring.datasource.username=postgres",
+            "--spring.datasource.hikari.maximum-pool-size=10",
+            "--app.security.demo-identities=true",
+            // Behind one balancer, every instance has the same public URL: the issuer and audience
+            // of every token.
+            "--app.security.public-url=http://gt.example.org")
+        .redirectErrorStream(true)
+        .redirectOutput(log(instance).toFile())
+        .start();
+  }
+
+  private Path log(int instance) {
+    return directory.resolve("server-" + instance + ".log");
+  }
+
+  private String awaitToken(int instance, Process server, int port) throws Exception {
+    SmartAuth auth = new SmartAuth(port);
+    Map<String, String> form =
+        Map.of("grant_type", "client_credentials", "scope", "system/Group.rs");
+    String[] token = new String[1];
+    try {
+      // Three servers starting on two cores: twice the usual patience.
+      Waits.eventually()
+          .atMost(Waits.PATIENCE.multipliedBy(2))
+          .pollInterval(Duration.ofSeconds(1))
+          .until(
+              () -> {
+                if (!server.isAlive()) {
+                  throw new AssertionError("Instance " + instance + " ended");
+                }
+                try {
+                  HttpResponse<String> response = auth.tokenResponse("cli", "cli-secret", form);
+                  if (response.statusCode() == 200) {
+                    token[0] = MAPPER.readTree(response.body()).path("access_token").asText();
+                    return true;
+                  }
+                  assertThat(response.statusCode())
+                      .as("instance %d while starting: %s", instance, response.body())
+                      .isEqualTo(503);
+                  return false;
+                } catch (UncheckedIOException notListeningYet) {
+                  return false;
+                }
+              });
+    } catch (AssertionError | org.awaitility.core.ConditionTimeoutException e) {
+      String log = Files.readString(log(instance));
+      throw new AssertionError(
+          "Instance " + instance + " did not become ready: " + tail(log, 6000), e);
+    }
+    return token[0];
+  }
+
+  private static HttpResponse<String> search(int port, String token, String query) {
+    return SmartAuth.send(
+        HttpClient.newHttpClient(),
+        HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/fhir/" + query))
+            .header("Authorization", "Bearer " + token));
+  }
+
+  private static String tail(String text, int characters) {
+    return text.length() <= characters ? text : text.substring(text.length() - characters);
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
