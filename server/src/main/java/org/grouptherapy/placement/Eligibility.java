@@ -8,11 +8,18 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.grouptherapy.intake.IntakeCodes;
+import org.grouptherapy.kernel.BookingConflictException;
+import org.grouptherapy.kernel.InvalidParameter;
+import org.grouptherapy.kernel.Outcomes;
 import org.grouptherapy.kernel.References;
+import org.grouptherapy.kernel.SchedulingCodes;
+import org.grouptherapy.kernel.TherapyGroup;
 import org.grouptherapy.kernel.access.Callers;
 import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.Group;
+import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.PositiveIntType;
 import org.hl7.fhir.r4.model.Provenance;
@@ -39,6 +46,72 @@ class Eligibility {
     this.persons = persons;
     this.facts = facts;
     this.daos = daos;
+  }
+
+  /** The first day of a membership, and the rules an override sets aside for it. */
+  record Admission(LocalDate start, List<String> overridden) {}
+
+  /**
+   * The membership's first day and the eligibility rules it breaks: refused (422, or 409 for a
+   * closed group with no cohort to join) unless the request carries an overrideReason.
+   */
+  Admission admit(Group group, String patient, EnrolmentService.Request request, LocalDate today) {
+    List<String> overridden = new ArrayList<>();
+    LocalDate start = startDate(group, request, today, overridden);
+    if (request.end() != null && request.end().isBefore(start)) {
+      throw InvalidParameter.unprocessable("period", "period.end is before period.start");
+    }
+    overridden.addAll(problems(group, patient, start));
+    if (!overridden.isEmpty() && request.overrideReason() == null) {
+      throw InvalidParameter.unprocessable(
+          "patient",
+          String.join("; ", overridden)
+              + ". To enrol anyway, send overrideReason (it is recorded with who sent it)");
+    }
+    return new Admission(start, List.copyOf(overridden));
+  }
+
+  /**
+   * The membership's first day: as asked, or today; a closed group's next cohort start. Joining a
+   * closed group outside its cohort start is a rule the enrolment's overrideReason may set aside
+   * (added to {@code overridden}).
+   */
+  private static LocalDate startDate(
+      Group group, EnrolmentService.Request request, LocalDate today, List<String> overridden) {
+    boolean closed =
+        "closed"
+            .equals(TherapyGroup.code(group, SchedulingCodes.GROUP_ENROLMENT_MODE).orElse("open"));
+    if (!closed) {
+      return request.start() == null ? today : request.start();
+    }
+    Optional<LocalDate> cohort = PlacementFacts.cohortStart(group);
+    boolean atCohortStart =
+        cohort.isPresent()
+            && !cohort.get().isBefore(today)
+            && (request.start() == null || request.start().equals(cohort.get()));
+    if (!atCohortStart && request.overrideReason() != null) {
+      overridden.add(
+          group.getName()
+              + " has closed enrolment"
+              + cohort.map(c -> " (cohort start " + c + ")").orElse(""));
+      return request.start() == null ? today : request.start();
+    }
+    if (cohort.isEmpty() || cohort.get().isBefore(today)) {
+      throw new BookingConflictException(
+          List.of(
+              group.getName()
+                  + " has closed enrolment and no upcoming cohort start: members join only"
+                  + " when a new cohort starts"),
+          "patient");
+    }
+    if (request.start() != null && !request.start().equals(cohort.get())) {
+      throw InvalidParameter.unprocessable(
+          "period",
+          group.getName()
+              + " has closed enrolment: members join at the cohort start "
+              + cohort.get());
+    }
+    return cohort.get();
   }
 
   /** What keeps the person out of the group from {@code start}; empty if nothing does. */
@@ -113,9 +186,25 @@ class Eligibility {
             + "'s latest screening is severe");
   }
 
-  /** Provenance of an enrolment made despite the rules: who, when, why, and which rules. */
+  /**
+   * For an enrolment made despite the rules: a warning in the outcome, and a Provenance of who,
+   * when, why and which rules. Nothing when no rule was set aside.
+   */
   void recordOverride(
-      Group group, String patient, String reason, List<String> problems, String actor) {
+      Group group,
+      String patient,
+      EnrolmentService.Request request,
+      Admission admission,
+      OperationOutcome outcome) {
+    List<String> problems = admission.overridden();
+    if (problems.isEmpty()) {
+      return;
+    }
+    String reason = request.overrideReason();
+    Outcomes.warning(
+        outcome,
+        OperationOutcome.IssueType.BUSINESSRULE,
+        "Enrolled despite: " + String.join("; ", problems) + " (reason recorded: " + reason + ")");
     Provenance provenance = new Provenance();
     provenance.addTarget(new Reference(References.of(group)));
     provenance.setRecorded(new Date());
@@ -128,7 +217,7 @@ class Eligibility {
     provenance.getActivity().setText("Enrolment of " + patient + " past the group's rules");
     provenance
         .addAgent()
-        .setWho(Callers.agent(actor, "the server"))
+        .setWho(Callers.agent(request.actor(), "the server"))
         .getType()
         .addCoding()
         .setSystem("http://terminology.hl7.org/CodeSystem/provenance-participant-type")

@@ -135,18 +135,8 @@ public class EnrolmentService {
     LocalDate today = facts.today();
     boolean virtual = directory.meetsOnline(group, read);
     requireEligible(group, patient, virtual, today);
-    List<String> overridden = new ArrayList<>();
-    LocalDate start = startDate(group, request, today, overridden);
-    if (request.end() != null && request.end().isBefore(start)) {
-      throw InvalidParameter.unprocessable("period", "period.end is before period.start");
-    }
-    overridden.addAll(eligibility.problems(group, patient, start));
-    if (!overridden.isEmpty() && request.overrideReason() == null) {
-      throw InvalidParameter.unprocessable(
-          "patient",
-          String.join("; ", overridden)
-              + ". To enrol anyway, send overrideReason (it is recorded with who sent it)");
-    }
+    Eligibility.Admission admission = eligibility.admit(group, patient, request, today);
+    LocalDate start = admission.start();
     int maximum = TherapyGroup.maximum(group).orElse(Integer.MAX_VALUE);
     int members = facts.activeMembers(group, start).size();
     Parameters out = new Parameters();
@@ -179,18 +169,7 @@ public class EnrolmentService {
       member.getPeriod().setEndElement(new DateTimeType(request.end().toString()));
     }
     daos.getResourceDao(Group.class).update(group, checkedWrite());
-    if (!overridden.isEmpty()) {
-      eligibility.recordOverride(
-          group, patient, request.overrideReason(), overridden, request.actor());
-      Outcomes.warning(
-          outcome,
-          OperationOutcome.IssueType.BUSINESSRULE,
-          "Enrolled despite: "
-              + String.join("; ", overridden)
-              + " (reason recorded: "
-              + request.overrideReason()
-              + ")");
-    }
+    eligibility.recordOverride(group, patient, request, admission, outcome);
     List<Appointment> joined = joinSessions(group, patient, start, request.end(), read);
     waitlists.placed(group, patient, read);
     pipeline.advance(patient, "placement-decided", "Enrolled in " + group.getName());
@@ -253,49 +232,6 @@ public class EnrolmentService {
               + Consents.describe(missing)
               + ". Send them for signature; enrolment needs each signed and in force");
     }
-  }
-
-  /**
-   * The membership's first day: as asked, or today; a closed group's next cohort start. Joining a
-   * closed group outside its cohort start is a rule the enrolment's overrideReason may set aside
-   * (added to {@code overridden}).
-   */
-  private static LocalDate startDate(
-      Group group, Request request, LocalDate today, List<String> overridden) {
-    boolean closed =
-        "closed"
-            .equals(TherapyGroup.code(group, SchedulingCodes.GROUP_ENROLMENT_MODE).orElse("open"));
-    if (!closed) {
-      return request.start() == null ? today : request.start();
-    }
-    Optional<LocalDate> cohort = PlacementFacts.cohortStart(group);
-    boolean atCohortStart =
-        cohort.isPresent()
-            && !cohort.get().isBefore(today)
-            && (request.start() == null || request.start().equals(cohort.get()));
-    if (!atCohortStart && request.overrideReason() != null) {
-      overridden.add(
-          group.getName()
-              + " has closed enrolment"
-              + cohort.map(c -> " (cohort start " + c + ")").orElse(""));
-      return request.start() == null ? today : request.start();
-    }
-    if (cohort.isEmpty() || cohort.get().isBefore(today)) {
-      throw new BookingConflictException(
-          List.of(
-              group.getName()
-                  + " has closed enrolment and no upcoming cohort start: members join only"
-                  + " when a new cohort starts"),
-          "patient");
-    }
-    if (request.start() != null && !request.start().equals(cohort.get())) {
-      throw InvalidParameter.unprocessable(
-          "period",
-          group.getName()
-              + " has closed enrolment: members join at the cohort start "
-              + cohort.get());
-    }
-    return cohort.get();
   }
 
   /** Adds the member to the group's sessions from {@code start} (to {@code end}). */
