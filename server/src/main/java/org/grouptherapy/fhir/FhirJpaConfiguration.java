@@ -75,8 +75,10 @@ class FhirJpaConfiguration {
     // for the once-a-minute maintenance pass: an export of a practice takes seconds, not minutes.
     settings.setJobFastTrackingEnabled(true);
     // Conditional creates and updates from EHRs race; HAPI retries the loser of a duplicate
-    // search-URL insert when asked to (see ConflictRetryInterceptor).
-    settings.setMatchUrlCacheEnabled(properties.fhir().tuned());
+    // search-URL insert when asked to (see ConflictRetryInterceptor). No match-URL cache: it is
+    // per instance and not cleared when the matched resource is re-identified or deleted, so it
+    // answered 200 with a stale id while the database (and other instances) held no match.
+    settings.setMatchUrlCacheEnabled(false);
     if (properties.fhir().tuned()) {
       tuneForPractiseWorkload(settings);
     }
