@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -31,11 +32,14 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Delivers the outbox by email when SMTP is configured ({@code spring.mail.host}). Each round
- * claims due messages with {@code FOR UPDATE SKIP LOCKED}, so several server instances share the
- * work and no message is claimed twice; a message is marked sent in the transaction that holds its
- * lock. Failures are retried with exponential backoff, then marked failed. The Communication
- * follows: completed (with {@code sent}) or stopped (with the reason). Logs carry ids and counts,
- * never addresses or content.
+ * claims due messages with a lease ({@code lease_until}, {@code lease_token}) in a short
+ * transaction ({@code FOR UPDATE SKIP LOCKED}), so several server instances share the work; the
+ * mail is sent outside any transaction, with the lease renewed just before each send, and only the
+ * lease holder writes the outcome. A hung SMTP server holds no rows or connections (mail timeouts
+ * in application.yaml); a dispatcher that dies mid-send leaves a lease that expires, and the
+ * message is sent again (at least once). Failures are retried with exponential backoff, then marked
+ * failed. The Communication follows: completed (with {@code sent}) or stopped (with the reason).
+ * Logs carry ids and counts, never addresses or content.
  */
 @Component
 class OutboxDispatcher implements SmartLifecycle {
@@ -115,33 +119,60 @@ class OutboxDispatcher implements SmartLifecycle {
     if (sender == null) {
       return 0;
     }
-    Integer handled =
-        transaction.execute(
-            tx -> {
-              List<Message> due =
-                  jdbc.query(
-                      "SELECT id, communication, address, subject, body, attempts"
-                          + " FROM gt.outbox_message WHERE status = 'pending'"
-                          + " AND next_attempt_at <= now() ORDER BY id LIMIT ?"
-                          + " FOR UPDATE SKIP LOCKED",
-                      (rs, i) ->
-                          new Message(
-                              rs.getLong("id"),
-                              rs.getString("communication"),
-                              rs.getString("address"),
-                              rs.getString("subject"),
-                              rs.getString("body"),
-                              rs.getInt("attempts")),
-                      settings.batchSize());
-              for (Message message : due) {
-                deliver(sender, message);
-              }
-              return due.size();
-            });
-    return handled == null ? 0 : handled;
+    UUID lease = UUID.randomUUID();
+    List<Message> claimed = claim(lease);
+    for (Message message : claimed) {
+      if (renew(message, lease)) {
+        deliver(sender, message, lease);
+      }
+    }
+    return claimed.size();
   }
 
-  private void deliver(JavaMailSender sender, Message message) {
+  /** Leases up to a batch of due messages whose lease (if any) has run out. */
+  private List<Message> claim(UUID lease) {
+    Timestamp now = Timestamp.from(clock.instant());
+    Timestamp until = Timestamp.from(clock.instant().plus(settings.lease()));
+    List<Message> claimed =
+        transaction.execute(
+            tx ->
+                jdbc.query(
+                    "UPDATE gt.outbox_message SET lease_until = ?, lease_token = ?"
+                        + " WHERE id IN (SELECT id FROM gt.outbox_message"
+                        + " WHERE status = 'pending' AND next_attempt_at <= ?"
+                        + " AND (lease_until IS NULL OR lease_until < ?)"
+                        + " ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)"
+                        + " RETURNING id, communication, address, subject, body, attempts",
+                    (rs, i) ->
+                        new Message(
+                            rs.getLong("id"),
+                            rs.getString("communication"),
+                            rs.getString("address"),
+                            rs.getString("subject"),
+                            rs.getString("body"),
+                            rs.getInt("attempts")),
+                    until,
+                    lease,
+                    now,
+                    now,
+                    settings.batchSize()));
+    return claimed == null
+        ? List.of()
+        : claimed.stream().sorted(java.util.Comparator.comparingLong(Message::id)).toList();
+  }
+
+  /** Renews the lease just before sending; false if another dispatcher took the message. */
+  private boolean renew(Message message, UUID lease) {
+    return jdbc.update(
+            "UPDATE gt.outbox_message SET lease_until = ? WHERE id = ? AND lease_token = ?"
+                + " AND status = 'pending'",
+            Timestamp.from(clock.instant().plus(settings.lease())),
+            message.id(),
+            lease)
+        == 1;
+  }
+
+  private void deliver(JavaMailSender sender, Message message, UUID lease) {
     Instant now = clock.instant();
     try {
       MimeMessage mime = sender.createMimeMessage();
@@ -156,15 +187,18 @@ class OutboxDispatcher implements SmartLifecycle {
       int attempts = message.attempts() + 1;
       boolean giveUp = attempts >= settings.maxAttempts();
       Duration wait = settings.initialBackoff().multipliedBy(1L << Math.min(attempts - 1, 16));
-      jdbc.update(
-          "UPDATE gt.outbox_message SET attempts = ?, last_error = ?, next_attempt_at = ?,"
-              + " status = ? WHERE id = ?",
-          attempts,
-          e.getClass().getSimpleName() + ": " + String.valueOf(e.getMessage()),
-          Timestamp.from(now.plus(wait)),
-          giveUp ? "failed" : "pending",
-          message.id());
-      if (giveUp) {
+      int written =
+          jdbc.update(
+              "UPDATE gt.outbox_message SET attempts = ?, last_error = ?, next_attempt_at = ?,"
+                  + " status = ?, lease_until = NULL, lease_token = NULL"
+                  + " WHERE id = ? AND lease_token = ?",
+              attempts,
+              e.getClass().getSimpleName() + ": " + String.valueOf(e.getMessage()),
+              Timestamp.from(now.plus(wait)),
+              giveUp ? "failed" : "pending",
+              message.id(),
+              lease);
+      if (giveUp && written == 1) {
         mark(
             message.communication(),
             Communication.CommunicationStatus.STOPPED,
@@ -180,7 +214,7 @@ class OutboxDispatcher implements SmartLifecycle {
     }
     jdbc.update(
         "UPDATE gt.outbox_message SET status = 'sent', attempts = attempts + 1, sent_at = ?,"
-            + " last_error = NULL WHERE id = ?",
+            + " last_error = NULL, lease_until = NULL, lease_token = NULL WHERE id = ?",
         Timestamp.from(now),
         message.id());
     mark(message.communication(), Communication.CommunicationStatus.COMPLETED, null, now);

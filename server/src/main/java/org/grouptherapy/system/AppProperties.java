@@ -111,7 +111,8 @@ public record AppProperties(
   /**
    * Notification delivery from the outbox: email through Spring Mail when {@code spring.mail.host}
    * is set. A failed message is retried after {@code initialBackoff}, doubling each time, until
-   * {@code maxAttempts}.
+   * {@code maxAttempts}. A dispatcher holds the messages it sends for {@code lease} (renewed before
+   * each send); a message whose dispatcher died is sent again after it.
    */
   public record Notifications(
       @NotBlank @DefaultValue("Riverbend Group Therapy <no-reply@grouptherapy.example.org>")
@@ -119,7 +120,8 @@ public record AppProperties(
       @NotNull @DefaultValue("5s") Duration dispatchInterval,
       @NotNull @DefaultValue("30s") Duration initialBackoff,
       @Min(1) @DefaultValue("8") int maxAttempts,
-      @Min(1) @DefaultValue("50") int batchSize) {}
+      @Min(1) @DefaultValue("50") int batchSize,
+      @NotNull @DefaultValue("5m") Duration lease) {}
 
   /** Intake pipeline: how many days in one stage make an intake stale on the board. */
   public record Intake(@Min(1) @DefaultValue("7") int staleAfterDays) {}
