@@ -9,25 +9,14 @@ import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import jakarta.annotation.PreDestroy;
 import jakarta.servlet.http.HttpServletRequest;
-import java.io.IOException;
-import java.io.StringReader;
-import java.io.UncheckedIOException;
 import java.time.Clock;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicLong;
 import org.grouptherapy.fhir.FhirRestInterceptor;
 import org.grouptherapy.kernel.access.AccessAudit;
 import org.grouptherapy.kernel.access.Role;
 import org.grouptherapy.system.AppProperties;
-import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
@@ -37,9 +26,10 @@ import org.springframework.stereotype.Component;
 /**
  * An AuditEvent (after IHE BALP) for every FHIR request: who (user and client), what (resource or
  * query), when, outcome and source address, including denied attempts. A request only queues a few
- * strings ({@link AuditRecord}); a background thread COPYs them into {@code gt.audit_event} in
- * batches, so auditing adds no database round trip to the request, and the queue is flushed on
- * shutdown. {@link AuditEventProvider} renders them as FHIR AuditEvents, for administrators only.
+ * strings ({@link AuditRecord}); a background thread ({@link AuditWriter}) COPYs them into {@code
+ * gt.audit_event} in batches, so auditing adds no database round trip to the request; batches the
+ * database refuses are written again, and the queue is flushed on shutdown. {@link
+ * AuditEventProvider} renders them as FHIR AuditEvents, for administrators only.
  */
 @Component
 @Interceptor
@@ -50,37 +40,28 @@ public class AuditTrail implements FhirRestInterceptor, AccessAudit {
   static final String BALP = "https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit";
   private static final Logger log = LoggerFactory.getLogger(AuditTrail.class);
   static final String CALENDAR_FEED = "calendar-feed";
-  private static final int BATCH = 500;
-  private static final int CAPACITY = 100_000;
-  private static final Duration GATHER = Duration.ofMillis(100);
 
   private final JdbcTemplate jdbc;
   private final Clock clock;
 
-  /**
-   * Not a blocking queue: a request never wakes the writer (a thread switch per request on a small
-   * machine); the writer comes by every {@link #GATHER}.
-   */
-  private final Queue<AuditRecord> queue = new ConcurrentLinkedQueue<>();
-
-  private final Thread writer;
-  private final AtomicLong queued = new AtomicLong();
-  private final AtomicLong written = new AtomicLong();
-  private volatile boolean running = true;
+  private final AuditWriter writer;
 
   private final boolean enabled;
 
   private final CallerResolver callers;
 
-  AuditTrail(JdbcTemplate jdbc, Clock clock, AppProperties properties, CallerResolver callers) {
+  AuditTrail(
+      JdbcTemplate jdbc,
+      Clock clock,
+      AppProperties properties,
+      CallerResolver callers,
+      io.micrometer.core.instrument.MeterRegistry meters) {
     this.callers = callers;
     this.jdbc = jdbc;
     this.clock = clock;
     // Off only with security off, which exists for the benchmark's baseline.
     this.enabled = properties.security().enabled();
-    this.writer = new Thread(this::writeLoop, "audit-writer");
-    this.writer.setDaemon(true);
-    this.writer.start();
+    this.writer = new AuditWriter(jdbc, meters);
   }
 
   @Hook(Pointcut.SERVER_PROCESSING_COMPLETED)
@@ -259,12 +240,7 @@ public class AuditTrail implements FhirRestInterceptor, AccessAudit {
   }
 
   private void enqueue(AuditRecord record) {
-    if (queued.get() - written.get() >= CAPACITY) {
-      log.error("Audit queue full: an AuditEvent was dropped");
-      return;
-    }
-    queue.add(record);
-    queued.incrementAndGet();
+    writer.enqueue(record);
   }
 
   /**
@@ -272,85 +248,12 @@ public class AuditTrail implements FhirRestInterceptor, AccessAudit {
    * shutdown and by tests that read the trail.
    */
   public void flush() {
-    long target = queued.get();
-    writeQueued();
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (written.get() < target && System.nanoTime() < deadline) {
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
-  }
-
-  /**
-   * Every {@link #GATHER}, writes what the requests queued meanwhile, in COPYs of up to {@link
-   * #BATCH} rows: under load one round trip and one commit for hundreds of requests.
-   */
-  private void writeLoop() {
-    while (running) {
-      try {
-        Thread.sleep(GATHER.toMillis());
-        writeQueued();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (RuntimeException e) {
-        log.error("Could not write AuditEvents: {}", e.getClass().getSimpleName());
-      }
-    }
-  }
-
-  private void writeQueued() {
-    List<AuditRecord> batch = new ArrayList<>();
-    AuditRecord next;
-    while ((next = queue.poll()) != null) {
-      batch.add(next);
-      if (batch.size() == BATCH) {
-        write(batch);
-        batch = new ArrayList<>();
-      }
-    }
-    if (!batch.isEmpty()) {
-      write(batch);
-    }
-  }
-
-  private synchronized void write(List<AuditRecord> records) {
-    try {
-      copy(records);
-    } finally {
-      written.addAndGet(records.size());
-    }
-  }
-
-  private void copy(List<AuditRecord> records) {
-    StringBuilder rows = new StringBuilder(records.size() * 200);
-    for (AuditRecord record : records) {
-      record.appendCopyRow(rows);
-    }
-    jdbc.execute(
-        (ConnectionCallback<Long>)
-            connection -> {
-              try {
-                return connection
-                    .unwrap(PGConnection.class)
-                    .getCopyAPI()
-                    .copyIn(AuditRecord.COPY, new StringReader(rows.toString()));
-              } catch (IOException e) {
-                throw new UncheckedIOException(e);
-              }
-            });
+    writer.flush();
   }
 
   @PreDestroy
   void stop() throws InterruptedException {
-    running = false;
-    writer.interrupt();
-    writer.join(2000);
-    flush();
+    writer.stop();
   }
 
   private static String interaction(RestOperationTypeEnum operation) {
