@@ -78,6 +78,17 @@ class WebSecurityConfiguration {
     return SecurityObservationSettings.noObservations();
   }
 
+  /** Forwarded headers from the configured proxies only, before anything reads the request. */
+  @Bean
+  org.springframework.boot.web.servlet.FilterRegistrationBean<ForwardedHeaders> forwardedHeaders(
+      AppProperties properties) {
+    var registration =
+        new org.springframework.boot.web.servlet.FilterRegistrationBean<>(
+            new ForwardedHeaders(properties.security().trustedProxies()));
+    registration.setOrder(org.springframework.core.Ordered.HIGHEST_PRECEDENCE);
+    return registration;
+  }
+
   /** Spring Security's strict firewall, with cheaper header checks ({@link FirewallCharacters}). */
   @Bean
   HttpFirewall httpFirewall() {

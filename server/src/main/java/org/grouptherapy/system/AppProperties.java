@@ -55,7 +55,9 @@ public record AppProperties(
   /**
    * Access control. With no {@code issuer-uri} the server runs its own authorization server; with
    * one, tokens of that OpenID provider are accepted and the embedded one is off. {@code
-   * enabled=false} opens the API to anyone and exists only for the benchmark's baseline.
+   * enabled=false} opens the API to anyone and exists only for the benchmark's baseline. {@code
+   * trustedProxies}: addresses or CIDR ranges of the proxies (load balancers) whose {@code
+   * Forwarded} and {@code X-Forwarded-*} headers are honoured; from anyone else they are removed.
    */
   public record Security(
       @DefaultValue("true") boolean enabled,
@@ -66,7 +68,8 @@ public record AppProperties(
       @NotNull @DefaultValue("0s") Duration clockSkew,
       @NotNull @DefaultValue("5m") Duration maxClientAssertionLifetime,
       @NotNull @DefaultValue("*") List<String> allowedOrigins,
-      @NotNull @DefaultValue Throttle throttle) {
+      @NotNull @DefaultValue Throttle throttle,
+      @NotNull @DefaultValue List<String> trustedProxies) {
 
     public boolean embeddedAuthorizationServer() {
       return issuerUri.isBlank();
