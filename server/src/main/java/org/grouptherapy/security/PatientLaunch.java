@@ -35,8 +35,14 @@ final class PatientLaunch {
             .anyMatch(a -> a.startsWith("ROLE_") && !a.equals("ROLE_" + Role.PATIENT.name()));
   }
 
+  /**
+   * Stores the choice by setting the attribute again: sessions live in PostgreSQL, and a change to
+   * an object already in the session would not be saved.
+   */
   static void remember(HttpSession session, String clientId, String state, String patientId) {
-    choices(session).put(key(clientId, state), patientId);
+    HashMap<String, String> changed = new HashMap<>(choices(session));
+    changed.put(key(clientId, state), patientId);
+    session.setAttribute(SESSION_KEY, changed);
   }
 
   static Optional<String> picked(HttpSession session, String clientId, String state) {

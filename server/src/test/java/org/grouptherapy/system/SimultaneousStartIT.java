@@ -28,8 +28,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 /**
  * Three instances started at the same moment on one empty PostgreSQL all become ready: the schema
  * migrations, the conformance package, the demo practice, the demo identities and the first signing
- * key are each done once, under start-up locks, and every instance accepts the tokens of the
- * others.
+ * key are each done once, under start-up locks; every instance accepts the tokens of the others,
+ * and a sign-in begun on one instance continues on another (sessions in PostgreSQL).
  */
 class SimultaneousStartIT {
 
@@ -63,6 +63,20 @@ class SimultaneousStartIT {
                 .isEqualTo(200);
           }
         }
+
+        // A sign-in begun on one instance continues on another (sessions in PostgreSQL).
+        HttpClient browser = new SmartAuth(ports.get(0)).signIn("va");
+        SmartAuth other = new SmartAuth(ports.get(1));
+        HttpResponse<String> authorized =
+            other.get(
+                browser,
+                other.authorizeUrl(
+                    "openid user/Group.rs", Map.of("aud", "http://gt.example.org/fhir")));
+        assertThat(authorized.statusCode()).as(authorized.toString()).isEqualTo(302);
+        assertThat(authorized.headers().firstValue("Location").orElse(""))
+            .as("the other instance knows the sign-in: a code, not the sign-in page")
+            .startsWith(SmartAuth.REDIRECT)
+            .contains("code=");
 
         JdbcTemplate jdbc = new JdbcTemplate(postgres.getPostgresDatabase());
         assertThat(jdbc.queryForObject("SELECT count(*) FROM gt.signing_key", Integer.class))
