@@ -97,7 +97,7 @@ class ClaimReadModel {
   /** Caches for one run: each group, and each patient's coverage and diagnoses, read once. */
   final class Run implements MemberFacts {
     private final SystemRequestDetails read = new SystemRequestDetails();
-    private final Map<String, Optional<Coverage>> coverage = new HashMap<>();
+    private final Map<String, List<Coverage>> coverage = new HashMap<>();
     private final Map<String, List<String>> diagnoses = new HashMap<>();
     private final Map<String, Optional<String>> payerIds = new HashMap<>();
     private final Map<String, Group> groups = new HashMap<>();
@@ -333,7 +333,7 @@ class ClaimReadModel {
     /** Coverage and diagnoses of the patients not read in an earlier window. */
     private void readCoverageAndDiagnoses(Set<String> patients) {
       patients.removeIf(coverage::containsKey);
-      patients.forEach(p -> coverage.putIfAbsent(p, Optional.empty()));
+      patients.forEach(p -> coverage.putIfAbsent(p, List.of()));
       patients.forEach(p -> diagnoses.putIfAbsent(p, new ArrayList<>()));
       Map<String, List<Coverage>> covers = new HashMap<>();
       for (Coverage c :
@@ -344,7 +344,7 @@ class ClaimReadModel {
               search -> search.add(Coverage.SP_STATUS, new TokenParam("active")))) {
         covers.computeIfAbsent(References.of(c.getBeneficiary()), x -> new ArrayList<>()).add(c);
       }
-      covers.forEach((patient, list) -> coverage.put(patient, pickCoverage(list)));
+      coverage.putAll(covers);
       for (Condition condition :
           bulk(Condition.class, Condition.SP_SUBJECT, patients, search -> {})) {
         List<String> codes = diagnoses.get(References.of(condition.getSubject()));
@@ -376,8 +376,9 @@ class ClaimReadModel {
     }
 
     @Override
-    public Optional<Coverage> coverage(String patient) {
-      return coverage.getOrDefault(patient, Optional.empty());
+    public CoverageOnDate coverage(String patient, LocalDate serviceDate) {
+      return CoverageOnDate.choose(
+          coverage.getOrDefault(patient, List.of()), serviceDate, time.zone());
     }
 
     @Override
@@ -407,15 +408,6 @@ class ClaimReadModel {
     public List<String> diagnoses(String patient) {
       return diagnoses.getOrDefault(patient, List.of());
     }
-  }
-
-  /** The member's coverage: the first by Coverage.order among those current or recent. */
-  private Optional<Coverage> pickCoverage(List<Coverage> coverages) {
-    Instant yearAgo = PracticeTime.startOf(time.today().minusYears(1), time.zone());
-    return coverages.stream()
-        .filter(
-            c -> !c.getPeriod().hasEnd() || !c.getPeriod().getEnd().toInstant().isBefore(yearAgo))
-        .min(Comparator.comparing(c -> c.hasOrder() ? c.getOrder() : Integer.MAX_VALUE));
   }
 
   /** Adds an active Condition's ICD-10-CM codes (at most 12 in all, no repeats). */

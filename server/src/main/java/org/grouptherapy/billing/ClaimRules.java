@@ -120,7 +120,8 @@ final class ClaimRules {
 
   /** What is on file about a member, beyond one session. */
   interface MemberFacts {
-    Optional<Coverage> coverage(String patient);
+    /** The coverage that pays for the date of service (see {@link CoverageOnDate}). */
+    CoverageOnDate coverage(String patient, LocalDate serviceDate);
 
     Optional<String> payerId(Coverage coverage);
 
@@ -164,8 +165,8 @@ final class ClaimRules {
     for (String patient : everyone) {
       String key = BillingCodes.memberSessionKey(sessionId, patient);
       List<Claim> existing = facts.claims().getOrDefault(patient, List.of());
-      Optional<Coverage> cover = members.coverage(patient);
-      String payerId = cover.flatMap(members::payerId).orElse(null);
+      CoverageOnDate cover = members.coverage(patient, facts.serviceDate());
+      String payerId = cover.coverage().flatMap(members::payerId).orElse(null);
       if (payerFilter != null && !payerFilter.equals(payerId)) {
         continue;
       }
@@ -194,7 +195,7 @@ final class ClaimRules {
               facts,
               patient,
               mark,
-              cover.orElse(null),
+              cover,
               payerId,
               members.diagnoses(patient),
               attendingSorted,
@@ -282,19 +283,20 @@ final class ClaimRules {
       SessionFacts facts,
       String patient,
       Mark mark,
-      Coverage coverage,
+      CoverageOnDate cover,
       String payerId,
       List<String> diagnoses,
       List<String> attendingSorted,
       BillingRules rules,
       List<Problem> problems) {
+    Coverage coverage = cover.coverage().orElse(null);
     Appointment session = facts.session();
     String sessionId = References.of(session);
     Group group = facts.group();
     Encounter encounter = facts.encounters().get(patient);
     DocumentReference note = facts.notes().get(patient);
     BillingRules.Payer payer = rules.forPayer(payerId);
-    problems.addAll(missingFacts(sessionId, patient, coverage, diagnoses, encounter));
+    problems.addAll(missingFacts(sessionId, patient, cover, diagnoses, encounter));
     problems.addAll(noteProblems(sessionId, patient, note));
     boolean complexity = note != null && interactiveComplexity(note);
     String code = isMultiFamily(group) ? payer.multiFamilyCode() : payer.groupCode();
@@ -375,16 +377,38 @@ final class ClaimRules {
   private static List<Problem> missingFacts(
       String sessionId,
       String patient,
-      Coverage coverage,
+      CoverageOnDate cover,
       List<String> diagnoses,
       Encounter encounter) {
     List<Problem> problems = new ArrayList<>();
-    if (coverage == null) {
+    if (cover.notInForce().isPresent()) {
+      problems.add(
+          Problem.error(
+              "coverage-not-in-force",
+              patient
+                  + " has no coverage in force on the date of service: "
+                  + cover.notInForce().get(),
+              "Add or correct the member's Coverage for that date (period, status), or bill the"
+                  + " member",
+              patient));
+    } else if (cover.coverage().isEmpty()) {
       problems.add(
           Problem.error(
               "missing-coverage",
               patient + " has no active Coverage",
               "Add the member's active Coverage (payer and member id)",
+              patient));
+    } else if (cover.others() > 0) {
+      problems.add(
+          Problem.warning(
+              "secondary-coverage",
+              patient
+                  + " has "
+                  + (cover.others() + 1)
+                  + " coverages on the date of service: billed to the primary "
+                  + References.of(cover.coverage().get())
+                  + " (lowest Coverage.order)",
+              "Bill the secondary coverage after the primary's remittance",
               patient));
     }
     if (diagnoses.isEmpty()) {

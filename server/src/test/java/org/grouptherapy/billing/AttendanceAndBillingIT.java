@@ -8,6 +8,7 @@ import io.xlate.edi.stream.EDIStreamEvent;
 import io.xlate.edi.stream.EDIStreamReader;
 import java.io.ByteArrayInputStream;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
@@ -445,6 +446,75 @@ class AttendanceAndBillingIT {
                 (OperationOutcome) after.getParameter("outcome").getResource(),
                 "claim-without-attendance"))
         .startsWith("Cancel Claim/");
+  }
+
+  @Test
+  void theCoverageBilledIsTheOneInForceOnTheDateOfServiceAndThePrimaryOfSeveral() {
+    String lapsed = practice.patient("Lapsed");
+    String twice = practice.patient("Twice");
+    for (String patient : List.of(lapsed, twice)) {
+      diagnosis(patient, "F33.1");
+    }
+    LocalDate today = practiceTime.today();
+    coverage(lapsed, payer, 1, today.minusYears(1), today.minusDays(20));
+    coverage(lapsed, payer, 1, today.plusDays(10), null);
+    Organization second = new Organization().setName("Secondary plan");
+    second
+        .addIdentifier()
+        .setSystem("http://grouptherapy.example.org/identifiers/payer-id")
+        .setValue("S" + Fixtures.uniqueId().substring(0, 8));
+    String secondary = fhir.create("Organization", second);
+    coverage(twice, secondary, 2, today.minusYears(1), null);
+    String primaryCoverage = coverage(twice, payer, 1, today.minusYears(1), null);
+
+    String group = groupOf(List.of(lapsed, twice), null, "process");
+    String session = pastSession(group, List.of(lapsed, twice), 3, 90, false);
+    recordAttendance(session, attendance(lapsed, "attended"), attendance(twice, "attended"));
+    note(lapsed, encounterOf(session, lapsed), primary, true, false);
+    note(twice, encounterOf(session, twice), primary, true, false);
+    Parameters reconciled = reconcile(session);
+    OperationOutcome problems = (OperationOutcome) reconciled.getParameter("outcome").getResource();
+
+    assertThat(codes(problems)).contains("coverage-not-in-force", "secondary-coverage");
+    String why =
+        problems.getIssue().stream()
+            .filter(
+                i -> "coverage-not-in-force".equals(i.getDetails().getCodingFirstRep().getCode()))
+            .findFirst()
+            .orElseThrow()
+            .getDiagnostics();
+    assertThat(why)
+        .contains("ended " + today.minusDays(20))
+        .contains("begins " + today.plusDays(10));
+    assertThat(intOf(reconciled, "created")).isEqualTo(1);
+    assertThat(claimOf(session, twice).getInsuranceFirstRep().getCoverage().getReference())
+        .isEqualTo(primaryCoverage);
+  }
+
+  private String coverage(
+      String patient, String insurer, int order, LocalDate start, LocalDate end) {
+    Coverage coverage = new Coverage().setStatus(Coverage.CoverageStatus.ACTIVE);
+    coverage.setBeneficiary(new Reference(patient));
+    coverage.setSubscriberId("M" + Fixtures.uniqueId().substring(0, 8));
+    coverage.addPayor(new Reference(insurer));
+    coverage.setOrder(order);
+    coverage.getPeriod().setStartElement(new org.hl7.fhir.r4.model.DateTimeType(start.toString()));
+    if (end != null) {
+      coverage.getPeriod().setEndElement(new org.hl7.fhir.r4.model.DateTimeType(end.toString()));
+    }
+    return fhir.create("Coverage", coverage);
+  }
+
+  private void diagnosis(String patient, String icd10) {
+    Condition condition = new Condition();
+    condition.setSubject(new Reference(patient));
+    condition
+        .getClinicalStatus()
+        .addCoding()
+        .setSystem("http://terminology.hl7.org/CodeSystem/condition-clinical")
+        .setCode("active");
+    condition.getCode().addCoding().setSystem("http://hl7.org/fhir/sid/icd-10-cm").setCode(icd10);
+    fhir.create("Condition", condition);
   }
 
   @Test

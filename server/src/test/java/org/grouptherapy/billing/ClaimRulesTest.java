@@ -44,8 +44,8 @@ class ClaimRulesTest {
   private final MemberFacts covered =
       new MemberFacts() {
         @Override
-        public Optional<Coverage> coverage(String patient) {
-          return Optional.of(coverage);
+        public CoverageOnDate coverage(String patient, java.time.LocalDate serviceDate) {
+          return new CoverageOnDate(Optional.of(coverage), Optional.empty(), 0);
         }
 
         @Override
