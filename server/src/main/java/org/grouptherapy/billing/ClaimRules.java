@@ -167,7 +167,9 @@ final class ClaimRules {
       List<Claim> existing = facts.claims().getOrDefault(patient, List.of());
       CoverageOnDate cover = members.coverage(patient, facts.serviceDate());
       String payerId = cover.coverage().flatMap(members::payerId).orElse(null);
-      if (payerFilter != null && !payerFilter.equals(payerId)) {
+      // A member with no coverage on the date belongs to no payer: every payer's summary and
+      // package lists them, so a biller working payer by payer sees them.
+      if (payerFilter != null && payerId != null && !payerFilter.equals(payerId)) {
         continue;
       }
       Mark mark = marks.get(patient);
@@ -381,36 +383,7 @@ final class ClaimRules {
       List<String> diagnoses,
       Encounter encounter) {
     List<Problem> problems = new ArrayList<>();
-    if (cover.notInForce().isPresent()) {
-      problems.add(
-          Problem.error(
-              "coverage-not-in-force",
-              patient
-                  + " has no coverage in force on the date of service: "
-                  + cover.notInForce().get(),
-              "Add or correct the member's Coverage for that date (period, status), or bill the"
-                  + " member",
-              patient));
-    } else if (cover.coverage().isEmpty()) {
-      problems.add(
-          Problem.error(
-              "missing-coverage",
-              patient + " has no active Coverage",
-              "Add the member's active Coverage (payer and member id)",
-              patient));
-    } else if (cover.others() > 0) {
-      problems.add(
-          Problem.warning(
-              "secondary-coverage",
-              patient
-                  + " has "
-                  + (cover.others() + 1)
-                  + " coverages on the date of service: billed to the primary "
-                  + References.of(cover.coverage().get())
-                  + " (lowest Coverage.order)",
-              "Bill the secondary coverage after the primary's remittance",
-              patient));
-    }
+    cover.problem(patient).ifPresent(problems::add);
     if (diagnoses.isEmpty()) {
       problems.add(
           Problem.error(

@@ -40,6 +40,41 @@ record CoverageOnDate(Optional<Coverage> coverage, Optional<String> notInForce, 
     return new CoverageOnDate(Optional.of(covering.get(0)), Optional.empty(), covering.size() - 1);
   }
 
+  /** What a reconcile says of the member's coverage: none, none in force, or several. */
+  Optional<ClaimRules.Problem> problem(String patient) {
+    if (notInForce.isPresent()) {
+      return Optional.of(
+          ClaimRules.Problem.error(
+              "coverage-not-in-force",
+              patient + " has no coverage in force on the date of service: " + notInForce.get(),
+              "Add or correct the member's Coverage for that date (period, status), or bill the"
+                  + " member",
+              patient));
+    }
+    if (coverage.isEmpty()) {
+      return Optional.of(
+          ClaimRules.Problem.error(
+              "missing-coverage",
+              patient + " has no active Coverage",
+              "Add the member's active Coverage (payer and member id)",
+              patient));
+    }
+    if (others > 0) {
+      return Optional.of(
+          ClaimRules.Problem.warning(
+              "secondary-coverage",
+              patient
+                  + " has "
+                  + (others + 1)
+                  + " coverages on the date of service: billed to the primary "
+                  + References.of(coverage.get())
+                  + " (lowest Coverage.order)",
+              "Bill the secondary coverage after the primary's remittance",
+              patient));
+    }
+    return Optional.empty();
+  }
+
   private static boolean covers(Coverage coverage, LocalDate date, ZoneId zone) {
     if (coverage.getPeriod().hasStart()
         && PracticeTime.dateOf(coverage.getPeriod().getStartElement(), zone).isAfter(date)) {

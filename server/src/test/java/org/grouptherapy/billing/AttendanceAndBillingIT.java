@@ -489,6 +489,26 @@ class AttendanceAndBillingIT {
     assertThat(intOf(reconciled, "created")).isEqualTo(1);
     assertThat(claimOf(session, twice).getInsuranceFirstRep().getCoverage().getReference())
         .isEqualTo(primaryCoverage);
+
+    // Working payer by payer, the biller still sees the member no payer covers.
+    String day = today.minusDays(3).toString();
+    Bundle pack =
+        fhir.get(
+                "Claim/"
+                    + OperationNames.BILLING_PACKAGE
+                    + "?start="
+                    + day
+                    + "&end="
+                    + day
+                    + "&group="
+                    + group
+                    + "&payer="
+                    + payerId)
+            .resource(Bundle.class);
+    OperationOutcome held =
+        (OperationOutcome) pack.getEntry().get(pack.getEntry().size() - 1).getResource();
+    assertThat(codes(held)).contains("coverage-not-in-force");
+    assertThat(held.getIssue()).anyMatch(i -> i.getDiagnostics().contains(lapsed));
   }
 
   private String coverage(

@@ -14,6 +14,7 @@ import java.util.Collections;
 import java.util.Optional;
 import org.grouptherapy.support.IntegrationTest;
 import org.grouptherapy.support.SmartAuth;
+import org.grouptherapy.support.Waits;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -35,14 +36,12 @@ class ForwardedHeadersIT {
     String token = new SmartAuth(port).clientToken("system/Patient.rs");
     String viaProxy = marker();
     assertThat(search("127.0.0.1", token, viaProxy, "203.0.113.9").statusCode()).isEqualTo(200);
-    audit.flush();
     assertThat(addressOf(viaProxy)).isEqualTo("203.0.113.9");
 
     Optional<String> own = nonLoopbackAddress();
     assumeTrue(own.isPresent(), "no non-loopback address to call from");
     String direct = marker();
     assertThat(search(own.get(), token, direct, "203.0.113.10").statusCode()).isEqualTo(200);
-    audit.flush();
     assertThat(addressOf(direct)).isEqualTo(own.get());
   }
 
@@ -56,11 +55,16 @@ class ForwardedHeadersIT {
             .header("X-Forwarded-Proto", "https"));
   }
 
+  /** The address the request's audit event names, once written (events are written after). */
   private String addressOf(String family) {
-    return jdbc.queryForObject(
-        "SELECT address FROM gt.audit_event WHERE query LIKE ? ORDER BY id DESC LIMIT 1",
-        String.class,
-        "%" + family + "%");
+    String sql = "SELECT address FROM gt.audit_event WHERE query LIKE ? ORDER BY id DESC LIMIT 1";
+    Waits.eventually()
+        .until(
+            () -> {
+              audit.flush();
+              return !jdbc.queryForList(sql, String.class, "%" + family + "%").isEmpty();
+            });
+    return jdbc.queryForObject(sql, String.class, "%" + family + "%");
   }
 
   private static String marker() {
