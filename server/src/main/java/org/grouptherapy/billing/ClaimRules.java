@@ -316,17 +316,22 @@ final class ClaimRules {
               sessionId));
     } else if (note != null
         && signed(note)
-        && !rendering.equals(References.of(note.getAuthenticator()))) {
+        && !RenderingProvider.maySign(group, rendering, References.of(note.getAuthenticator()))) {
+      // Documentation not signed by the rendering provider does not support the claim.
       problems.add(
-          Problem.warning(
+          Problem.error(
               "note-signer",
               "The note for "
                   + patient
                   + " is signed by "
                   + note.getAuthenticator().getReference()
-                  + ", not the rendering provider "
-                  + rendering,
-              "Have " + rendering + " co-sign the note, or check the group's billing arrangement",
+                  + ", not by the rendering provider "
+                  + rendering
+                  + ": the claim is held back",
+              "Have "
+                  + rendering
+                  + " sign (or co-sign) the note, or record that the group's billing arrangement"
+                  + " is supervision by the signer (group-billing supervisor)",
               References.of(note)));
     }
     List<String> others = new ArrayList<>(present);

@@ -60,4 +60,22 @@ final class RenderingProvider {
       default -> billing.get(0);
     };
   }
+
+  /**
+   * Whether a note signed by {@code signer} supports the claim of {@code rendering}: signed by the
+   * rendering provider, or by the supervisor the group's billing arrangement names.
+   */
+  static boolean maySign(Group group, String rendering, String signer) {
+    if (signer == null) {
+      return false;
+    }
+    if (signer.equals(rendering)) {
+      return true;
+    }
+    Extension billing = group == null ? null : group.getExtensionByUrl(BillingCodes.GROUP_BILLING);
+    Extension supervisor = billing == null ? null : billing.getExtensionByUrl("supervisor");
+    return supervisor != null
+        && supervisor.getValue() instanceof Reference reference
+        && signer.equals(References.of(reference));
+  }
 }

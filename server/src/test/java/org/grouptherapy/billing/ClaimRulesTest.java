@@ -178,10 +178,21 @@ class ClaimRulesTest {
   }
 
   @Test
-  void aNoteSignedByAnotherPractitionerIsSaid() {
+  void aNoteSignedByAnotherPractitionerHoldsTheClaimUnlessTheyAreTheBillingSupervisor() {
     Line line =
         check(session("attended", 90), group("process"), encounter(false), note("Practitioner/99"));
     assertThat(codes(line)).containsExactly("note-signer");
+    assertThat(line.billable()).isFalse();
+    assertThat(line.problems().get(0).fix()).contains("sign (or co-sign) the note");
+
+    Group supervised = group("process");
+    Extension billing = supervised.addExtension().setUrl(BillingCodes.GROUP_BILLING);
+    billing.addExtension("arrangement", new CodeType("primary"));
+    billing.addExtension("supervisor", new Reference("Practitioner/99"));
+    Line bySupervisor =
+        check(session("attended", 90), supervised, encounter(false), note("Practitioner/99"));
+    assertThat(codes(bySupervisor)).isEmpty();
+    assertThat(bySupervisor.billable()).isTrue();
   }
 
   @Test
