@@ -82,6 +82,10 @@ public class BillingRules {
           groupModifiers,
       @Min(value = 1, message = "maxGroupSize must be at least 1") Integer maxGroupSize,
       @Min(value = 0, message = "minimumMinutes must be 0 or more") Integer minimumMinutes,
+      @Pattern(
+              regexp = "attended-minutes|session",
+              message = "partialAttendance must be attended-minutes or session")
+          String partialAttendance,
       Map<
               @Pattern(regexp = CPT, message = "fee for unknown CPT code '${validatedValue}'")
               String,
@@ -100,7 +104,16 @@ public class BillingRules {
       List<String> groupModifiers,
       int maxGroupSize,
       int minimumMinutes,
+      String partialAttendance,
       Map<String, BigDecimal> fees) {
+
+    /**
+     * Whether {@code minimumMinutes} applies to each member's attended minutes (late arrival and
+     * early leaving taken off; the default) or only to the session's length.
+     */
+    public boolean countsAttendedMinutes() {
+      return !"session".equals(partialAttendance);
+    }
 
     public BigDecimal fee(String code) {
       return fees.getOrDefault(code, BigDecimal.ZERO);
@@ -224,6 +237,7 @@ public class BillingRules {
         List.copyOf(or(entry.groupModifiers(), base == null ? List.of() : base.groupModifiers())),
         or(entry.maxGroupSize(), base == null ? null : base.maxGroupSize()),
         or(entry.minimumMinutes(), base == null ? 0 : base.minimumMinutes()),
+        or(entry.partialAttendance(), base == null ? "attended-minutes" : base.partialAttendance()),
         Map.copyOf(fees));
   }
 
@@ -248,6 +262,7 @@ public class BillingRules {
         defaults.groupModifiers(),
         defaults.maxGroupSize(),
         defaults.minimumMinutes(),
+        defaults.partialAttendance(),
         defaults.fees());
   }
 }

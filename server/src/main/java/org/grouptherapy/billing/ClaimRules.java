@@ -1,7 +1,6 @@
 package org.grouptherapy.billing;
 
 import java.math.BigDecimal;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -203,7 +202,9 @@ final class ClaimRules {
               attendingSorted,
               rules,
               problems);
-      problems.addAll(sessionLimits(facts, sessionId, patient, attending, expected.rules()));
+      problems.addAll(
+          PayerLimits.ofSession(facts, sessionId, patient, attending, expected.rules()));
+      problems.addAll(PayerLimits.ofAttendance(facts, mark, expected.rules()));
       problems.addAll(ClaimDifferences.of(expected, existing));
       lines.add(new Line(key, sessionId, patient, expected, problems, existing));
     }
@@ -232,51 +233,6 @@ final class ClaimRules {
               ClaimDifferences.claimId(claim),
               sessionId,
               patient));
-    }
-    return problems;
-  }
-
-  /** The payer's group-size cap and minimum session length. */
-  private static List<Problem> sessionLimits(
-      SessionFacts facts,
-      String sessionId,
-      String patient,
-      long attending,
-      BillingRules.Payer payer) {
-    List<Problem> problems = new ArrayList<>();
-    if (attending > payer.maxGroupSize()) {
-      problems.add(
-          Problem.error(
-              "group-above-cap",
-              sessionId
-                  + " had "
-                  + attending
-                  + " attending; "
-                  + payer.name()
-                  + " pays for groups of at most "
-                  + payer.maxGroupSize(),
-              "Check the attendance; if it is right, this session cannot be billed to "
-                  + payer.name()
-                  + " as a group",
-              sessionId,
-              patient));
-    }
-    Appointment session = facts.session();
-    long minutes =
-        Duration.between(session.getStart().toInstant(), session.getEnd().toInstant()).toMinutes();
-    if (minutes < payer.minimumMinutes()) {
-      problems.add(
-          Problem.error(
-              "session-too-short",
-              sessionId
-                  + " lasted "
-                  + minutes
-                  + " minutes; "
-                  + payer.name()
-                  + " requires at least "
-                  + payer.minimumMinutes(),
-              "Correct the session's times if they are wrong; otherwise it is not billable",
-              sessionId));
     }
     return problems;
   }

@@ -196,6 +196,33 @@ class ClaimRulesTest {
   }
 
   @Test
+  void aMemberWhoAttendedLessThanThePayersMinimumIsNotBilled() {
+    Appointment late = session("attended", 90);
+    Appointment.AppointmentParticipantComponent member = late.getParticipant().get(1);
+    member.getExtension().clear();
+    member.addExtension(
+        AttendanceService.attendanceExtension(new Mark(MEMBER, "attended", 35, 20, null, false)));
+    Line line = check(late, group("process"), encounter(false), note(THERAPIST));
+    assertThat(codes(line)).containsExactly("attended-too-short");
+    assertThat(line.billable()).isFalse();
+    assertThat(line.problems().get(0).text())
+        .contains("attended 35 of the 90 minutes (35 late, left 20 early)")
+        .contains("at least 45 attended");
+
+    Appointment briefly = session("attended", 90);
+    briefly.getParticipant().get(1).getExtension().clear();
+    briefly
+        .getParticipant()
+        .get(1)
+        .addExtension(
+            AttendanceService.attendanceExtension(
+                new Mark(MEMBER, "attended", 30, 0, null, false)));
+    assertThat(codes(check(briefly, group("process"), encounter(false), note(THERAPIST))))
+        .as("60 of 90 minutes meets the 45-minute minimum")
+        .isEmpty();
+  }
+
+  @Test
   void aSessionShorterThanThePayersMinimumIsNotBillable() {
     Line line = check(session("attended", 30), group("process"), encounter(false), note(THERAPIST));
     assertThat(codes(line)).containsExactly("session-too-short");
