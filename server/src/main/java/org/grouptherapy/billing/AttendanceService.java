@@ -65,18 +65,21 @@ public class AttendanceService {
   private final CalendarDirectory directory;
   private final Clock clock;
   private final TransactionTemplate transaction;
+  private final NoShowFollowUp noShows;
 
   AttendanceService(
       DaoRegistry daos,
       Callers callers,
       CalendarDirectory directory,
       Clock clock,
-      PlatformTransactionManager transactionManager) {
+      PlatformTransactionManager transactionManager,
+      NoShowFollowUp noShows) {
     this.daos = daos;
     this.callers = callers;
     this.directory = directory;
     this.clock = clock;
     this.transaction = new TransactionTemplate(transactionManager);
+    this.noShows = noShows;
   }
 
   /**
@@ -131,6 +134,9 @@ public class AttendanceService {
     if (!changed.isEmpty()) {
       provenance(changed, actor, system);
     }
+    byPatient.values().stream()
+        .filter(m -> "no-show".equals(m.status()))
+        .forEach(m -> noShows.follow(session, m, system));
     OperationOutcome outcome = new OperationOutcome();
     Outcomes.info(
         outcome,

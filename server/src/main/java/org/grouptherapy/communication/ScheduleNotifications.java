@@ -107,7 +107,9 @@ class ScheduleNotifications implements ScheduleChangeListener {
         recipients.putIfAbsent(only, new Recipient(only, null));
       }
     }
-    for (String member : members) {
+    // A missed session is between the member and the practice: no referrer hears of it.
+    for (String member :
+        change.kind() == ScheduleChange.Kind.MEMBER_MISSED ? List.<String>of() : members) {
       for (String referrer : referrers(member, request)) {
         recipients.putIfAbsent(referrer + "|" + member, new Recipient(referrer, member));
       }

@@ -41,7 +41,8 @@ public record ScheduleChange(
     MEMBER_BOOKED("Welcome to your group session"),
     MEMBER_ENROLLED("Welcome to your group: orientation"),
     MEMBER_LEFT("Group membership ended"),
-    VIRTUAL_LINK_CHANGED("New link for a virtual session");
+    VIRTUAL_LINK_CHANGED("New link for a virtual session"),
+    MEMBER_MISSED("We missed you");
 
     public final String subject;
 

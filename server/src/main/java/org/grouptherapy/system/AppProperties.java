@@ -25,7 +25,14 @@ public record AppProperties(
     @Valid @NotNull @DefaultValue Scheduling scheduling,
     @Valid @NotNull @DefaultValue Notifications notifications,
     @Valid @NotNull @DefaultValue Intake intake,
-    @Valid @NotNull @DefaultValue Billing billing) {
+    @Valid @NotNull @DefaultValue Billing billing,
+    @Valid @NotNull @DefaultValue Attendance attendance) {
+
+  /**
+   * After a no-show: whether the member gets a "we missed you" message (the VA's follow-up Task and
+   * the facilitators' Flag after two in a row are always written).
+   */
+  public record Attendance(@DefaultValue("true") boolean noShowMessage) {}
 
   /** The embedded PostgreSQL, used only when no {@code spring.datasource.url} is configured. */
   public record Database(@Valid @NotNull @DefaultValue Embedded embedded) {}

@@ -538,6 +538,68 @@ class AttendanceAndBillingIT {
   }
 
   @Test
+  void aNoShowGetsAFollowUpTaskAMessageAndTwoInARowFlagTheMemberOnce() {
+    String absent = member("Absent", "F33.1");
+    String present = member("Present", "F33.1");
+    String group = groupOf(List.of(absent, present), null, "process");
+    String first = pastSession(group, List.of(absent, present), 10, 90, false);
+    String second = pastSession(group, List.of(absent, present), 3, 90, false);
+
+    recordAttendance(first, attendance(absent, "no-show"), attendance(present, "attended"));
+    recordAttendance(first, attendance(absent, "no-show"), attendance(present, "attended"));
+    assertThat(count("Task?patient=" + absent + "&code=" + CODES + "|no-show-follow-up"))
+        .as("one follow-up however often the attendance is recorded")
+        .isEqualTo(1);
+    assertThat(count("Flag?patient=" + absent)).isZero();
+
+    recordAttendance(second, attendance(absent, "no-show"), attendance(present, "attended"));
+    assertThat(count("Task?patient=" + absent + "&code=" + CODES + "|no-show-follow-up"))
+        .isEqualTo(2);
+    Bundle flags =
+        fhir.get(
+                "Flag?patient="
+                    + absent
+                    + "&identifier=http://grouptherapy.example.org/identifiers/consecutive-no-shows|")
+            .resource(Bundle.class);
+    assertThat(flags.getEntry()).hasSize(1);
+    assertThat(
+            ((org.hl7.fhir.r4.model.Flag) flags.getEntryFirstRep().getResource())
+                .getCode()
+                .getText())
+        .contains("two sessions")
+        .contains(first);
+
+    Bundle told =
+        fhir.get("Communication?recipient=" + absent + "&_count=50").resource(Bundle.class);
+    List<String> texts =
+        told.getEntry().stream()
+            .map(e -> ((org.hl7.fhir.r4.model.Communication) e.getResource()))
+            .map(c -> c.getPayloadFirstRep().getContentStringType().getValue())
+            .filter(t -> t.contains("We missed you"))
+            .toList();
+    assertThat(texts).hasSize(2);
+    assertThat(texts).allMatch(t -> !t.contains(present));
+    assertThat(
+            fhir
+                .get("Communication?recipient=" + present + "&_count=50")
+                .resource(Bundle.class)
+                .getEntry()
+                .stream()
+                .map(e -> ((org.hl7.fhir.r4.model.Communication) e.getResource()))
+                .map(c -> c.getPayloadFirstRep().getContentStringType().getValue()))
+        .noneMatch(t -> t.contains("We missed you"));
+  }
+
+  private int count(String query) {
+    return fhir.get(query + (query.contains("?") ? "&" : "?") + "_summary=count")
+        .resource(Bundle.class)
+        .getTotal();
+  }
+
+  private static final String CODES =
+      "http://grouptherapy.example.org/fhir/CodeSystem/intake-codes";
+
+  @Test
   void aGroupAboveThePayersCapIsHeldBack() {
     List<String> members = new ArrayList<>();
     for (int i = 0; i < 11; i++) {
