@@ -90,7 +90,15 @@ class DemoIdentities implements UserDirectory {
     if (details == null || details[1] == null) {
       return Optional.empty();
     }
-    return resolved.computeIfAbsent(username, u -> find(details[1]));
+    Optional<String> known = resolved.get(username);
+    if (known != null) {
+      return known;
+    }
+    // Only a found reference is kept: "not found" (asked before the demo was loaded) is asked
+    // again, so the cache never answers what the database would not.
+    Optional<String> found = find(details[1]);
+    found.ifPresent(f -> resolved.put(username, Optional.of(f)));
+    return found;
   }
 
   private Optional<String> find(String typeSystemValue) {
