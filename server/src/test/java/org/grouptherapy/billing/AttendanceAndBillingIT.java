@@ -868,15 +868,7 @@ class AttendanceAndBillingIT {
     coverage.addPayor(new Reference(insurer));
     fhir.create("Coverage", coverage);
     if (icd10 != null) {
-      Condition condition = new Condition();
-      condition.setSubject(new Reference(patient));
-      condition
-          .getClinicalStatus()
-          .addCoding()
-          .setSystem("http://terminology.hl7.org/CodeSystem/condition-clinical")
-          .setCode("active");
-      condition.getCode().addCoding().setSystem("http://hl7.org/fhir/sid/icd-10-cm").setCode(icd10);
-      fhir.create("Condition", condition);
+      diagnosis(patient, icd10);
     }
     return patient;
   }

@@ -12,12 +12,9 @@ import org.grouptherapy.support.IntegrationTest;
 import org.grouptherapy.support.TestPractice;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Bundle;
-import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Reference;
-import org.hl7.fhir.r4.model.Schedule;
-import org.hl7.fhir.r4.model.Slot;
 import org.hl7.fhir.r4.model.StringType;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,8 +53,8 @@ class OverriddenBookingsIT {
     group =
         practice.createGroup(
             "Overridden group", room, List.of(primary, co), practice.patients("Overmember", 2), 8);
-    block(primary, "pto", "2033-05-02T00:00:00-04:00", "2033-05-03T00:00:00-04:00");
-    block(away, "pto", "2033-05-09T00:00:00-04:00", "2033-05-10T00:00:00-04:00");
+    practice.block(primary, "pto", "2033-05-02T00:00:00-04:00", "2033-05-03T00:00:00-04:00");
+    practice.block(away, "pto", "2033-05-09T00:00:00-04:00", "2033-05-10T00:00:00-04:00");
   }
 
   @Test
@@ -193,20 +190,5 @@ class OverriddenBookingsIT {
         .getEntry().stream()
             .map(e -> e.getResource().getIdElement().toUnqualifiedVersionless().getValue())
             .toList();
-  }
-
-  private void block(String practitioner, String type, String start, String end) {
-    Schedule schedule = new Schedule();
-    schedule.addActor(new Reference(practitioner));
-    String id = fhir.create("Schedule", schedule);
-    Slot slot = new Slot();
-    slot.setSchedule(new Reference(id)).setStatus(Slot.SlotStatus.BUSY);
-    slot.addServiceType()
-        .addCoding(
-            new Coding(
-                "http://grouptherapy.example.org/fhir/CodeSystem/calendar-block-type", type, null));
-    slot.getStartElement().setValueAsString(start);
-    slot.getEndElement().setValueAsString(end);
-    fhir.create("Slot", slot);
   }
 }

@@ -79,8 +79,9 @@ class SubstituteIT {
         .addCoding(new Coding(SchedulingCodes.PARTICIPATION_SYSTEM, "PPRF", null));
     fhir.create("Appointment", earlier);
 
-    block(onLeave, "pto", "2032-04-05T00:00:00-04:00", "2032-04-06T00:00:00-04:00");
-    block(nearlyFull, "supervision", "2032-04-06T09:00:00-04:00", "2032-04-06T10:00:00-04:00");
+    practice.block(onLeave, "pto", "2032-04-05T00:00:00-04:00", "2032-04-06T00:00:00-04:00");
+    practice.block(
+        nearlyFull, "supervision", "2032-04-06T09:00:00-04:00", "2032-04-06T10:00:00-04:00");
 
     Parameters series = new Parameters();
     series.addParameter().setName("rrule").setValue(new StringType("FREQ=WEEKLY"));
@@ -246,21 +247,6 @@ class SubstituteIT {
     FhirHttp.Response inHours = fhir.post(dayGroup + "/" + OperationNames.SCHEDULE_SERIES, series);
     assertThat(inHours.status()).as(inHours.toString()).isEqualTo(200);
     assertThat(inHours.body()).doesNotContain("Outside working hours");
-  }
-
-  private void block(String practitioner, String type, String start, String end) {
-    Schedule schedule = new Schedule();
-    schedule.addActor(new Reference(practitioner));
-    String id = fhir.create("Schedule", schedule);
-    Slot slot = new Slot();
-    slot.setSchedule(new Reference(id)).setStatus(Slot.SlotStatus.BUSY);
-    slot.addServiceType()
-        .addCoding(
-            new Coding(
-                "http://grouptherapy.example.org/fhir/CodeSystem/calendar-block-type", type, null));
-    slot.getStartElement().setValueAsString(start);
-    slot.getEndElement().setValueAsString(end);
-    fhir.create("Slot", slot);
   }
 
   private static Parameters.ParametersParameterComponent part(

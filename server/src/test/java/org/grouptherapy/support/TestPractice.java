@@ -289,4 +289,22 @@ public final class TestPractice {
     session.addExtension(BASE + "session-join-url", new UrlType(url));
     return session;
   }
+
+  /**
+   * A busy block (PTO, supervision, ...) in the practitioner's calendar, on a Schedule of its own.
+   */
+  public void block(String practitioner, String type, String start, String end) {
+    org.hl7.fhir.r4.model.Schedule schedule = new org.hl7.fhir.r4.model.Schedule();
+    schedule.addActor(new Reference(practitioner));
+    String id = fhir.create("Schedule", schedule);
+    org.hl7.fhir.r4.model.Slot slot = new org.hl7.fhir.r4.model.Slot();
+    slot.setSchedule(new Reference(id)).setStatus(org.hl7.fhir.r4.model.Slot.SlotStatus.BUSY);
+    slot.addServiceType()
+        .addCoding()
+        .setSystem("http://grouptherapy.example.org/fhir/CodeSystem/calendar-block-type")
+        .setCode(type);
+    slot.getStartElement().setValueAsString(start);
+    slot.getEndElement().setValueAsString(end);
+    fhir.create("Slot", slot);
+  }
 }
