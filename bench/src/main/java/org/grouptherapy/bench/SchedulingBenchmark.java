@@ -86,6 +86,7 @@ public final class SchedulingBenchmark {
     Phase fuller;
     Phase fill;
     Histogram substitutes;
+    Seats seats;
     ServerProcess ours =
         ServerProcess.start(jar, "scheduling-ours", List.of("--app.security.enabled=false"));
     try {
@@ -102,6 +103,7 @@ public final class SchedulingBenchmark {
       fuller = bench.scheduleAll(practice, weeks, LocalTime.of(14, 30));
       System.out.println(fuller);
       substitutes = bench.findSubstitutes(practice, substituteCalls);
+      seats = bench.findSeats(practice, substituteCalls);
     } finally {
       ours.close();
       ours.deleteData();
@@ -129,7 +131,7 @@ public final class SchedulingBenchmark {
       baseline.deleteData();
     }
 
-    String report = report(groups, weeks, empty, fill, fuller, plain, substitutes);
+    String report = report(groups, weeks, empty, fill, fuller, plain, substitutes, seats);
     options.publish(report);
   }
 
@@ -220,6 +222,15 @@ public final class SchedulingBenchmark {
           members.add(ids.subList(i, i + MEMBERS));
         }
         batch.clear();
+        if (profiled) { // our server admits members only with their group consents signed
+          List<ObjectNode> consents = new ArrayList<>();
+          for (String member : ids) {
+            for (String kind : List.of("group-treatment", "group-confidentiality")) {
+              consents.add(BenchClient.consent(member, kind));
+            }
+          }
+          transact(consents);
+        }
       }
     }
     List<String> groupIds = new ArrayList<>();
@@ -400,6 +411,49 @@ public final class SchedulingBenchmark {
       }
     }
     return latency;
+  }
+
+  /** {@code $find} latencies, and a plain search of the same sessions as the floor. */
+  record Seats(Histogram any, Histogram forMember, Histogram plainSearch) {}
+
+  /**
+   * {@code Appointment/$find} over the first four weeks of the calendar (every group's sessions
+   * there, with open seats), for anyone and for a member (their own bookings then exclude
+   * sessions), against a plain search of the same booked sessions.
+   */
+  private Seats findSeats(Practice practice, int calls) throws Exception {
+    String window =
+        "start=" + FIRST_MONDAY + "T00:00:00Z&end=" + FIRST_MONDAY.plusDays(28) + "T00:00:00Z";
+    String plain =
+        "Appointment?status=booked&date=ge"
+            + FIRST_MONDAY
+            + "&date=lt"
+            + FIRST_MONDAY.plusDays(28)
+            + "&_count=1000";
+    String member = practice.members().get(practice.members().size() / 2).get(0);
+    Map<String, Histogram> figures = new LinkedHashMap<>();
+    for (String query :
+        List.of(
+            "Appointment/$find?" + window,
+            "Appointment/$find?" + window + "&patient-reference=" + member,
+            plain)) {
+      Histogram latency = new Histogram(3_600_000_000L, 3);
+      for (int i = 0; i < 5; i++) {
+        get(query);
+      }
+      for (int i = 0; i < calls; i++) {
+        long t = System.nanoTime();
+        HttpResponse<String> response = get(query);
+        latency.recordValue((System.nanoTime() - t) / 1000);
+        if (response.statusCode() != 200) {
+          throw new IllegalStateException(
+              query + " " + response.statusCode() + ": " + response.body());
+        }
+      }
+      figures.put(query, latency);
+    }
+    List<Histogram> h = new ArrayList<>(figures.values());
+    return new Seats(h.get(0), h.get(1), h.get(2));
   }
 
   // --- the floor: the same resources as plain transaction Bundles ----------------------------
@@ -634,7 +688,8 @@ public final class SchedulingBenchmark {
       Phase fill,
       Phase fuller,
       Phase plain,
-      Histogram substitutes) {
+      Histogram substitutes,
+      Seats seats) {
     StringBuilder md = new StringBuilder();
     md.append("\n## Scheduling, ")
         .append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME))
@@ -686,6 +741,22 @@ public final class SchedulingBenchmark {
             substitutes.getValueAtPercentile(95) / 1000.0,
             substitutes.getMaxValue() / 1000.0,
             substitutes.getTotalCount()));
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "- `Appointment/$find` over four weeks (%d groups' sessions): p50 %.0f ms, p95 %.0f ms;"
+                + " for a member: p50 %.0f ms, p95 %.0f ms; a plain search of the same booked"
+                + " sessions: p50 %.0f ms, p95 %.0f ms (p95 ratio %.2f×; %d calls each).%n",
+            groups,
+            seats.any().getValueAtPercentile(50) / 1000.0,
+            seats.any().getValueAtPercentile(95) / 1000.0,
+            seats.forMember().getValueAtPercentile(50) / 1000.0,
+            seats.forMember().getValueAtPercentile(95) / 1000.0,
+            seats.plainSearch().getValueAtPercentile(50) / 1000.0,
+            seats.plainSearch().getValueAtPercentile(95) / 1000.0,
+            (double) seats.forMember().getValueAtPercentile(95)
+                / seats.plainSearch().getValueAtPercentile(95),
+            seats.any().getTotalCount()));
     return md.toString();
   }
 }

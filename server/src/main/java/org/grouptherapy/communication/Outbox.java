@@ -17,10 +17,21 @@ public class Outbox {
   }
 
   public void enqueueEmail(String communication, String address, String subject, String body) {
+    enqueue(communication, EmailChannel.NAME, address, subject, body);
+  }
+
+  /** A text message (the body alone is sent; the subject is kept for the record). */
+  public void enqueueSms(String communication, String number, String subject, String body) {
+    enqueue(communication, SmsChannel.NAME, number, subject, body);
+  }
+
+  private void enqueue(
+      String communication, String channel, String address, String subject, String body) {
     jdbc.update(
         "INSERT INTO gt.outbox_message (communication, channel, address, subject, body)"
-            + " VALUES (?, 'email', ?, ?, ?)",
+            + " VALUES (?, ?, ?, ?, ?)",
         communication,
+        channel,
         address,
         subject,
         body);

@@ -4,13 +4,15 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
-import jakarta.mail.internet.MimeMessage;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -20,26 +22,23 @@ import org.hl7.fhir.r4.model.Communication;
 import org.hl7.fhir.r4.model.IdType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.mail.MailException;
-import org.springframework.mail.javamail.JavaMailSender;
-import org.springframework.mail.javamail.MimeMessageHelper;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Delivers the outbox by email when SMTP is configured ({@code spring.mail.host}). Each round
- * claims due messages with a lease ({@code lease_until}, {@code lease_token}) in a short
- * transaction ({@code FOR UPDATE SKIP LOCKED}), so several server instances share the work; the
- * mail is sent outside any transaction, with the lease renewed just before each send, and only the
- * lease holder writes the outcome. A hung SMTP server holds no rows or connections (mail timeouts
- * in application.yaml); a dispatcher that dies mid-send leaves a lease that expires, and the
- * message is sent again (at least once). Failures are retried with exponential backoff, then marked
- * failed. The Communication follows: completed (with {@code sent}) or stopped (with the reason).
- * Logs carry ids and counts, never addresses or content.
+ * Delivers the outbox through its channels (email when {@code spring.mail.host} is set, text
+ * messages when an SMS provider is; {@link MessageChannel}). Each round claims due messages with a
+ * lease ({@code lease_until}, {@code lease_token}) in a short transaction ({@code FOR UPDATE SKIP
+ * LOCKED}), so several server instances share the work; the mail is sent outside any transaction,
+ * with the lease renewed just before each send, and only the lease holder writes the outcome. A
+ * hung SMTP server holds no rows or connections (mail timeouts in application.yaml); a dispatcher
+ * that dies mid-send leaves a lease that expires, and the message is sent again (at least once).
+ * Failures are retried with exponential backoff, then marked failed. The Communication follows:
+ * completed (with {@code sent}) or stopped (with the reason). Logs carry ids and counts, never
+ * addresses or content.
  */
 @Component
 class OutboxDispatcher implements SmartLifecycle {
@@ -47,11 +46,17 @@ class OutboxDispatcher implements SmartLifecycle {
   private static final Logger log = LoggerFactory.getLogger(OutboxDispatcher.class);
 
   private record Message(
-      long id, String communication, String address, String subject, String body, int attempts) {}
+      long id,
+      String communication,
+      String channel,
+      String address,
+      String subject,
+      String body,
+      int attempts) {}
 
   private final JdbcTemplate jdbc;
   private final TransactionTemplate transaction;
-  private final ObjectProvider<JavaMailSender> mail;
+  private final List<MessageChannel> channels;
   private final DaoRegistry daos;
   private final AppProperties.Notifications settings;
   private final Clock clock;
@@ -60,13 +65,13 @@ class OutboxDispatcher implements SmartLifecycle {
   OutboxDispatcher(
       JdbcTemplate jdbc,
       PlatformTransactionManager transactionManager,
-      ObjectProvider<JavaMailSender> mail,
+      List<MessageChannel> channels,
       DaoRegistry daos,
       AppProperties properties,
       Clock clock) {
     this.jdbc = jdbc;
     this.transaction = new TransactionTemplate(transactionManager);
-    this.mail = mail;
+    this.channels = List.copyOf(channels);
     this.daos = daos;
     this.settings = properties.notifications();
     this.clock = clock;
@@ -74,8 +79,10 @@ class OutboxDispatcher implements SmartLifecycle {
 
   @Override
   public void start() {
-    if (mail.getIfAvailable() == null) {
-      log.info("No SMTP server configured (spring.mail.host): notifications stay in the outbox");
+    if (ready().isEmpty()) {
+      log.info(
+          "No SMTP server (spring.mail.host) or SMS provider configured: notifications stay in"
+              + " the outbox");
       return;
     }
     executor =
@@ -113,24 +120,34 @@ class OutboxDispatcher implements SmartLifecycle {
     }
   }
 
-  /** One round: claims up to a batch of due messages and tries each once. */
+  private Map<String, MessageChannel> ready() {
+    Map<String, MessageChannel> ready = new LinkedHashMap<>();
+    for (MessageChannel channel : channels) {
+      if (channel.ready()) {
+        ready.put(channel.name(), channel);
+      }
+    }
+    return ready;
+  }
+
+  /** One round: claims up to a batch of due messages of ready channels and tries each once. */
   int dispatch() {
-    JavaMailSender sender = mail.getIfAvailable();
-    if (sender == null) {
+    Map<String, MessageChannel> ready = ready();
+    if (ready.isEmpty()) {
       return 0;
     }
     UUID lease = UUID.randomUUID();
-    List<Message> claimed = claim(lease);
+    List<Message> claimed = claim(lease, ready.keySet());
     for (Message message : claimed) {
       if (renew(message, lease)) {
-        deliver(sender, message, lease);
+        deliver(ready.get(message.channel()), message, lease);
       }
     }
     return claimed.size();
   }
 
   /** Leases up to a batch of due messages whose lease (if any) has run out. */
-  private List<Message> claim(UUID lease) {
+  private List<Message> claim(UUID lease, Set<String> channelNames) {
     Timestamp now = Timestamp.from(clock.instant());
     Timestamp until = Timestamp.from(clock.instant().plus(settings.lease()));
     List<Message> claimed =
@@ -140,22 +157,28 @@ class OutboxDispatcher implements SmartLifecycle {
                     "UPDATE gt.outbox_message SET lease_until = ?, lease_token = ?"
                         + " WHERE id IN (SELECT id FROM gt.outbox_message"
                         + " WHERE status = 'pending' AND next_attempt_at <= ?"
-                        + " AND (lease_until IS NULL OR lease_until < ?)"
+                        + " AND (lease_until IS NULL OR lease_until < ?) AND channel = ANY (?)"
                         + " ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)"
-                        + " RETURNING id, communication, address, subject, body, attempts",
+                        + " RETURNING id, communication, channel, address, subject, body,"
+                        + " attempts",
+                    ps -> {
+                      ps.setTimestamp(1, until);
+                      ps.setObject(2, lease);
+                      ps.setTimestamp(3, now);
+                      ps.setTimestamp(4, now);
+                      ps.setArray(
+                          5, ps.getConnection().createArrayOf("text", channelNames.toArray()));
+                      ps.setInt(6, settings.batchSize());
+                    },
                     (rs, i) ->
                         new Message(
                             rs.getLong("id"),
                             rs.getString("communication"),
+                            rs.getString("channel"),
                             rs.getString("address"),
                             rs.getString("subject"),
                             rs.getString("body"),
-                            rs.getInt("attempts")),
-                    until,
-                    lease,
-                    now,
-                    now,
-                    settings.batchSize()));
+                            rs.getInt("attempts"))));
     return claimed == null
         ? List.of()
         : claimed.stream().sorted(java.util.Comparator.comparingLong(Message::id)).toList();
@@ -172,18 +195,13 @@ class OutboxDispatcher implements SmartLifecycle {
         == 1;
   }
 
-  private void deliver(JavaMailSender sender, Message message, UUID lease) {
+  private void deliver(MessageChannel channel, Message message, UUID lease) {
     Instant now = clock.instant();
     try {
-      MimeMessage mime = sender.createMimeMessage();
-      MimeMessageHelper helper = new MimeMessageHelper(mime, false, "UTF-8");
-      helper.setFrom(settings.from());
-      helper.setTo(message.address());
-      helper.setSubject(message.subject());
-      helper.setText(message.body());
-      mime.setHeader("X-Communication-Id", message.communication());
-      sender.send(mime);
-    } catch (MailException | jakarta.mail.MessagingException e) {
+      channel.send(
+          new MessageChannel.Outgoing(
+              message.communication(), message.address(), message.subject(), message.body()));
+    } catch (MessageChannel.DeliveryException e) {
       int attempts = message.attempts() + 1;
       boolean giveUp = attempts >= settings.maxAttempts();
       Duration wait = settings.initialBackoff().multipliedBy(1L << Math.min(attempts - 1, 16));
@@ -193,7 +211,7 @@ class OutboxDispatcher implements SmartLifecycle {
                   + " status = ?, lease_until = NULL, lease_token = NULL"
                   + " WHERE id = ? AND lease_token = ?",
               attempts,
-              e.getClass().getSimpleName() + ": " + String.valueOf(e.getMessage()),
+              e.getMessage(),
               Timestamp.from(now.plus(wait)),
               giveUp ? "failed" : "pending",
               message.id(),
@@ -202,7 +220,10 @@ class OutboxDispatcher implements SmartLifecycle {
         mark(
             message.communication(),
             Communication.CommunicationStatus.STOPPED,
-            "Email could not be delivered after " + attempts + " attempts",
+            (EmailChannel.NAME.equals(message.channel()) ? "Email" : "Text message")
+                + " could not be delivered after "
+                + attempts
+                + " attempts",
             null);
       }
       log.info(

@@ -24,17 +24,10 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Communication;
-import org.hl7.fhir.r4.model.ContactPoint;
 import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.IdType;
-import org.hl7.fhir.r4.model.Location;
 import org.hl7.fhir.r4.model.Meta;
-import org.hl7.fhir.r4.model.Organization;
-import org.hl7.fhir.r4.model.Patient;
-import org.hl7.fhir.r4.model.Practitioner;
-import org.hl7.fhir.r4.model.PractitionerRole;
 import org.hl7.fhir.r4.model.Reference;
-import org.hl7.fhir.r4.model.RelatedPerson;
 import org.hl7.fhir.r4.model.ServiceRequest;
 import org.springframework.stereotype.Component;
 
@@ -60,10 +53,16 @@ class ScheduleNotifications implements ScheduleChangeListener {
   private final IFhirSystemDao<Bundle, Meta> systemDao;
   private final Outbox outbox;
   private final PracticeTime time;
+  private final ContactBook contacts;
 
   ScheduleNotifications(
-      DaoRegistry daos, IFhirSystemDao<Bundle, Meta> systemDao, Outbox outbox, PracticeTime time) {
+      DaoRegistry daos,
+      IFhirSystemDao<Bundle, Meta> systemDao,
+      Outbox outbox,
+      PracticeTime time,
+      ContactBook contacts) {
     this.daos = daos;
+    this.contacts = contacts;
     this.systemDao = systemDao;
     this.outbox = outbox;
     this.time = time;
@@ -186,7 +185,7 @@ class ScheduleNotifications implements ScheduleChangeListener {
                 communication.addAbout(
                     new Reference(session.getIdElement().toUnqualifiedVersionless().getValue())));
     communication.addPayload().setContent(new org.hl7.fhir.r4.model.StringType(body));
-    Optional<String> address = email(recipient.who(), request);
+    Optional<String> address = contacts.email(recipient.who(), request);
     communication.setStatus(
         address.isPresent()
             ? Communication.CommunicationStatus.PREPARATION
@@ -236,7 +235,7 @@ class ScheduleNotifications implements ScheduleChangeListener {
       if (session.getStatus() == Appointment.AppointmentStatus.CANCELLED) {
         text.append(", CANCELLED");
       }
-      place(session, places, request).ifPresent(p -> text.append(", ").append(p));
+      contacts.place(session, places, request).ifPresent(p -> text.append(", ").append(p));
       Extension join = session.getExtensionByUrl(SchedulingCodes.SESSION_JOIN_URL);
       if (join != null && session.getStatus() != Appointment.AppointmentStatus.CANCELLED) {
         text.append("\n  Join online: ").append(join.getValue().primitiveValue());
@@ -244,24 +243,6 @@ class ScheduleNotifications implements ScheduleChangeListener {
       text.append("\n");
     }
     return text.toString();
-  }
-
-  private Optional<String> place(
-      Appointment session, Map<String, String> places, SystemRequestDetails request) {
-    for (Appointment.AppointmentParticipantComponent p : session.getParticipant()) {
-      String actor = References.of(p.getActor());
-      if (actor != null && actor.startsWith("Location/")) {
-        return Optional.of(
-            places.computeIfAbsent(
-                actor,
-                a -> {
-                  Location location =
-                      daos.getResourceDao(Location.class).read(new IdType(a), request);
-                  return location.hasName() ? location.getName() : a;
-                }));
-      }
-    }
-    return Optional.empty();
   }
 
   private ZoneId zoneOf(ScheduleChange change) {
@@ -282,32 +263,5 @@ class ScheduleNotifications implements ScheduleChangeListener {
       }
     }
     return referrers;
-  }
-
-  private Optional<String> email(String who, SystemRequestDetails request) {
-    IBaseResource resource;
-    try {
-      resource =
-          daos.getResourceDao(who.substring(0, who.indexOf('/'))).read(new IdType(who), request);
-    } catch (RuntimeException e) {
-      return Optional.empty();
-    }
-    List<ContactPoint> telecom = List.of();
-    if (resource instanceof Patient p) {
-      telecom = p.getTelecom();
-    } else if (resource instanceof Practitioner p) {
-      telecom = p.getTelecom();
-    } else if (resource instanceof PractitionerRole r) {
-      telecom = r.getTelecom();
-    } else if (resource instanceof RelatedPerson r) {
-      telecom = r.getTelecom();
-    } else if (resource instanceof Organization o) {
-      telecom = o.getTelecom();
-    }
-    return telecom.stream()
-        .filter(t -> t.getSystem() == ContactPoint.ContactPointSystem.EMAIL && t.hasValue())
-        .filter(t -> t.getUse() != ContactPoint.ContactPointUse.OLD)
-        .map(ContactPoint::getValue)
-        .findFirst();
   }
 }

@@ -22,6 +22,7 @@ public final class SchedulingCodes {
   public static final String GROUP_SESSION_BLOCKS = SD + "group-session-blocks";
   public static final String SESSION_NUMBER = SD + "session-number";
   public static final String SESSION_JOIN_URL = SD + "session-join-url";
+  public static final String SESSION_REMINDERS = SD + "session-reminders";
   public static final String BLOCK_FOR = SD + "block-for";
   public static final String LOCATION_CAPACITY = SD + "location-capacity";
   public static final String LOCATION_FEATURE = SD + "location-feature";

@@ -16,11 +16,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.grouptherapy.kernel.BookingConflictException;
 import org.grouptherapy.kernel.CalendarDirectory;
 import org.grouptherapy.kernel.GroupSession;
@@ -122,40 +125,48 @@ public class SeatService {
     sessions.sort(
         Comparator.comparing(Appointment::getStart)
             .thenComparing(References::of, References.BY_ID));
-    Bundle bundle = new Bundle().setType(Bundle.BundleType.SEARCHSET);
+    // Candidates first (group open, criteria met, member not already listed), then every
+    // candidate's holds and the member's own bookings in one query each: at 200 groups a query per
+    // session made $find seconds long.
+    List<Appointment> candidates = new ArrayList<>();
+    Map<String, Group> groups = new HashMap<>();
     for (Appointment session : sessions) {
-      if (bundle.getEntry().size() >= criteria.count()) {
-        break;
-      }
       Optional<String> groupId = GroupSession.groupOf(session);
       if (groupId.isEmpty()) {
         continue;
       }
       Group group = directory.group(groupId.get(), request);
-      if (!takesMembers(group) || !matches(session, group, criteria)) {
+      if (!takesMembers(group)
+          || !matches(session, group, criteria)
+          || (criteria.patient() != null && listed(session, criteria.patient()))) {
         continue;
       }
-      String sessionId = session.getIdElement().toUnqualifiedVersionless().getValue();
-      int open = openSeats(session, group, sessionId);
-      if (open <= 0) {
+      candidates.add(session);
+      groups.put(References.of(session), group);
+    }
+    Map<String, Integer> holds = holds(candidates.stream().map(References::of).toList());
+    Map<Integer, List<String>> busy =
+        criteria.patient() == null
+            ? Map.of()
+            : ledger.conflictsOfEach(
+                candidates.stream()
+                    .map(
+                        session ->
+                            new BookingLedger.Booking(
+                                criteria.patient(),
+                                "seat",
+                                session.getStart().toInstant(),
+                                session.getEnd().toInstant()))
+                    .toList(),
+                candidates.stream().map(References::of).collect(Collectors.toSet()));
+    Bundle bundle = new Bundle().setType(Bundle.BundleType.SEARCHSET);
+    for (int i = 0; i < candidates.size() && bundle.getEntry().size() < criteria.count(); i++) {
+      Appointment session = candidates.get(i);
+      String sessionId = References.of(session);
+      Group group = groups.get(sessionId);
+      int open = openSeats(session, group, holds.getOrDefault(sessionId, 0));
+      if (open <= 0 || busy.containsKey(i)) {
         continue;
-      }
-      if (criteria.patient() != null) {
-        if (listed(session, criteria.patient())) {
-          continue;
-        }
-        var busy =
-            ledger.conflicts(
-                List.of(
-                    new BookingLedger.Booking(
-                        criteria.patient(),
-                        "seat",
-                        session.getStart().toInstant(),
-                        session.getEnd().toInstant())),
-                Set.of(sessionId));
-        if (!busy.isEmpty()) {
-          continue;
-        }
       }
       Appointment proposal = proposal(session, group, criteria.patient(), open);
       bundle.addEntry().setResource(proposal).getSearch().setMode(Bundle.SearchEntryMode.MATCH);
@@ -355,6 +366,10 @@ public class SeatService {
   }
 
   private int openSeats(Appointment session, Group group, String sessionId) {
+    return openSeats(session, group, holds(List.of(sessionId)).getOrDefault(sessionId, 0));
+  }
+
+  private static int openSeats(Appointment session, Group group, int holds) {
     int maximum = TherapyGroup.maximum(group).orElse(Integer.MAX_VALUE);
     long members =
         session.getParticipant().stream()
@@ -362,13 +377,23 @@ public class SeatService {
             .map(p -> References.of(p.getActor()))
             .filter(a -> a != null && a.startsWith("Patient/"))
             .count();
-    Integer holds =
-        jdbc.queryForObject(
-            "SELECT count(*) FROM gt.seat_hold WHERE session = ? AND status = 'held'"
-                + " AND expires_at > now()",
-            Integer.class,
-            sessionId);
-    return (int) (maximum - members - (holds == null ? 0 : holds));
+    return (int) (maximum - members - holds);
+  }
+
+  /** Unexpired holds on each of these sessions (absent: none). */
+  private Map<String, Integer> holds(List<String> sessionIds) {
+    Map<String, Integer> holds = new HashMap<>();
+    if (sessionIds.isEmpty()) {
+      return holds;
+    }
+    jdbc.query(
+        "SELECT session, count(*) AS n FROM gt.seat_hold WHERE session = ANY (?)"
+            + " AND status = 'held' AND expires_at > now() GROUP BY session",
+        ps -> ps.setArray(1, ps.getConnection().createArrayOf("text", sessionIds.toArray())),
+        rs -> {
+          holds.put(rs.getString("session"), rs.getInt("n"));
+        });
+    return holds;
   }
 
   private static boolean takesMembers(Group group) {

@@ -26,7 +26,37 @@ public record AppProperties(
     @Valid @NotNull @DefaultValue Notifications notifications,
     @Valid @NotNull @DefaultValue Intake intake,
     @Valid @NotNull @DefaultValue Billing billing,
-    @Valid @NotNull @DefaultValue Attendance attendance) {
+    @Valid @NotNull @DefaultValue Attendance attendance,
+    @Valid @NotNull @DefaultValue Reminders reminders) {
+
+  /**
+   * Reminders before each booked session, to its members and facilitators: one per person per
+   * session per entry of {@code before} (the reminder whose time has come and is the nearest to the
+   * session; a session booked late gets only that one), looked for every {@code scanInterval}. A
+   * member opts out with the {@code session-reminders} extension set to false on their Patient.
+   */
+  public record Reminders(
+      @DefaultValue("true") boolean enabled,
+      @NotNull @DefaultValue({"48h", "2h"}) List<Duration> before,
+      @NotNull @DefaultValue("1m") Duration scanInterval,
+      @Valid @NotNull @DefaultValue Sms sms) {}
+
+  /**
+   * Text messages, the second channel (to a mobile number on file): an HTTP provider ({@code url},
+   * JSON {@code {"to", "body", "reference"}} POSTed with the bearer {@code token} if set), or an
+   * SMTP-to-SMS gateway ({@code emailGateway}: mail to {@code <digits>@<emailGateway>}). Neither
+   * set: no text messages.
+   */
+  public record Sms(
+      @DefaultValue("") String url,
+      @DefaultValue("") String token,
+      @DefaultValue("") String emailGateway,
+      @NotNull @DefaultValue("10s") Duration timeout) {
+
+    public boolean configured() {
+      return !url.isBlank() || !emailGateway.isBlank();
+    }
+  }
 
   /**
    * After a no-show: whether the member gets a "we missed you" message (the VA's follow-up Task and

@@ -80,8 +80,11 @@ class OutboxLeaseIT {
           new OutboxDispatcher(
               jdbc,
               transactions,
-              new StaticListableBeanFactory(Map.of("mail", hungSender(hung.getLocalPort())))
-                  .getBeanProvider(JavaMailSender.class),
+              List.of(
+                  new EmailChannel(
+                      new StaticListableBeanFactory(Map.of("mail", hungSender(hung.getLocalPort())))
+                          .getBeanProvider(JavaMailSender.class),
+                      properties)),
               daos,
               properties,
               Clock.offset(Clock.systemUTC(), Duration.ofHours(2)));

@@ -19,5 +19,6 @@ import org.springframework.test.context.ContextConfiguration;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @ActiveProfiles("test")
 @AutoConfigureObservability // keeps /actuator/prometheus, which Boot's tests switch off by default
-@ContextConfiguration(initializers = {TestDatabaseInitializer.class, TestMailServer.class})
+@ContextConfiguration(
+    initializers = {TestDatabaseInitializer.class, TestMailServer.class, TestSmsProvider.class})
 public @interface IntegrationTest {}
