@@ -73,7 +73,7 @@ class ScheduleNotifications implements ScheduleChangeListener {
 
   @Override
   public void changed(ScheduleChange change) {
-    if (change.sessions().isEmpty()) {
+    if (change.sessions().isEmpty() && change.onlyTo().isEmpty()) {
       return;
     }
     SystemRequestDetails request = new SystemRequestDetails();
@@ -106,9 +106,11 @@ class ScheduleNotifications implements ScheduleChangeListener {
         recipients.putIfAbsent(only, new Recipient(only, null));
       }
     }
-    // A missed session is between the member and the practice: no referrer hears of it.
-    for (String member :
-        change.kind() == ScheduleChange.Kind.MEMBER_MISSED ? List.<String>of() : members) {
+    // A missed session or a seat offered is between the person and the practice: no referrer.
+    boolean personal =
+        change.kind() == ScheduleChange.Kind.MEMBER_MISSED
+            || change.kind() == ScheduleChange.Kind.SEAT_OFFERED;
+    for (String member : personal ? List.<String>of() : members) {
       for (String referrer : referrers(member, request)) {
         recipients.putIfAbsent(referrer + "|" + member, new Recipient(referrer, member));
       }
@@ -217,6 +219,9 @@ class ScheduleNotifications implements ScheduleChangeListener {
       ZoneId zone,
       Map<String, String> places,
       SystemRequestDetails request) {
+    if (change.sessions().isEmpty()) {
+      return "";
+    }
     StringBuilder text =
         new StringBuilder(change.sessions().size() == 1 ? "Session:\n" : "Sessions:\n");
     int listed = 0;

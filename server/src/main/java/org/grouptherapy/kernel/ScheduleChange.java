@@ -42,7 +42,8 @@ public record ScheduleChange(
     MEMBER_ENROLLED("Welcome to your group: orientation"),
     MEMBER_LEFT("Group membership ended"),
     VIRTUAL_LINK_CHANGED("New link for a virtual session"),
-    MEMBER_MISSED("We missed you");
+    MEMBER_MISSED("We missed you"),
+    SEAT_OFFERED("A seat for you");
 
     public final String subject;
 

@@ -71,6 +71,7 @@ public class EnrolmentService {
   private final Clock clock;
   private final CalendarDirectory directory;
   private final Eligibility eligibility;
+  private final SeatOffers offers;
 
   EnrolmentService(
       DaoRegistry daos,
@@ -85,8 +86,10 @@ public class EnrolmentService {
       PlatformTransactionManager transactionManager,
       Clock clock,
       CalendarDirectory directory,
-      Eligibility eligibility) {
+      Eligibility eligibility,
+      SeatOffers offers) {
     this.daos = daos;
+    this.offers = offers;
     this.writes = writes;
     this.waitlists = waitlists;
     this.consents = consents;
@@ -139,10 +142,11 @@ public class EnrolmentService {
     LocalDate start = admission.start();
     int maximum = TherapyGroup.maximum(group).orElse(Integer.MAX_VALUE);
     int members = facts.activeMembers(group, start).size();
+    int offered = offers.held(groupId, patient);
     Parameters out = new Parameters();
     OperationOutcome outcome = new OperationOutcome();
     out.addParameter().setName("outcome").setResource(outcome);
-    if (members >= maximum) {
+    if (members + offered >= maximum) {
       if (!request.waitlistIfFull()) {
         throw new BookingConflictException(
             List.of(
@@ -151,6 +155,9 @@ public class EnrolmentService {
                     + members
                     + "/"
                     + maximum
+                    + (offered > 0
+                        ? ", " + offered + " seat(s) offered to people on its waitlist"
+                        : "")
                     + "); send waitlistIfFull=true to put "
                     + patient
                     + " on its waitlist"),
@@ -172,6 +179,7 @@ public class EnrolmentService {
     eligibility.recordOverride(group, patient, request, admission, outcome);
     List<Appointment> joined = joinSessions(group, patient, start, request.end(), read);
     waitlists.placed(group, patient, read);
+    offers.joined(groupId, patient);
     pipeline.advance(patient, "placement-decided", "Enrolled in " + group.getName());
     Outcomes.info(
         outcome,
@@ -328,6 +336,7 @@ public class EnrolmentService {
           List<Appointment> left = leaveSessions(group, patient, last, read);
           Parameters out = new Parameters();
           OperationOutcome outcome = new OperationOutcome();
+          List<String> offered = offers.offerFreeSeats(group, last.plusDays(1));
           int waiting = waitlists.waiting(groupId, read);
           Outcomes.info(
               outcome,
@@ -340,8 +349,14 @@ public class EnrolmentService {
                   + left.size()
                   + " session"
                   + (left.size() == 1 ? "" : "s")
-                  + (waiting > 0 ? "; " + waiting + " waiting for a seat ($place-waitlist)" : ""));
+                  + (offered.isEmpty()
+                      ? ""
+                      : "; the seat is offered to " + String.join(", ", offered))
+                  + (waiting > offered.size()
+                      ? "; " + (waiting - offered.size()) + " more waiting for a seat"
+                      : ""));
           out.addParameter().setName("outcome").setResource(outcome);
+          offered.forEach(p -> out.addParameter().setName("offeredTo").setValue(new Reference(p)));
           out.addParameter().setName("sessionsLeft").setValue(new IntegerType(left.size()));
           return out;
         });

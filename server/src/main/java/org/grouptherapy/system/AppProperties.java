@@ -27,7 +27,16 @@ public record AppProperties(
     @Valid @NotNull @DefaultValue Intake intake,
     @Valid @NotNull @DefaultValue Billing billing,
     @Valid @NotNull @DefaultValue Attendance attendance,
-    @Valid @NotNull @DefaultValue Reminders reminders) {
+    @Valid @NotNull @DefaultValue Reminders reminders,
+    @Valid @NotNull @DefaultValue Waitlist waitlist) {
+
+  /**
+   * A freed seat is offered to the next suitable person waiting, for {@code offerFor}; expired and
+   * declined offers are looked for every {@code scanInterval}, and the seat offered to the next.
+   */
+  public record Waitlist(
+      @NotNull @DefaultValue("48h") Duration offerFor,
+      @NotNull @DefaultValue("1m") Duration scanInterval) {}
 
   /**
    * Reminders before each booked session, to its members and facilitators: one per person per

@@ -1,0 +1,133 @@
+package org.grouptherapy.placement;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.grouptherapy.kernel.TransactionLocks;
+import org.grouptherapy.system.AppProperties;
+import org.hl7.fhir.r4.model.Group;
+import org.hl7.fhir.r4.model.IdType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Every {@code app.waitlist.scan-interval}, closes the seat offers that have ended (expired,
+ * declined, withdrawn) and offers each freed seat to the next person waiting, one group at a time
+ * under its lock, so several instances scanning at once offer each seat once.
+ */
+@Component
+class SeatOfferScan implements SmartLifecycle {
+
+  private static final Logger log = LoggerFactory.getLogger(SeatOfferScan.class);
+
+  private final SeatOffers offers;
+  private final DaoRegistry daos;
+  private final TransactionLocks locks;
+  private final TransactionTemplate transaction;
+  private final PlacementFacts facts;
+  private final Clock clock;
+  private final AppProperties.Waitlist settings;
+  private ScheduledExecutorService executor;
+
+  SeatOfferScan(
+      SeatOffers offers,
+      DaoRegistry daos,
+      TransactionLocks locks,
+      PlatformTransactionManager transactions,
+      PlacementFacts facts,
+      Clock clock,
+      AppProperties properties) {
+    this.offers = offers;
+    this.daos = daos;
+    this.locks = locks;
+    this.transaction = new TransactionTemplate(transactions);
+    this.facts = facts;
+    this.clock = clock;
+    this.settings = properties.waitlist();
+  }
+
+  /** Closes the offers over at {@code now} and offers their seats on; answers how many closed. */
+  int run(Instant now) {
+    int closed = 0;
+    for (SeatOffers.Ended offer : offers.ended(now)) {
+      if (reoffer(offer)) {
+        closed++;
+      }
+    }
+    if (closed > 0) {
+      log.info("Closed {} seat offer(s) and offered the seats on", closed);
+    }
+    return closed;
+  }
+
+  /**
+   * Closes a seat offer that has ended and offers the seat to the next suitable person waiting, in
+   * one transaction under the group's lock (the lock enrolment takes); false if another instance
+   * closed it first.
+   */
+  private boolean reoffer(SeatOffers.Ended offer) {
+    Boolean closed =
+        transaction.execute(
+            tx -> {
+              locks.lock("group:" + offer.groupId());
+              if (!offers.close(offer)) {
+                return false;
+              }
+              Group group;
+              try {
+                group =
+                    daos.getResourceDao(Group.class)
+                        .read(new IdType(offer.groupId()), new SystemRequestDetails());
+              } catch (RuntimeException gone) {
+                return true; // the group is gone: nothing to offer
+              }
+              offers.offerFreeSeats(group, facts.today().plusDays(1));
+              return true;
+            });
+    return Boolean.TRUE.equals(closed);
+  }
+
+  @Override
+  public void start() {
+    executor =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread thread = new Thread(r, "seat-offers");
+              thread.setDaemon(true);
+              return thread;
+            });
+    long every = settings.scanInterval().toMillis();
+    executor.scheduleWithFixedDelay(
+        () -> {
+          try {
+            run(clock.instant());
+          } catch (RuntimeException e) {
+            log.warn("Seat offer scan failed; trying again: {}", e.getClass().getSimpleName());
+          }
+        },
+        every,
+        every,
+        TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void stop() {
+    if (executor != null) {
+      executor.shutdownNow();
+      executor = null;
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    return executor != null;
+  }
+}
