@@ -331,6 +331,21 @@ def block(schedule, kind, start, end, key, status="busy", block_for=None, commen
     return add(slot, f"slot/{key}", f"slot-{key}")
 
 
+# The open process group has run for ten weeks before the anchor week (the others' history starts
+# two weeks before it), so the retention report at session 8 has members to count.
+HISTORY = {"process-tuesday": -10}
+# One member left the grief group last week: its seat is open, and $place-waitlist can fill it
+# from the two people waiting.
+LEFT = {29: ANCHOR_MONDAY - timedelta(days=4)}
+
+
+def membership(m):
+    member = {"entity": {"reference": patients[m]}, "period": {"start": (ANCHOR_MONDAY - timedelta(weeks=6 + (m % 4))).isoformat()}, "inactive": False}
+    if m in LEFT:
+        member["period"]["end"] = LEFT[m].isoformat()
+    return member
+
+
 group_refs = {}
 session_refs = {}
 for key, name, modality, enrolment, cap_min, cap_max, members, facilitators, room, weekday, hhmm, minutes in GROUPS:
@@ -370,18 +385,18 @@ for key, name, modality, enrolment, cap_min, cap_max, members, facilitators, roo
             "actual": True,
             "code": {"coding": [{"system": f"{BASE}/CodeSystem/group-modality", "code": modality}], "text": name},
             "name": name,
-            "quantity": len(members),
+            "quantity": len([m for m in members if m not in LEFT]),
             "managingEntity": {"reference": practice},
-            "member": [{"entity": {"reference": patients[m]}, "period": {"start": (ANCHOR_MONDAY - timedelta(weeks=6 + (m % 4))).isoformat()}, "inactive": False} for m in members],
+            "member": [membership(m) for m in members],
         },
         f"group/{key}",
         f"group-{key}",
     )
     group_refs[key] = group
-    for week in range(-2, 3):
+    for week in range(HISTORY.get(key, -2), 3):
         start = at(week, weekday, hhmm)
         end = start + timedelta(minutes=minutes)
-        session_number = week + 7
+        session_number = week + 11
         participants = [
             {"actor": {"reference": therapists[f]}, "required": "required", "status": "accepted",
              "type": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "code": "PPRF" if i == 0 else "SPRF", "display": "primary performer" if i == 0 else "secondary performer"}]}]}
@@ -391,7 +406,7 @@ for key, name, modality, enrolment, cap_min, cap_max, members, facilitators, roo
         participants += [
             {"actor": {"reference": patients[m]}, "required": "required", "status": "accepted",
              "type": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "code": "SBJ", "display": "subject"}]}]}
-            for m in members
+            for m in members if m not in LEFT or start.date() <= LEFT[m]
         ]
         appointment = {
             "resourceType": "Appointment",

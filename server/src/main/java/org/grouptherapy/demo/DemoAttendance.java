@@ -98,7 +98,9 @@ class DemoAttendance {
       }
       if (!marks.isEmpty()) {
         attendance.record(sessionId, marks, GroupSession.practitionersOn(session), null, null);
-        notes(session, sessionId, group, marks, index, read);
+        // The left problems are in the latest sessions, where a reconcile of the last weeks
+        // finds them.
+        notes(session, sessionId, group, marks, sessions.size() - 1 - index, read);
       }
       index++;
     }
@@ -110,7 +112,7 @@ class DemoAttendance {
       String sessionId,
       Group group,
       List<AttendanceService.Mark> marks,
-      int index,
+      int fromLatest,
       SystemRequestDetails read) {
     String author = primaryFacilitator(group);
     boolean multiFamily =
@@ -120,7 +122,7 @@ class DemoAttendance {
       if (!AttendanceService.ATTENDING.contains(mark.status())) {
         continue;
       }
-      if (index == 2 && m == 1) {
+      if (fromLatest == 2 && m == 1) {
         continue; // a note nobody wrote yet
       }
       SearchParameterMap encounterSearch =
@@ -133,7 +135,7 @@ class DemoAttendance {
         continue;
       }
       String key = BillingCodes.memberSessionKey(sessionId, mark.patient());
-      boolean signed = !(index == 1 && m == 0); // one note still waits for its signature
+      boolean signed = !(fromLatest == 1 && m == 0); // one note still waits for its signature
       DocumentReference note = new DocumentReference();
       note.addIdentifier().setSystem(NOTE_SYSTEM).setValue(key);
       note.setStatus(Enumerations.DocumentReferenceStatus.CURRENT);

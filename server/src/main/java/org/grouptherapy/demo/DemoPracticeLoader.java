@@ -34,7 +34,7 @@ class DemoPracticeLoader implements ApplicationRunner {
   static final String DATA_SET = "demo-practice";
 
   /** Raised when the demo changes: the new version updates the old one in place. */
-  static final int VERSION = 6;
+  static final int VERSION = 7;
 
   private static final String BUNDLE = "demo/demo-practice.json";
 
@@ -49,6 +49,7 @@ class DemoPracticeLoader implements ApplicationRunner {
   private final Clock clock;
   private final DemoAttendance attendance;
   private final DemoIntakeSteps intakeSteps;
+  private final DemoCover cover;
   private final org.grouptherapy.system.StartupLock startupLock;
 
   DemoPracticeLoader(
@@ -58,7 +59,9 @@ class DemoPracticeLoader implements ApplicationRunner {
       Clock clock,
       DemoAttendance attendance,
       DemoIntakeSteps intakeSteps,
+      DemoCover cover,
       org.grouptherapy.system.StartupLock startupLock) {
+    this.cover = cover;
     this.systemDao = systemDao;
     this.fhirContext = fhirContext;
     this.jdbc = jdbc;
@@ -80,15 +83,16 @@ class DemoPracticeLoader implements ApplicationRunner {
       return;
     }
     Bundle transaction = readBundle(BUNDLE);
-    DemoSessionCalendar.moveSessionsToWeekOf(transaction, clock.instant());
+    DemoSessionCalendar.moveToWeekOf(fhirContext, transaction, clock.instant());
     Bundle response = systemDao.transaction(new SystemRequestDetails(), transaction);
     int intake = 0;
     for (Bundle.BundleEntryComponent entry : readBundle(INTAKE).getEntry()) {
       Bundle person = (Bundle) entry.getResource();
-      DemoSessionCalendar.moveSessionsToWeekOf(person, clock.instant());
+      DemoSessionCalendar.moveToWeekOf(fhirContext, person, clock.instant());
       intake += systemDao.transaction(new SystemRequestDetails(), person).getEntry().size();
     }
     intakeSteps.run();
+    cover.run();
     int sessions = attendance.recordPastSessions();
     jdbc.update(
         "INSERT INTO gt.demo_data_load (data_set, version, resources) VALUES (?, ?, ?)"

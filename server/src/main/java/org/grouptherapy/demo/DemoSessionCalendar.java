@@ -1,6 +1,8 @@
 package org.grouptherapy.demo;
 
+import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.model.api.TemporalPrecisionEnum;
+import ca.uhn.fhir.util.FhirTerser;
 import java.time.DayOfWeek;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -9,16 +11,22 @@ import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 import java.time.temporal.TemporalAdjusters;
 import java.util.Date;
+import java.util.Set;
 import java.util.TimeZone;
+import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
+import org.hl7.fhir.r4.model.BaseDateTimeType;
 import org.hl7.fhir.r4.model.Bundle;
-import org.hl7.fhir.r4.model.InstantType;
-import org.hl7.fhir.r4.model.Slot;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Practitioner;
+import org.hl7.fhir.r4.model.RelatedPerson;
 
 /**
- * Moves the demo practice's sessions from the weeks around the anchor Monday they were written for
- * to the weeks around today, at the same local wall-clock time (so an 18:00 group stays at 18:00
- * across a DST change), and marks past sessions fulfilled. Calendar blocks (Slots) move with them.
+ * Moves the demo practice from the weeks around the anchor Monday it was written for to the weeks
+ * around today: every date and time in it (sessions and calendar blocks, memberships, cohort
+ * starts, consents and their periods, referrals, screenings, questionnaires, coverage), by whole
+ * weeks, at the same local wall-clock time (an 18:00 group stays at 18:00 across a DST change).
+ * Birth dates stay. Past sessions are marked fulfilled.
  */
 final class DemoSessionCalendar {
 
@@ -27,37 +35,63 @@ final class DemoSessionCalendar {
 
   private DemoSessionCalendar() {}
 
-  static void moveSessionsToWeekOf(Bundle bundle, Instant now) {
+  static void moveToWeekOf(FhirContext fhirContext, Bundle bundle, Instant now) {
     LocalDate thisMonday =
         now.atZone(PRACTICE_ZONE)
             .toLocalDate()
             .with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY));
     long weeks = ChronoUnit.WEEKS.between(ANCHOR_MONDAY, thisMonday);
+    FhirTerser terser = fhirContext.newTerser();
     for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
-      if (entry.getResource() instanceof Appointment session) {
-        ZonedDateTime start = move(session.getStart(), weeks);
-        ZonedDateTime end = move(session.getEnd(), weeks);
-        session.setStartElement(instant(start));
-        session.setEndElement(instant(end));
-        if (session.getStatus() == Appointment.AppointmentStatus.BOOKED
-            && end.toInstant().isBefore(now)) {
-          session.setStatus(Appointment.AppointmentStatus.FULFILLED);
+      IBaseResource resource = entry.getResource();
+      if (resource == null) {
+        continue;
+      }
+      Set<BaseDateTimeType> kept = birthDates(resource);
+      for (BaseDateTimeType date :
+          terser.getAllPopulatedChildElementsOfType(resource, BaseDateTimeType.class)) {
+        if (!kept.contains(date)) {
+          move(date, weeks);
         }
-      } else if (entry.getResource() instanceof Slot block) {
-        block.setStartElement(instant(move(block.getStart(), weeks)));
-        block.setEndElement(instant(move(block.getEnd(), weeks)));
+      }
+      if (resource instanceof Appointment session
+          && session.getStatus() == Appointment.AppointmentStatus.BOOKED
+          && session.hasEnd()
+          && session.getEnd().toInstant().isBefore(now)) {
+        session.setStatus(Appointment.AppointmentStatus.FULFILLED);
       }
     }
   }
 
-  private static ZonedDateTime move(Date written, long weeks) {
-    return written.toInstant().atZone(PRACTICE_ZONE).plusWeeks(weeks);
+  private static Set<BaseDateTimeType> birthDates(IBaseResource resource) {
+    java.util.Set<BaseDateTimeType> kept =
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    if (resource instanceof Patient p && p.hasBirthDate()) {
+      kept.add(p.getBirthDateElement());
+    } else if (resource instanceof Practitioner p && p.hasBirthDate()) {
+      kept.add(p.getBirthDateElement());
+    } else if (resource instanceof RelatedPerson r && r.hasBirthDate()) {
+      kept.add(r.getBirthDateElement());
+    }
+    return kept;
   }
 
-  private static InstantType instant(ZonedDateTime time) {
-    return new InstantType(
-        Date.from(time.toInstant()),
-        TemporalPrecisionEnum.SECOND,
-        TimeZone.getTimeZone(time.getZone()));
+  /** A date by whole weeks; a time by whole weeks of local wall-clock time, its offset updated. */
+  private static void move(BaseDateTimeType date, long weeks) {
+    if (date.getValue() == null || date.getPrecision() == null) {
+      return;
+    }
+    TemporalPrecisionEnum precision = date.getPrecision();
+    if (precision == TemporalPrecisionEnum.YEAR || precision == TemporalPrecisionEnum.MONTH) {
+      return; // "2026" or "2026-01" says no week
+    }
+    if (precision == TemporalPrecisionEnum.DAY) {
+      date.setValueAsString(LocalDate.parse(date.getValueAsString()).plusWeeks(weeks).toString());
+      return;
+    }
+    ZonedDateTime moved = date.getValue().toInstant().atZone(PRACTICE_ZONE).plusWeeks(weeks);
+    boolean utc = date.getTimeZone() != null && "UTC".equals(date.getTimeZone().getID());
+    date.setValue(Date.from(moved.toInstant()), precision);
+    date.setTimeZone(utc ? TimeZone.getTimeZone("UTC") : TimeZone.getTimeZone(moved.getZone()));
   }
 }

@@ -70,7 +70,12 @@ public class IntakePipeline implements FhirStorageInterceptor {
         throw IntakeStages.unprocessable(
             "A new intake starts at referral-received, not " + stage, "Task.businessStatus");
       }
-      stamp(task, STAGES.get(0), List.of(), request);
+      // The referral was received when it was written (a referral synced from an EHR days
+      // later has been waiting since then), never in the future.
+      Date now = Date.from(clock.instant());
+      Date received =
+          task.hasAuthoredOn() && task.getAuthoredOn().before(now) ? task.getAuthoredOn() : now;
+      stamp(task, STAGES.get(0), List.of(), request, received);
     }
   }
 
@@ -98,7 +103,7 @@ public class IntakePipeline implements FhirStorageInterceptor {
             "The intake cannot move to " + to + ": " + missing.get(), "Task.businessStatus");
       }
     }
-    stamp(task, to, skipped, request);
+    stamp(task, to, skipped, request, Date.from(clock.instant()));
   }
 
   /** Opens the intake of a new group therapy referral. */
@@ -146,7 +151,8 @@ public class IntakePipeline implements FhirStorageInterceptor {
         .filter(p -> p.hasReference() && p.getReference().startsWith("Practitioner"))
         .findFirst()
         .ifPresent(p -> task.setOwner(new Reference(p.getReference())));
-    task.setAuthoredOn(Date.from(clock.instant()));
+    task.setAuthoredOn(
+        referral.hasAuthoredOn() ? referral.getAuthoredOn() : Date.from(clock.instant()));
     IntakeStages.setStage(task, STAGES.get(0));
     daos.getResourceDao(Task.class)
         .create(
@@ -341,9 +347,9 @@ public class IntakePipeline implements FhirStorageInterceptor {
                     || (IntakeCodes.CPT.equals(c.getSystem()) && "90853".equals(c.getCode())));
   }
 
-  /** Records the stage move: status, lastModified, and a note of who and when. */
-  private void stamp(Task task, String stage, List<String> skipped, RequestDetails request) {
-    Date now = Date.from(clock.instant());
+  /** Records the stage move: status, lastModified, and a note of who and when it began. */
+  private void stamp(
+      Task task, String stage, List<String> skipped, RequestDetails request, Date now) {
     task.setStatus(IntakeStages.status(stage));
     task.setLastModified(now);
     Annotation note = task.addNote().setTime(now);

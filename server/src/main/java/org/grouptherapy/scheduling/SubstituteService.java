@@ -74,7 +74,8 @@ public class SubstituteService {
       Appointment session, TherapyGroup group, String replacing, Instant from, Instant to) {}
 
   /** A request for cover: who would cover, and (to assign) who does and why. */
-  record CoverRequest(String substitute, String replacing, String reason, String overrideReason) {}
+  public record CoverRequest(
+      String substitute, String replacing, String reason, String overrideReason) {}
 
   public Parameters assign(String appointmentId, CoverRequest assignment) {
     SystemRequestDetails request = new SystemRequestDetails();

@@ -62,12 +62,14 @@ class DemoPracticeIT {
     Bundle sessions =
         fhir.get("Appointment?identifier=" + DEMO_IDS + "/appointment|&_count=100")
             .resource(Bundle.class);
-    assertThat(sessions.getEntry()).hasSize(37); // 30 group sessions, 7 screenings
+    // 30 group sessions in the weeks around today, 8 more of the process group's history, and
+    // 7 screenings.
+    assertThat(sessions.getEntry()).hasSize(45);
     Instant now = Instant.now();
     for (Bundle.BundleEntryComponent entry : sessions.getEntry()) {
       Appointment session = (Appointment) entry.getResource();
       assertThat(Duration.between(now, session.getStart().toInstant()).abs())
-          .isLessThan(Duration.ofDays(22));
+          .isLessThan(Duration.ofDays(11 * 7 + 1));
       if (session.getEnd().toInstant().isBefore(now)) {
         assertThat(session.getStatus()).isEqualTo(Appointment.AppointmentStatus.FULFILLED);
       } else {
@@ -228,11 +230,121 @@ class DemoPracticeIT {
         .isNotEmpty();
   }
 
+  /**
+   * Every feature has something to show on the day of loading: memberships, consents and cohorts in
+   * the weeks around it, retention at session 8, stale intakes, a feasible waitlist placement and a
+   * substitute case.
+   */
+  @Test
+  void aNewcomerSeesEveryFeatureWithDatesAroundTheDayOfLoading() {
+    java.time.LocalDate today = practiceTime.today();
+    // Consents were signed in the weeks before today and run for a year from about now.
+    for (Bundle.BundleEntryComponent e :
+        fhir.get("Consent?identifier=" + DEMO_IDS + "/consent|&status=active&_count=200")
+            .resource(Bundle.class)
+            .getEntry()) {
+      Consent consent = (Consent) e.getResource();
+      java.time.LocalDate signed =
+          PracticeTimeDates.date(consent.getDateTimeElement().getValueAsString());
+      assertThat(signed).isBetween(today.minusWeeks(16), today);
+      if (consent.getProvision().getPeriod().hasEnd()) {
+        // Expired on purpose (a person whose consent ran out), or in force for about a year.
+        java.time.LocalDate end =
+            java.time.LocalDate.parse(
+                consent.getProvision().getPeriod().getEndElement().getValueAsString());
+        assertThat(end.isBefore(today) || end.isAfter(today.plusWeeks(40)))
+            .as("consent ends %s", end)
+            .isTrue();
+      }
+    }
+    // Memberships began weeks before today; closed groups' cohorts start in the weeks ahead.
+    for (Bundle.BundleEntryComponent e :
+        fhir.get("Group?identifier=" + DEMO_IDS + "/group|").resource(Bundle.class).getEntry()) {
+      org.hl7.fhir.r4.model.Group group = (org.hl7.fhir.r4.model.Group) e.getResource();
+      for (var member : group.getMember()) {
+        assertThat(PracticeTimeDates.date(member.getPeriod().getStartElement().getValueAsString()))
+            .isBetween(today.minusWeeks(12), today);
+      }
+      var cohort =
+          group.getExtensionByUrl(
+              "http://grouptherapy.example.org/fhir/StructureDefinition/group-cohort-start");
+      if (cohort != null) {
+        assertThat(java.time.LocalDate.parse(cohort.getValue().primitiveValue()))
+            .isBetween(today, today.plusWeeks(10));
+      }
+    }
+    // Retention at session 8 counts members who joined in the last three months.
+    Parameters retention =
+        fhir.get(
+                "Group/"
+                    + OperationNames.RETENTION_REPORT
+                    + "?start="
+                    + today.minusWeeks(13)
+                    + "&end="
+                    + today)
+            .resource(Parameters.class);
+    var overall = retention.getParameter().get(0).getPart();
+    assertThat(
+            overall.stream()
+                .filter(p -> p.getName().equals("members"))
+                .findFirst()
+                .orElseThrow()
+                .getValue()
+                .primitiveValue())
+        .isNotEqualTo("0");
+    // Intakes waiting since their referral weeks ago are stale on the board.
+    Parameters board = fhir.get("Task/" + OperationNames.INTAKE_BOARD).resource(Parameters.class);
+    assertThat(Integer.parseInt(board.getParameter("stale").getValue().primitiveValue()))
+        .isPositive();
+    // The grief group has the seat its member left last week: $place-waitlist fills it.
+    Parameters proposal =
+        fhir.post("Group/" + OperationNames.PLACE_WAITLIST, new Parameters())
+            .resource(Parameters.class);
+    String grief = demoId("Group", "group|group-grief-support");
+    assertThat(
+            proposal.getParameter().stream()
+                .filter(p -> p.getName().equals("assignment"))
+                .flatMap(p -> p.getPart().stream())
+                .filter(p -> p.getName().equals("group"))
+                .map(p -> ((org.hl7.fhir.r4.model.Reference) p.getValue()).getReference()))
+        .contains(grief);
+    // Next Friday's CBT session is covered by a substitute, and the people in it were told.
+    String covered = demoId("Appointment", "appointment|session-cbt-depression-12");
+    String haddad = demoId("Practitioner", "practitioner|practitioner-haddad");
+    assertThat(
+            fhir.get(covered).resource(Appointment.class).getParticipant().stream()
+                .map(p -> p.getActor().getReference()))
+        .contains(haddad);
+    assertThat(
+            fhir
+                .get("Communication?about=" + covered + "&_count=100")
+                .resource(Bundle.class)
+                .getEntry()
+                .stream()
+                .map(
+                    e ->
+                        ((org.hl7.fhir.r4.model.Communication) e.getResource())
+                            .getTopic()
+                            .getText()))
+        .contains("Substitute facilitator");
+  }
+
   @Test
   void loadingAgainAddsNothing() throws Exception {
     int before = count("Patient?identifier=" + DEMO_IDS + "/patient|");
     loader.run(new DefaultApplicationArguments());
     assertThat(count("Patient?identifier=" + DEMO_IDS + "/patient|")).isEqualTo(before);
+  }
+
+  /** The local date of a FHIR date or dateTime, in the practice's zone. */
+  static final class PracticeTimeDates {
+    static java.time.LocalDate date(String value) {
+      return value.length() == 10
+          ? java.time.LocalDate.parse(value)
+          : java.time.OffsetDateTime.parse(value)
+              .atZoneSameInstant(DemoSessionCalendar.PRACTICE_ZONE)
+              .toLocalDate();
+    }
   }
 
   /** The reference ("Patient/12") of the demo resource with this identifier (kind|value). */
