@@ -47,6 +47,7 @@ public class SubstituteService {
   private final TransactionTemplate transaction;
   private final List<ScheduleChangeListener> listeners;
   private final Clock clock;
+  private final WorkingHours hours;
 
   SubstituteService(
       DaoRegistry daos,
@@ -57,8 +58,10 @@ public class SubstituteService {
       JdbcTemplate jdbc,
       PlatformTransactionManager transactionManager,
       List<ScheduleChangeListener> listeners,
-      Clock clock) {
+      Clock clock,
+      WorkingHours hours) {
     this.daos = daos;
+    this.hours = hours;
     this.directory = directory;
     this.venues = venues;
     this.calendars = calendars;
@@ -149,6 +152,21 @@ public class SubstituteService {
         });
     Parameters out = new Parameters();
     out.addParameter().setName("session").setResource(session);
+    // Off duty is a conflict when the practice says so (the ledger refused it above, unless
+    // overridden); otherwise the VA hears it here.
+    hours
+        .outside(substitute, cover.from(), cover.to(), cover.group().zone(), request)
+        .ifPresent(
+            outside -> {
+              org.hl7.fhir.r4.model.OperationOutcome outcome =
+                  new org.hl7.fhir.r4.model.OperationOutcome();
+              outcome
+                  .addIssue()
+                  .setSeverity(org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity.WARNING)
+                  .setCode(org.hl7.fhir.r4.model.OperationOutcome.IssueType.BUSINESSRULE)
+                  .setDiagnostics("Outside working hours: " + outside);
+              out.addParameter().setName("outcome").setResource(outcome);
+            });
     return out;
   }
 

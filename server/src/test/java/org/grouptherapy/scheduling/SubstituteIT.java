@@ -31,6 +31,14 @@ class SubstituteIT {
 
   @LocalServerPort int port;
   @Autowired FhirContext fhirContext;
+  @Autowired org.grouptherapy.system.AppProperties properties;
+  @Autowired org.springframework.jdbc.core.JdbcTemplate jdbc;
+  @Autowired org.grouptherapy.kernel.CalendarDirectory directory;
+  @Autowired ca.uhn.fhir.jpa.api.dao.DaoRegistry daos;
+  @Autowired org.grouptherapy.kernel.access.Callers callers;
+  @Autowired WorkingHours hours;
+  @Autowired org.grouptherapy.kernel.PracticeTime time;
+  @Autowired BookingLedger ledger;
   FhirHttp fhir;
   TestPractice practice;
   String room;
@@ -192,6 +200,24 @@ class SubstituteIT {
   }
 
   @Test
+  void aSubstituteAssignedOutsideTheirWorkingHoursIsCoveredWithAWarningNamingTheHours() {
+    Parameters assign = new Parameters();
+    assign.addParameter().setName("substitute").setValue(new Reference(daytime));
+    assign.addParameter().setName("replacing").setValue(new Reference(primary));
+    FhirHttp.Response response =
+        fhir.post(session + "/" + OperationNames.ASSIGN_SUBSTITUTE, assign);
+    assertThat(response.status()).as(response.toString()).isEqualTo(200);
+    org.hl7.fhir.r4.model.OperationOutcome outcome =
+        (org.hl7.fhir.r4.model.OperationOutcome)
+            response.resource(Parameters.class).getParameter("outcome").getResource();
+    assertThat(outcome.getIssueFirstRep().getSeverity())
+        .isEqualTo(org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity.WARNING);
+    assertThat(outcome.getIssueFirstRep().getDiagnostics())
+        .startsWith("Outside working hours: " + daytime)
+        .contains("09:00-17:00");
+  }
+
+  @Test
   void aSubstituteAlreadyOnTheSessionOrBusyIsRefusedAndNothingChanges() {
     Parameters withCo = new Parameters();
     withCo.addParameter().setName("substitute").setValue(new Reference(co));
@@ -247,6 +273,50 @@ class SubstituteIT {
     FhirHttp.Response inHours = fhir.post(dayGroup + "/" + OperationNames.SCHEDULE_SERIES, series);
     assertThat(inHours.status()).as(inHours.toString()).isEqualTo(200);
     assertThat(inHours.body()).doesNotContain("Outside working hours");
+  }
+
+  /**
+   * With {@code app.scheduling.outside-working-hours=conflict}, the same session is a booking
+   * conflict naming the hours; with the default (warn), the ledger lets it through. The ledger is
+   * built here with the practice's other setting, on the server's own database and DAOs (one shared
+   * context: no per-class properties).
+   */
+  @Test
+  void whenThePracticeSaysSoASessionOutsideWorkingHoursIsAConflict() {
+    String dayGroup =
+        practice.createGroup(
+            "Strict hours group", room, List.of(daytime), practice.patients("Strictled", 2), 8);
+    Appointment evening =
+        TestPractice.session(
+            dayGroup,
+            "2033-03-07T18:30:00-05:00",
+            "2033-03-07T19:30:00-05:00",
+            room,
+            List.of(daytime),
+            List.of());
+    org.grouptherapy.system.AppProperties strict =
+        new org.grouptherapy.system.AppProperties(
+            properties.database(),
+            properties.fhir(),
+            properties.demo(),
+            properties.security(),
+            new org.grouptherapy.system.AppProperties.Scheduling(
+                properties.scheduling().defaultTimeZone(),
+                true,
+                org.grouptherapy.system.AppProperties.OutsideWorkingHours.CONFLICT),
+            properties.notifications(),
+            properties.intake(),
+            properties.billing(),
+            properties.attendance(),
+            properties.reminders(),
+            properties.waitlist());
+    BookingLedger strictLedger =
+        new BookingLedger(jdbc, directory, daos, callers, strict, hours, time);
+    var request = new ca.uhn.fhir.rest.api.server.SystemRequestDetails();
+    assertThat(strictLedger.check(evening, java.util.Set.of(), request))
+        .anyMatch(p -> p.startsWith(daytime + " works") && p.contains("09:00-17:00"));
+    assertThat(ledger.check(evening, java.util.Set.of(), request))
+        .noneMatch(p -> p.contains(daytime + " works"));
   }
 
   private static Parameters.ParametersParameterComponent part(
