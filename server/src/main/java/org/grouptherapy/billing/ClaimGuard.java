@@ -142,18 +142,14 @@ public class ClaimGuard implements FhirStorageInterceptor {
 
   /** Provenance of a claim stored past the guard: who, when and why. */
   private void recordOverride(Claim claim, RequestDetails request) {
-    org.hl7.fhir.r4.model.Provenance provenance = new org.hl7.fhir.r4.model.Provenance();
-    provenance.addTarget(new Reference(claim.getIdElement().toUnqualified().getValue()));
-    provenance.setRecorded(new java.util.Date());
-    provenance
-        .addReason()
-        .setText(request.getHeader(OVERRIDE_HEADER).strip())
-        .addCoding()
-        .setSystem("http://terminology.hl7.org/CodeSystem/v3-ActReason")
-        .setCode("HOPERAT");
+    org.hl7.fhir.r4.model.Provenance provenance =
+        org.grouptherapy.kernel.OverrideProvenance.of(
+            claim.getIdElement().toUnqualified().getValue(),
+            request.getHeader(OVERRIDE_HEADER).strip(),
+            "HOPERAT",
+            Callers.agent(callers.actor(request).orElse(null), "unknown"),
+            List.of("One claim per member per session"));
     provenance.getActivity().setText("Claim stored past one-claim-per-member-per-session");
-    String actor = callers.actor(request).orElse(null);
-    provenance.addAgent().setWho(Callers.agent(actor, "unknown"));
     daos.getResourceDao(org.hl7.fhir.r4.model.Provenance.class)
         .create(provenance, new SystemRequestDetails());
   }

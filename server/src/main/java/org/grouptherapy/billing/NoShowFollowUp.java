@@ -19,6 +19,7 @@ import org.grouptherapy.kernel.PracticeTime;
 import org.grouptherapy.kernel.References;
 import org.grouptherapy.kernel.ScheduleChange;
 import org.grouptherapy.kernel.ScheduleChangeListener;
+import org.grouptherapy.kernel.SchedulingCodes;
 import org.grouptherapy.system.AppProperties;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Flag;
@@ -40,7 +41,7 @@ class NoShowFollowUp {
   static final String TASK_SYSTEM = "http://grouptherapy.example.org/identifiers/no-show-follow-up";
   static final String FLAG_SYSTEM =
       "http://grouptherapy.example.org/identifiers/consecutive-no-shows";
-  static final String CODES = "http://grouptherapy.example.org/fhir/CodeSystem/intake-codes";
+  static final String CODES = SchedulingCodes.WORKFLOW_CODES_SYSTEM;
 
   private final DaoRegistry daos;
   private final CalendarDirectory directory;

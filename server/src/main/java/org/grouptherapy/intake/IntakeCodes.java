@@ -19,7 +19,8 @@ public final class IntakeCodes {
   public static final String AVAILABILITY_SYSTEM = CS + "availability-window";
   public static final String ATTENDANCE_MODE_SYSTEM = CS + "attendance-mode";
   public static final String SEVERITY_SYSTEM = CS + "severity-band";
-  public static final String CODES_SYSTEM = CS + "intake-codes";
+  public static final String CODES_SYSTEM =
+      org.grouptherapy.kernel.SchedulingCodes.WORKFLOW_CODES_SYSTEM;
 
   public static final String PHQ9 = BASE + "/Questionnaire/phq-9";
   public static final String GAD7 = BASE + "/Questionnaire/gad-7";

@@ -87,6 +87,28 @@ public class CalendarDirectory {
                 });
   }
 
+  /**
+   * Remembers, for the rest of the request, every practitioner's active roles from one search of
+   * them all (practitioners absent from it hold none): what {@link #activeRoles} then answers.
+   */
+  public void rememberActiveRoles(
+      java.util.Collection<String> practitioners,
+      List<PractitionerRole> roles,
+      RequestDetails request) {
+    Map<String, List<PractitionerRole>> byPractitioner = new HashMap<>();
+    for (String practitioner : practitioners) {
+      byPractitioner.put(References.unversioned(practitioner), new java.util.ArrayList<>());
+    }
+    for (PractitionerRole role : roles) {
+      String practitioner = References.of(role.getPractitioner());
+      if (practitioner != null && byPractitioner.containsKey(practitioner)) {
+        byPractitioner.get(practitioner).add(role);
+      }
+    }
+    Map<String, Object> memo = memo(request);
+    byPractitioner.forEach((id, list) -> memo.put("roles:" + id, List.copyOf(list)));
+  }
+
   /** A room that can be booked only once at a time: not virtual, not a kind of location. */
   public static boolean isPhysicalRoom(Location location) {
     return location.getMode() != Location.LocationMode.KIND && !isVirtual(location);

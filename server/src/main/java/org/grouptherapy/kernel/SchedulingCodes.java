@@ -31,6 +31,10 @@ public final class SchedulingCodes {
   public static final String GROUP_STATUS_SYSTEM = CS + "group-status";
   public static final String FACILITATOR_ROLE_SYSTEM = CS + "facilitator-role";
   public static final String BLOCK_TYPE_SYSTEM = CS + "calendar-block-type";
+
+  /** Codes of the practice's workflow Tasks, Flags and Lists (intake, waitlist, follow-ups). */
+  public static final String WORKFLOW_CODES_SYSTEM = CS + "intake-codes";
+
   public static final String MODALITY_SYSTEM = CS + "group-modality";
 
   /** Identifier system of a session series: every session of one series shares the value. */

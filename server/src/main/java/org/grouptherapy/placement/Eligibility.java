@@ -5,7 +5,6 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import java.time.LocalDate;
 import java.time.Period;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,6 +12,7 @@ import org.grouptherapy.intake.IntakeCodes;
 import org.grouptherapy.kernel.BookingConflictException;
 import org.grouptherapy.kernel.InvalidParameter;
 import org.grouptherapy.kernel.Outcomes;
+import org.grouptherapy.kernel.OverrideProvenance;
 import org.grouptherapy.kernel.References;
 import org.grouptherapy.kernel.SchedulingCodes;
 import org.grouptherapy.kernel.TherapyGroup;
@@ -24,7 +24,6 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.PositiveIntType;
 import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.Range;
-import org.hl7.fhir.r4.model.Reference;
 import org.springframework.stereotype.Component;
 
 /**
@@ -205,35 +204,19 @@ class Eligibility {
         outcome,
         OperationOutcome.IssueType.BUSINESSRULE,
         "Enrolled despite: " + String.join("; ", problems) + " (reason recorded: " + reason + ")");
-    Provenance provenance = new Provenance();
-    provenance.addTarget(new Reference(References.of(group)));
-    provenance.setRecorded(new Date());
-    provenance
-        .addReason()
-        .setText("Enrolled despite eligibility rules: " + reason)
-        .addCoding()
-        .setSystem("http://terminology.hl7.org/CodeSystem/v3-ActReason")
-        .setCode("TREAT");
+    Provenance provenance =
+        OverrideProvenance.of(
+            References.of(group),
+            "Enrolled despite eligibility rules: " + reason,
+            "TREAT",
+            Callers.agent(request.actor(), "the server"),
+            problems);
     provenance.getActivity().setText("Enrolment of " + patient + " past the group's rules");
-    provenance
-        .addAgent()
-        .setWho(Callers.agent(request.actor(), "the server"))
-        .getType()
-        .addCoding()
-        .setSystem("http://terminology.hl7.org/CodeSystem/provenance-participant-type")
-        .setCode("author");
     provenance
         .addEntity()
         .setRole(Provenance.ProvenanceEntityRole.SOURCE)
         .getWhat()
         .setReference(patient);
-    for (String problem : problems) {
-      provenance
-          .addEntity()
-          .setRole(Provenance.ProvenanceEntityRole.SOURCE)
-          .getWhat()
-          .setDisplay(problem);
-    }
     daos.getResourceDao(Provenance.class).create(provenance, new SystemRequestDetails());
   }
 }

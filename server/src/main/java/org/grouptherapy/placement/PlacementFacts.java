@@ -80,16 +80,26 @@ public class PlacementFacts {
 
   /** The facts of every therapy group, by group id. */
   public Map<String, PlacementScorer.GroupFacts> groups(boolean withAcuity) {
-    SystemRequestDetails read = new SystemRequestDetails();
-    LocalDate today = today();
+    return groups(therapyGroups(), withAcuity);
+  }
+
+  /** Every therapy group, read once for callers that need them for several facts. */
+  List<Group> therapyGroups() {
     List<Group> groups = new ArrayList<>();
     for (IBaseResource found :
         daos.getResourceDao(Group.class)
-            .searchForResources(SearchParameterMap.newSynchronous(), read)) {
+            .searchForResources(SearchParameterMap.newSynchronous(), new SystemRequestDetails())) {
       if (TherapyGroup.isTherapyGroup((Group) found)) {
         groups.add((Group) found);
       }
     }
+    return groups;
+  }
+
+  /** The facts of these therapy groups, by group id. */
+  Map<String, PlacementScorer.GroupFacts> groups(List<Group> groups, boolean withAcuity) {
+    SystemRequestDetails read = new SystemRequestDetails();
+    LocalDate today = today();
     Set<String> members = new HashSet<>();
     groups.forEach(group -> members.addAll(activeMembers(group, today)));
     Everything all =
@@ -268,15 +278,9 @@ public class PlacementFacts {
    * written on or before that day is stale (the person was placed after they were listed), even if
    * taking them off that list did not happen.
    */
-  Map<String, LocalDate> latestPlacements(SystemRequestDetails read) {
+  Map<String, LocalDate> latestPlacements(List<Group> groups) {
     Map<String, LocalDate> latest = new HashMap<>();
-    for (IBaseResource found :
-        daos.getResourceDao(Group.class)
-            .searchForResources(SearchParameterMap.newSynchronous(), read)) {
-      Group group = (Group) found;
-      if (!TherapyGroup.isTherapyGroup(group)) {
-        continue;
-      }
+    for (Group group : groups) {
       ZoneId zone = zoneOf(group);
       for (Group.GroupMemberComponent member : group.getMember()) {
         if (!member.getEntity().hasReference() || member.getInactive()) {

@@ -142,12 +142,15 @@ public class PlacementService {
     if (apply) {
       return applyAssignments(accepted);
     }
+    // Every group read once: their facts, and who was placed when (for stale waitlist entries).
+    List<org.hl7.fhir.r4.model.Group> all = phase("groups").record(facts::therapyGroups);
     Map<String, PlacementScorer.GroupFacts> groups =
-        phase("groups").record(() -> facts.groups(true));
+        phase("groups").record(() -> facts.groups(all, true));
     List<PlacementScorer.GroupFacts> open =
         groups.values().stream().filter(g -> g.openSeats() > 0).toList();
     Map<String, String> left = new LinkedHashMap<>();
-    List<PlacementScorer.Person> persons = phase("people").record(() -> screened(waiting(), left));
+    List<PlacementScorer.Person> persons =
+        phase("people").record(() -> screened(waiting(all), left));
     LocalDate today = facts.today();
     boolean[] fitsSomewhere = new boolean[persons.size()];
     List<WaitlistSolver.Candidate> candidates =
@@ -213,9 +216,9 @@ public class PlacementService {
    * Everyone waiting, in waitlist order (oldest lists first, then their entries); not those placed
    * in a group on or after the day they were listed.
    */
-  private List<String> waiting() {
+  private List<String> waiting(List<org.hl7.fhir.r4.model.Group> groups) {
     SystemRequestDetails read = new SystemRequestDetails();
-    Map<String, LocalDate> placed = facts.latestPlacements(read);
+    Map<String, LocalDate> placed = facts.latestPlacements(groups);
     Set<String> waiting = new LinkedHashSet<>();
     List<ListResource> lists = new ArrayList<>(facts.waitlists(read));
     lists.sort(Comparator.comparing(References::of, References.BY_ID));

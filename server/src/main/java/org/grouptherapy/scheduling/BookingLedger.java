@@ -10,7 +10,6 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +19,7 @@ import org.grouptherapy.fhir.FhirStorageInterceptor;
 import org.grouptherapy.kernel.BookingConflictException;
 import org.grouptherapy.kernel.CalendarDirectory;
 import org.grouptherapy.kernel.GroupSession;
+import org.grouptherapy.kernel.OverrideProvenance;
 import org.grouptherapy.kernel.PracticeTime;
 import org.grouptherapy.kernel.References;
 import org.grouptherapy.kernel.SchedulingCodes;
@@ -398,35 +398,18 @@ public class BookingLedger implements FhirStorageInterceptor {
   /** Provenance of a booking made despite conflicts: who, when, why, and what it overrode. */
   private void recordOverride(
       IBaseResource resource, String reason, List<String> problems, RequestDetails request) {
-    Provenance provenance = new Provenance();
-    provenance.addTarget(new Reference(resource.getIdElement().toUnqualified().getValue()));
-    provenance.setRecorded(new Date());
-    provenance
-        .addReason()
-        .setText("Booked despite scheduling conflicts: " + reason)
-        .addCoding()
-        .setSystem("http://terminology.hl7.org/CodeSystem/v3-ActReason")
-        .setCode("TREAT");
+    Provenance provenance =
+        OverrideProvenance.of(
+            resource.getIdElement().toUnqualified().getValue(),
+            "Booked despite scheduling conflicts: " + reason,
+            "TREAT",
+            Callers.agent(callers.actor(request).orElse(null), "the server"),
+            problems);
     provenance
         .getActivity()
         .addCoding()
         .setSystem("http://terminology.hl7.org/CodeSystem/v3-DataOperation")
         .setCode(resource.getIdElement().getVersionIdPartAsLong() == 1L ? "CREATE" : "UPDATE");
-    Provenance.ProvenanceAgentComponent agent = provenance.addAgent();
-    agent
-        .getType()
-        .addCoding()
-        .setSystem("http://terminology.hl7.org/CodeSystem/provenance-participant-type")
-        .setCode("author");
-    String actor = callers.actor(request).orElse(null);
-    agent.setWho(Callers.agent(actor, "the server"));
-    for (String problem : problems) {
-      provenance
-          .addEntity()
-          .setRole(Provenance.ProvenanceEntityRole.SOURCE)
-          .getWhat()
-          .setDisplay(problem);
-    }
     daos.getResourceDao(Provenance.class).create(provenance, new SystemRequestDetails());
   }
 

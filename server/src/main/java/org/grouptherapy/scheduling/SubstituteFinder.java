@@ -62,10 +62,16 @@ public class SubstituteFinder {
   private final JdbcTemplate jdbc;
   private final SubstituteService substitutes;
   private final WorkingHours hours;
+  private final org.grouptherapy.kernel.CalendarDirectory directory;
 
   SubstituteFinder(
-      DaoRegistry daos, JdbcTemplate jdbc, SubstituteService substitutes, WorkingHours hours) {
+      DaoRegistry daos,
+      JdbcTemplate jdbc,
+      SubstituteService substitutes,
+      WorkingHours hours,
+      org.grouptherapy.kernel.CalendarDirectory directory) {
     this.daos = daos;
+    this.directory = directory;
     this.jdbc = jdbc;
     this.substitutes = substitutes;
     this.hours = hours;
@@ -286,14 +292,18 @@ public class SubstituteFinder {
       SystemRequestDetails request) {
     SearchParameterMap search = SearchParameterMap.newSynchronous();
     search.add(PractitionerRole.SP_ACTIVE, new TokenParam("true"));
+    List<PractitionerRole> all = new ArrayList<>();
     for (IBaseResource found :
         daos.getResourceDao(PractitionerRole.class).searchForResources(search, request)) {
       PractitionerRole role = (PractitionerRole) found;
+      all.add(role);
       String practitioner = References.of(role.getPractitioner());
       if (practitioner != null && practitioner.startsWith("Practitioner/")) {
         roles.putIfAbsent(practitioner, role);
       }
     }
+    // Working hours of every candidate come from these roles, not a search each.
+    directory.rememberActiveRoles(roles.keySet(), all, request);
     if (roles.isEmpty()) {
       return;
     }

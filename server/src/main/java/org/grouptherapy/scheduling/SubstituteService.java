@@ -7,6 +7,7 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.grouptherapy.kernel.BookingConflictException;
 import org.grouptherapy.kernel.CalendarDirectory;
@@ -152,11 +153,20 @@ public class SubstituteService {
         });
     Parameters out = new Parameters();
     out.addParameter().setName("session").setResource(session);
-    // Off duty is a conflict when the practice says so (the ledger refused it above, unless
-    // overridden); otherwise the VA hears it here.
-    hours
+    offDuty(substitute, cover, request)
+        .ifPresent(o -> out.addParameter().setName("outcome").setResource(o));
+    return out;
+  }
+
+  /**
+   * A warning when the substitute's working hours do not cover the session. (Off duty is a conflict
+   * when the practice says so: the ledger refused the write then, unless overridden.)
+   */
+  private Optional<org.hl7.fhir.r4.model.OperationOutcome> offDuty(
+      String substitute, Cover cover, SystemRequestDetails request) {
+    return hours
         .outside(substitute, cover.from(), cover.to(), cover.group().zone(), request)
-        .ifPresent(
+        .map(
             outside -> {
               org.hl7.fhir.r4.model.OperationOutcome outcome =
                   new org.hl7.fhir.r4.model.OperationOutcome();
@@ -165,9 +175,8 @@ public class SubstituteService {
                   .setSeverity(org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity.WARNING)
                   .setCode(org.hl7.fhir.r4.model.OperationOutcome.IssueType.BUSINESSRULE)
                   .setDiagnostics("Outside working hours: " + outside);
-              out.addParameter().setName("outcome").setResource(outcome);
+              return outcome;
             });
-    return out;
   }
 
   Cover cover(String appointmentId, String replacing, SystemRequestDetails request) {

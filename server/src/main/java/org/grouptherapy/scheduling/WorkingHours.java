@@ -47,10 +47,7 @@ public class WorkingHours {
     }
     ZonedDateTime from = start.atZone(zone);
     ZonedDateTime to = end.atZone(zone);
-    boolean sameDay =
-        from.toLocalDate().equals(to.toLocalDate())
-            || to.toLocalTime().equals(LocalTime.MIDNIGHT)
-                && from.toLocalDate().plusDays(1).equals(to.toLocalDate());
+    boolean sameDay = from.toLocalDate().equals(to.toLocalDate()) || endsAtMidnight(from, to);
     for (PractitionerRoleAvailableTimeComponent time : hours) {
       if (sameDay && covers(time, from, to)) {
         return Optional.empty();
@@ -86,12 +83,17 @@ public class WorkingHours {
     }
     LocalTime open = LocalTime.parse(time.getAvailableStartTime());
     LocalTime close = LocalTime.parse(time.getAvailableEndTime());
-    LocalTime endTime = to.toLocalTime();
     boolean endsInside =
-        endTime.equals(LocalTime.MIDNIGHT) && !to.toLocalDate().equals(from.toLocalDate())
+        endsAtMidnight(from, to)
             ? close.equals(LocalTime.MIDNIGHT) || close.equals(LocalTime.MAX.withNano(0))
-            : !endTime.isAfter(close);
+            : !to.toLocalTime().isAfter(close);
     return !from.toLocalTime().isBefore(open) && endsInside;
+  }
+
+  /** A session that ends at the midnight after its start ends on its start day, at its end. */
+  private static boolean endsAtMidnight(ZonedDateTime from, ZonedDateTime to) {
+    return to.toLocalTime().equals(LocalTime.MIDNIGHT)
+        && from.toLocalDate().plusDays(1).equals(to.toLocalDate());
   }
 
   /** "Mon, Wed 09:00-17:00; Fri all day". */

@@ -20,9 +20,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * {@code POST [base]/$rotate-signing-key}: the embedded authorization server's key rotation
- * (docs/operations-runbook: "Rotating the signing key"). The new key is published at once and signs
- * from {@code signsFrom}; the old one signs until then and stays published until its tokens have
- * expired. Nothing else changes: sessions and refresh tokens stay valid.
+ * (docs/security.md, "Signing keys"). The new key is published at once and signs from {@code
+ * signsFrom}; the old one signs until then and stays published until its tokens have expired.
+ * Nothing else changes: sessions and refresh tokens stay valid.
  */
 @Component
 class SigningKeyOperations implements FhirOperationProvider, OperationAccess {
@@ -50,7 +50,12 @@ class SigningKeyOperations implements FhirOperationProvider, OperationAccess {
   }
 
   @Operation(name = OperationNames.ROTATE_SIGNING_KEY)
-  public Parameters rotate() {
+  public Parameters rotate(@ca.uhn.fhir.rest.annotation.ResourceParam Parameters parameters) {
+    if (parameters != null && parameters.hasParameter()) {
+      String name = parameters.getParameterFirstRep().getName();
+      throw org.grouptherapy.kernel.InvalidParameter.malformed(
+          name, "Unknown parameter " + name + ": $rotate-signing-key takes no parameters");
+    }
     SigningKeys signing = keys.getIfAvailable();
     if (signing == null) {
       throw new UnprocessableEntityException(

@@ -140,6 +140,10 @@ class SigningKeys implements JWKSource<SecurityContext> {
     return signing == known.signing() ? known : reload();
   }
 
+  /** Keys in the order they sign: by when they start signing, then by key id. */
+  private static final Comparator<StoredKey> SIGNING_ORDER =
+      Comparator.comparing(StoredKey::signsFrom).thenComparing(k -> k.jwk().getKeyID());
+
   private synchronized Loaded reload() {
     Instant now = clock.instant();
     List<StoredKey> stored = load();
@@ -155,8 +159,8 @@ class SigningKeys implements JWKSource<SecurityContext> {
           });
       stored = load();
     }
-    Loaded fresh =
-        new Loaded(stored, new JWKSet(published(stored, now)), signing(stored, now), now);
+    JWK signing = signing(stored, now);
+    Loaded fresh = new Loaded(stored, new JWKSet(published(stored, signing, now)), signing, now);
     loaded = fresh;
     return fresh;
   }
@@ -166,29 +170,27 @@ class SigningKeys implements JWKSource<SecurityContext> {
    * instances disagree), the oldest key.
    */
   private static JWK signing(List<StoredKey> stored, Instant now) {
-    Comparator<StoredKey> order =
-        Comparator.comparing(StoredKey::signsFrom).thenComparing(k -> k.jwk().getKeyID());
     return stored.stream()
         .filter(k -> !k.signsFrom().isAfter(now))
-        .max(order)
-        .or(() -> stored.stream().min(order))
+        .max(SIGNING_ORDER)
+        .or(() -> stored.stream().min(SIGNING_ORDER))
         .map(StoredKey::jwk)
         .orElseThrow(() -> new IllegalStateException("No signing key stored"));
   }
 
-  /** Future keys, the signing key, and keys superseded less than a token lifetime ago. */
-  private List<JWK> published(List<StoredKey> stored, Instant now) {
-    JWK signing = signing(stored, now);
-    Instant signingSince =
-        stored.stream()
-            .filter(k -> k.jwk() == signing)
-            .map(StoredKey::signsFrom)
-            .findFirst()
-            .orElse(now);
+  /**
+   * Future keys, the signing key, and each older key until a token lifetime after the key that
+   * followed it began signing (its last tokens may still be in use until then).
+   */
+  private List<JWK> published(List<StoredKey> stored, JWK signing, Instant now) {
+    List<StoredKey> oldestFirst = new ArrayList<>(stored);
+    oldestFirst.sort(SIGNING_ORDER);
     List<JWK> published = new ArrayList<>();
-    for (StoredKey key : stored) {
+    for (int i = 0; i < oldestFirst.size(); i++) {
+      StoredKey key = oldestFirst.get(i);
       boolean futureOrCurrent = key.signsFrom().isAfter(now) || key.jwk() == signing;
-      boolean stillVerifies = signingSince.plus(keptAfterSuperseded).isAfter(now);
+      Instant superseded = i + 1 < oldestFirst.size() ? oldestFirst.get(i + 1).signsFrom() : now;
+      boolean stillVerifies = superseded.plus(keptAfterSuperseded).isAfter(now);
       if (futureOrCurrent || stillVerifies) {
         published.add(key.jwk());
       }

@@ -24,6 +24,7 @@ import org.grouptherapy.support.FhirHttp;
 import org.grouptherapy.support.IntegrationTest;
 import org.grouptherapy.support.SmartAuth;
 import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.StringType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -192,6 +193,51 @@ class SigningKeysIT {
     // Tokens issued before keep working; the new key signs five minutes from now.
     assertThat(asVa.get("Group?_count=1").status()).isEqualTo(200);
     assertThat(asAdmin.get("Group?_count=1").status()).isEqualTo(200);
+  }
+
+  @Test
+  void rotationRefusesParametersItDoesNotTakeAndTwoRotationsAtOnceLeaveOneSigningKey()
+      throws Exception {
+    String admin = new SmartAuth(port).userToken("admin", "openid user/*.cruds");
+    FhirHttp asAdmin = new FhirHttp(port, fhirContext, admin);
+    Parameters unknown = new Parameters();
+    unknown.addParameter().setName("algorithm").setValue(new StringType("HS256"));
+    FhirHttp.Response refused = asAdmin.post("$rotate-signing-key", unknown);
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.diagnostics()).contains("algorithm").contains("takes no parameters");
+
+    SigningKeys a = instance();
+    SigningKeys b = instance();
+    sign(a, "before");
+    CyclicBarrier together = new CyclicBarrier(2);
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    List<java.util.concurrent.Future<SigningKeys.StoredKey>> rotations =
+        new java.util.ArrayList<>();
+    for (SigningKeys keys : List.of(a, b)) {
+      rotations.add(
+          pool.submit(
+              () -> {
+                together.await();
+                return keys.rotate();
+              }));
+    }
+    List<SigningKeys.StoredKey> added = new java.util.ArrayList<>();
+    for (var rotation : rotations) {
+      added.add(rotation.get());
+    }
+    pool.shutdown();
+    java.time.Instant later =
+        added.stream()
+            .map(SigningKeys.StoredKey::signsFrom)
+            .max(java.time.Instant::compareTo)
+            .orElseThrow();
+    now.set(later.plusSeconds(1));
+    // Both new keys are published; exactly one of them signs, the same on both instances.
+    Object kidA = sign(a, "after a").getHeaders().get("kid");
+    Object kidB = sign(b, "after b").getHeaders().get("kid");
+    assertThat(kidA).isEqualTo(kidB);
+    assertThat(added.stream().map(k -> k.jwk().getKeyID())).contains(kidA.toString());
+    assertThat(kids(a)).containsAll(added.stream().map(k -> k.jwk().getKeyID()).toList());
   }
 
   private static List<String> kids(SigningKeys keys) {
