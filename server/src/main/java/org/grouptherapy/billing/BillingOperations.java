@@ -51,6 +51,10 @@ class BillingOperations implements FhirOperationProvider, OperationAccess {
   private final ClaimReceipts receipts;
   private final PracticeTime time;
   private final Callers callers;
+  private final org.springframework.jdbc.core.JdbcTemplate jdbc;
+  private final BillingRules rules;
+  private final RemittanceImport remittances;
+  private final org.grouptherapy.system.AppProperties properties;
 
   BillingOperations(
       AttendanceService attendance,
@@ -58,7 +62,15 @@ class BillingOperations implements FhirOperationProvider, OperationAccess {
       BillingPackages packages,
       ClaimReceipts receipts,
       PracticeTime time,
-      Callers callers) {
+      Callers callers,
+      org.springframework.jdbc.core.JdbcTemplate jdbc,
+      BillingRules rules,
+      org.grouptherapy.system.AppProperties properties,
+      RemittanceImport remittances) {
+    this.remittances = remittances;
+    this.jdbc = jdbc;
+    this.rules = rules;
+    this.properties = properties;
     this.attendance = attendance;
     this.billing = billing;
     this.packages = packages;
@@ -104,6 +116,12 @@ class BillingOperations implements FhirOperationProvider, OperationAccess {
             g -> g.readsAnywhere("Claim"),
             "Claim read anywhere (user/Claim.r or system/Claim.r): a VA, a biller, an"
                 + " administrator or a clearinghouse"),
+        onType(
+            OperationNames.IMPORT_REMITTANCE,
+            Claim.class,
+            g -> g.updatesAnywhere("Claim") && g.readsAnywhere("Claim"),
+            "Claim read and update anywhere (system/Claim.ru): a clearinghouse, a VA, a biller or"
+                + " an administrator"),
         onType(
             OperationNames.MARK_RECEIVED,
             Claim.class,
@@ -251,11 +269,24 @@ class BillingOperations implements FhirOperationProvider, OperationAccess {
     if ("fhir".equals(as)) {
       return built.bundle();
     }
+    List<String> problems = X12ClaimChecks.problems(built.claims(), built.resources());
+    if (!problems.isEmpty()) {
+      throw InvalidParameter.unprocessable(
+          "format",
+          "A clearinghouse would refuse this 837P: "
+              + String.join("; ", problems)
+              + ". Fix these and ask again (format=fhir gives the package as a Bundle meanwhile)");
+    }
+    Long control = jdbc.queryForObject("SELECT nextval('gt.x12_control_number')", Long.class);
     String x12 =
         X12ClaimWriter.write(
             built.claims(),
             built.resources(),
-            built.bundle().getIdentifier().getValue().substring(0, 9),
+            new X12ClaimWriter.Envelope(
+                properties.billing().clearinghouse(),
+                control == null ? 0 : control,
+                built.bundle().getIdentifier().getValue().substring(0, 9)),
+            payerId -> rules.forPayer(payerId).claimFilingIndicator(),
             time.now().atZone(time.zone()));
     Binary binary = new Binary();
     binary.setContentType("application/edi-x12");
@@ -272,6 +303,31 @@ class BillingOperations implements FhirOperationProvider, OperationAccess {
         in.references("claim", "Claim"),
         in.string("package").orElse(null),
         callers.actor(request).orElse(null));
+  }
+
+  /** POST Claim/$import-remittance: an 835 becomes ClaimResponses. */
+  @Operation(name = OperationNames.IMPORT_REMITTANCE, type = Claim.class)
+  public Parameters importRemittance(@ResourceParam Parameters parameters) {
+    OperationParameters in = new OperationParameters(parameters).onlyThese(Set.of("remittance"));
+    Parameters.ParametersParameterComponent file =
+        parameters == null ? null : parameters.getParameter("remittance");
+    String x12;
+    if (file != null && file.getValue() instanceof org.hl7.fhir.r4.model.Attachment attachment) {
+      if (!attachment.hasData()) {
+        throw InvalidParameter.malformed("remittance", "The attachment carries no data");
+      }
+      x12 = new String(attachment.getData(), StandardCharsets.US_ASCII);
+    } else {
+      x12 =
+          in.string("remittance")
+              .orElseThrow(
+                  () ->
+                      InvalidParameter.malformed(
+                          "remittance",
+                          "remittance (the 835 file, as valueString or valueAttachment) is"
+                              + " required"));
+    }
+    return remittances.importFile(x12);
   }
 
   /** A period of dates of service, read in the practice's zone (see PracticeTime). */

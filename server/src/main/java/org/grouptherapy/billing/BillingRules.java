@@ -46,6 +46,10 @@ public class BillingRules {
   /** CMS place-of-service codes a group session can take place in. */
   static final String PLACES = "02|03|10|11|12|22|49|52|53|57|71|72";
 
+  /** X12 claim filing indicator codes (SBR09) of 005010X222A1. */
+  static final String FILING_INDICATORS =
+      "11|12|13|14|15|16|17|AM|BL|CH|CI|DS|FI|HM|LM|MA|MB|MC|OF|TV|VA|WC|ZZ";
+
   /** Where a member attends from; each needs a place of service. */
   static final List<String> SETTINGS = List.of("in-person", "telehealth-home", "telehealth-other");
 
@@ -86,6 +90,13 @@ public class BillingRules {
               regexp = "attended-minutes|session",
               message = "partialAttendance must be attended-minutes or session")
           String partialAttendance,
+      @Pattern(
+              regexp = FILING_INDICATORS,
+              message =
+                  "claimFilingIndicator '${validatedValue}' is not an X12 claim filing indicator"
+                      + " code (SBR09: CI commercial, MC Medicaid, MB Medicare Part B, BL Blue"
+                      + " Cross/Blue Shield, HM HMO, ...)")
+          String claimFilingIndicator,
       Map<
               @Pattern(regexp = CPT, message = "fee for unknown CPT code '${validatedValue}'")
               String,
@@ -105,6 +116,7 @@ public class BillingRules {
       int maxGroupSize,
       int minimumMinutes,
       String partialAttendance,
+      String claimFilingIndicator,
       Map<String, BigDecimal> fees) {
 
     /**
@@ -238,6 +250,7 @@ public class BillingRules {
         or(entry.maxGroupSize(), base == null ? null : base.maxGroupSize()),
         or(entry.minimumMinutes(), base == null ? 0 : base.minimumMinutes()),
         or(entry.partialAttendance(), base == null ? "attended-minutes" : base.partialAttendance()),
+        or(entry.claimFilingIndicator(), base == null ? "CI" : base.claimFilingIndicator()),
         Map.copyOf(fees));
   }
 
@@ -263,6 +276,7 @@ public class BillingRules {
         defaults.maxGroupSize(),
         defaults.minimumMinutes(),
         defaults.partialAttendance(),
+        defaults.claimFilingIndicator(),
         defaults.fees());
   }
 }

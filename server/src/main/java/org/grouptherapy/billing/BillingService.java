@@ -6,6 +6,7 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.Map;
 import org.grouptherapy.billing.ClaimRules.Line;
 import org.grouptherapy.billing.ClaimRules.Problem;
 import org.grouptherapy.billing.ClaimRules.SessionResult;
@@ -48,13 +49,17 @@ public class BillingService {
   private final TransactionTemplate transaction;
   private final Timer reconcileTimer;
 
+  private final RemittanceImport remittances;
+
   BillingService(
       ClaimReadModel readModel,
       ServerWrites writes,
       TransactionLocks locks,
       PracticeTime time,
       PlatformTransactionManager transactionManager,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      RemittanceImport remittances) {
+    this.remittances = remittances;
     this.readModel = readModel;
     this.writes = writes;
     this.locks = locks;
@@ -108,7 +113,13 @@ public class BillingService {
               }
             }
           }
-          totals.amount = totals.amount.add(summarize(result, create, outcome, out));
+          Map<String, RemittanceImport.Remitted> remitted =
+              remittances.of(
+                  result.lines().stream()
+                      .flatMap(l -> l.claims().stream())
+                      .map(References::of)
+                      .toList());
+          totals.amount = totals.amount.add(summarize(result, create, outcome, out, remitted));
         });
     if (create) {
       totals.created += writeClaims(pending, out);
@@ -130,7 +141,11 @@ public class BillingService {
    * the output; returns its billable amount.
    */
   private static BigDecimal summarize(
-      SessionResult result, boolean create, OperationOutcome outcome, Parameters out) {
+      SessionResult result,
+      boolean create,
+      OperationOutcome outcome,
+      Parameters out,
+      Map<String, RemittanceImport.Remitted> remitted) {
     int members = 0;
     int units = 0;
     int issues = 0;
@@ -154,6 +169,12 @@ public class BillingService {
                   "Fix the problems above for this member and session, then reconcile again",
                   List.of(line.session(), line.patient())));
         }
+      }
+      for (Claim claim : line.claims()) {
+        String claimId = References.of(claim);
+        java.util.Optional.ofNullable(remitted.get(claimId))
+            .flatMap(r -> RemittanceImport.problem(claimId, line.patient(), r))
+            .ifPresent(problems::add);
       }
       problems.forEach(p -> issue(outcome, p));
       issues += problems.size();

@@ -12,7 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import org.grouptherapy.kernel.References;
+import org.grouptherapy.system.AppProperties;
 import org.hl7.fhir.r4.model.Address;
 import org.hl7.fhir.r4.model.Claim;
 import org.hl7.fhir.r4.model.Coverage;
@@ -50,33 +52,51 @@ final class X12ClaimWriter {
     }
   }
 
+  /**
+   * Who sends the file to whom, its control number (ISA13 and GS06, unique per file) and the
+   * package's reference (BHT03).
+   */
+  record Envelope(
+      AppProperties.Clearinghouse clearinghouse, long controlNumber, String reference) {}
+
   private final EDIStreamWriter x12;
   private final Map<String, Resource> resources;
+  private final Envelope envelope;
+  private final Function<String, String> filingIndicator;
   private int segments;
 
-  private X12ClaimWriter(EDIStreamWriter x12, Map<String, Resource> resources) {
+  private X12ClaimWriter(
+      EDIStreamWriter x12,
+      Map<String, Resource> resources,
+      Envelope envelope,
+      Function<String, String> filingIndicator) {
     this.x12 = x12;
     this.resources = resources;
+    this.envelope = envelope;
+    this.filingIndicator = filingIndicator;
   }
 
   /**
-   * @param control this package's reference (BHT03), from which the interchange control number is
-   *     made
+   * @param filingIndicator each payer's claim filing indicator (SBR09) by payer id
    * @param now when the file is written, in the practice's zone
    */
   static String write(
-      List<Claim> claims, Map<String, Resource> resources, String control, ZonedDateTime now) {
+      List<Claim> claims,
+      Map<String, Resource> resources,
+      Envelope envelope,
+      Function<String, String> filingIndicator,
+      ZonedDateTime now) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     EDIOutputFactory factory = EDIOutputFactory.newFactory();
     factory.setProperty(EDIOutputFactory.PRETTY_PRINT, true);
     factory.setProperty(EDIOutputFactory.TRUNCATE_EMPTY_ELEMENTS, true);
-    String interchange =
-        String.format(Locale.ROOT, "%09d", Math.abs(control.hashCode()) % 1_000_000_000);
+    String interchange = String.format(Locale.ROOT, "%09d", envelope.controlNumber());
     try (EDIStreamWriter x12 = factory.createEDIStreamWriter(out, "US-ASCII")) {
       // The envelope (ISA/GS/ST … SE/GE/IEA) is checked against StAEDI's X12 00501 control schema.
       x12.setControlSchema(CONTROL);
       x12.startInterchange();
-      new X12ClaimWriter(x12, resources).interchange(claims, control, interchange, now);
+      new X12ClaimWriter(x12, resources, envelope, filingIndicator)
+          .interchange(claims, envelope.reference(), interchange, now);
       x12.endInterchange();
     } catch (EDIStreamException e) {
       throw new IllegalStateException("The 837P could not be written: " + e.getMessage(), e);
@@ -93,26 +113,27 @@ final class X12ClaimWriter {
         pad("", 10),
         "00",
         pad("", 10),
-        "ZZ",
-        pad("GROUPTHERAPY", 15),
-        "ZZ",
-        pad("CLEARINGHOUSE", 15),
+        house().senderQualifier(),
+        pad(house().senderId(), 15),
+        house().receiverQualifier(),
+        pad(house().receiverId(), 15),
         now.format(SHORT_DATE),
         now.format(TIME),
         "^",
         "00501",
         interchange,
         "0",
-        "P",
+        house().usage(),
         ":");
+    String group = String.valueOf(envelope.controlNumber());
     envelope(
         "GS",
         "HC",
-        "GROUPTHERAPY",
-        "CLEARINGHOUSE",
+        house().senderId(),
+        house().receiverId(),
         now.format(DATE),
         now.format(TIME),
-        "1",
+        group,
         "X",
         "005010X222A1");
     segment("ST", "837", "0001", "005010X222A1");
@@ -126,7 +147,7 @@ final class X12ClaimWriter {
       claim(claim, hl);
     }
     segment("SE", String.valueOf(segments + 1), "0001");
-    envelope("GE", "1", "1");
+    envelope("GE", "1", group);
     envelope("IEA", "1", interchange);
   }
 
@@ -134,12 +155,30 @@ final class X12ClaimWriter {
   private void billingProvider(Organization provider) throws EDIStreamException {
     String providerName = provider == null ? "GROUP PRACTICE" : provider.getName();
     String providerNpi = provider == null ? null : npi(provider.getIdentifier());
-    segment("NM1", "41", "2", upper(providerName), "", "", "", "", "46", "GROUPTHERAPY");
-    segment("PER", "IC", "BILLING OFFICE");
-    segment("NM1", "40", "2", "CLEARINGHOUSE", "", "", "", "", "46", "CLEARINGHOUSE");
+    segment("NM1", "41", "2", upper(providerName), "", "", "", "", "46", house().senderId());
+    List<String> contact = new ArrayList<>(List.of("IC", upper(house().contactName())));
+    X12ClaimChecks.phone(provider).ifPresent(p -> contact.addAll(List.of("TE", p)));
+    X12ClaimChecks.email(provider).ifPresent(e -> contact.addAll(List.of("EM", e)));
+    segment("PER", contact.toArray(String[]::new));
+    segment(
+        "NM1",
+        "40",
+        "2",
+        upper(house().receiverName()),
+        "",
+        "",
+        "",
+        "",
+        "46",
+        house().receiverId());
     segment("HL", "1", "", "20", "1");
     segment("NM1", "85", "2", upper(providerName), "", "", "", "", "XX", orNone(providerNpi));
     address(provider == null ? null : provider.getAddressFirstRep());
+    X12ClaimChecks.taxId(provider).ifPresent(ein -> segment("REF", "EI", ein));
+  }
+
+  private AppProperties.Clearinghouse house() {
+    return envelope.clearinghouse();
   }
 
   /** One member-session: subscriber, payer, the claim, its rendering provider and lines. */
@@ -149,7 +188,7 @@ final class X12ClaimWriter {
         (Coverage) resources.get(References.of(claim.getInsuranceFirstRep().getCoverage()));
     Organization payer = (Organization) resources.get(References.of(claim.getInsurer()));
     segment("HL", String.valueOf(hl), "1", "22", "0");
-    subscriber(patient, coverage);
+    subscriber(patient, coverage, filingIndicator.apply(X12ClaimChecks.payerId(payer)));
     segment(
         "NM1",
         "PR",
@@ -160,13 +199,7 @@ final class X12ClaimWriter {
         "",
         "",
         "PI",
-        payer == null
-            ? "UNKNOWN"
-            : payer.getIdentifier().stream()
-                .filter(i -> BillingCodes.PAYER_ID.equals(i.getSystem()))
-                .map(Identifier::getValue)
-                .findFirst()
-                .orElse("UNKNOWN"));
+        orNone(X12ClaimChecks.payerId(payer)));
     claimSegment(claim);
     diagnoses(claim);
     renderingProvider(claim);
@@ -177,7 +210,8 @@ final class X12ClaimWriter {
   }
 
   /** The member as subscriber (loop 2000B/2010BA). */
-  private void subscriber(Patient patient, Coverage coverage) throws EDIStreamException {
+  private void subscriber(Patient patient, Coverage coverage, String filing)
+      throws EDIStreamException {
     segment(
         "SBR",
         "P",
@@ -190,7 +224,7 @@ final class X12ClaimWriter {
         "",
         "",
         "",
-        "CI");
+        filing);
     HumanName name = patient == null ? new HumanName() : patient.getNameFirstRep();
     segment(
         "NM1",
@@ -296,7 +330,7 @@ final class X12ClaimWriter {
         "N4",
         upper(address.getCity()),
         upper(address.getState()),
-        address.getPostalCode() == null ? "" : address.getPostalCode());
+        address.getPostalCode() == null ? "" : address.getPostalCode().replaceAll("[^0-9]", ""));
   }
 
   private static void component(EDIStreamWriter x12, String value) {
@@ -308,8 +342,12 @@ final class X12ClaimWriter {
   }
 
   /** A segment of the transaction set (counted for SE01). */
-  private void segment(String tag, String... elements) throws EDIStreamException {
-    envelope(tag, elements);
+  private void segment(String tag, String... elements) {
+    try {
+      envelope(tag, elements);
+    } catch (EDIStreamException e) {
+      throw new IllegalStateException("The 837P could not be written: " + e.getMessage(), e);
+    }
     segments++;
   }
 

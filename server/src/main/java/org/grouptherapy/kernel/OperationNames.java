@@ -38,6 +38,7 @@ public final class OperationNames {
   public static final String BILLING_SUMMARY = "$billing-summary";
   public static final String BILLING_PACKAGE = "$billing-package";
   public static final String MARK_RECEIVED = "$mark-received";
+  public static final String IMPORT_REMITTANCE = "$import-remittance";
 
   // Communication
   public static final String RETRY = "$retry";

@@ -180,7 +180,24 @@ public record AppProperties(
    * resource location, the built-in one by default.
    */
   public record Billing(
-      @NotNull @DefaultValue("classpath:billing/billing-rules.json") Resource rules) {}
+      @NotNull @DefaultValue("classpath:billing/billing-rules.json") Resource rules,
+      @Valid @NotNull @DefaultValue Clearinghouse clearinghouse) {}
+
+  /**
+   * The clearinghouse 837P files go to: the interchange sender and receiver (ISA05/06, ISA07/08,
+   * GS02/03), the receiver's name (loop 1000B), the submitter contact's name (loop 1000A PER), and
+   * whether files are production ({@code P}) or test ({@code T}, ISA15).
+   */
+  public record Clearinghouse(
+      @NotBlank @DefaultValue("ZZ") String senderQualifier,
+      @NotBlank @DefaultValue("GROUPTHERAPY") String senderId,
+      @NotBlank @DefaultValue("ZZ") String receiverQualifier,
+      @NotBlank @DefaultValue("CLEARINGHOUSE") String receiverId,
+      @NotBlank @DefaultValue("CLEARINGHOUSE") String receiverName,
+      @NotBlank @DefaultValue("BILLING OFFICE") String contactName,
+      @jakarta.validation.constraints.Pattern(regexp = "P|T", message = "usage must be P or T")
+          @DefaultValue("P")
+          String usage) {}
 
   /** The demo practice, loaded through the FHIR API on the first start. */
   public record Demo(@DefaultValue("true") boolean enabled) {}

@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.grouptherapy.kernel.OperationNames;
+import org.grouptherapy.kernel.References;
 import org.grouptherapy.support.FhirHttp;
 import org.grouptherapy.support.Fixtures;
 import org.grouptherapy.support.IntegrationTest;
@@ -44,7 +45,9 @@ import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.StringType;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -197,18 +200,26 @@ class AttendanceAndBillingIT {
         (OperationOutcome) pack.getEntry().get(pack.getEntry().size() - 1).getResource();
     assertThat(codes(held)).contains("missing-diagnosis");
 
-    Binary x12 =
-        fhir.get(
-                "Claim/"
-                    + OperationNames.BILLING_PACKAGE
-                    + "?start="
-                    + weekAgo
-                    + "&end="
-                    + today
-                    + "&payer="
-                    + payerId
-                    + "&format=x12")
-            .resource(Binary.class);
+    String x12Query =
+        "Claim/"
+            + OperationNames.BILLING_PACKAGE
+            + "?start="
+            + weekAgo
+            + "&end="
+            + today
+            + "&payer="
+            + payerId
+            + "&format=x12";
+    // A clearinghouse would refuse this practice's file: no tax id, no ZIP+4, no contact, members
+    // without birth date or address. Each is named; no file, no control number used.
+    FhirHttp.Response refused = fhir.get(x12Query);
+    assertThat(refused.status()).isEqualTo(422);
+    assertThat(refused.diagnostics())
+        .contains("employer identification number")
+        .contains("nine-digit ZIP code")
+        .contains("needs a birth date and gender");
+    completeForBilling(pack);
+    Binary x12 = fhir.get(x12Query).resource(Binary.class);
     assertThat(x12.getContentType()).isEqualTo("application/edi-x12");
     List<List<String>> segments = parse(x12.getData());
     assertThat(segments.get(0).get(0)).isEqualTo("ISA");
@@ -264,6 +275,117 @@ class AttendanceAndBillingIT {
     int st = tags(segments).indexOf("ST");
     int se = tags(segments).indexOf("SE");
     assertThat(segments.get(se).get(1)).isEqualTo(String.valueOf(se - st + 1));
+  }
+
+  /**
+   * The payer's 835 comes back: one claim paid, one denied. Each gets a ClaimResponse with the
+   * reasons; importing the file again changes nothing; the billing summary names the denial in
+   * words; a file that is not an 835 is refused.
+   */
+  @Test
+  void anImportedRemittanceRecordsPaymentsAndDenialsAndTheSummarySaysWhy() {
+    String paidMember = member("Remi", "F33.1");
+    String deniedMember = member("Denny", "F33.1");
+    String group = groupOf(List.of(paidMember, deniedMember), null, "process");
+    String session = pastSession(group, List.of(paidMember, deniedMember), 4, 90, false);
+    recordAttendance(
+        session, attendance(paidMember, "attended"), attendance(deniedMember, "attended"));
+    note(paidMember, encounterOf(session, paidMember), primary, true, false);
+    note(deniedMember, encounterOf(session, deniedMember), primary, true, false);
+    assertThat(intOf(reconcile(session), "created")).isEqualTo(2);
+    Claim paid = claimOf(session, paidMember);
+    Claim denied = claimOf(session, deniedMember);
+    String paidCharge = paid.getTotal().getValue().toPlainString();
+    String deniedCharge = denied.getTotal().getValue().toPlainString();
+    String remittance =
+        String.join(
+            "~\n",
+            "ISA*00*          *00*          *ZZ*HARBORLINE     *ZZ*GROUPTHERAPY   *261201*1200*^*00501*000000777*0*P*:",
+            "GS*HP*HARBORLINE*GROUPTHERAPY*20261201*1200*777*X*005010X221A1",
+            "ST*835*0001*005010X221A1",
+            "BPR*I*"
+                + paidCharge
+                + "*C*ACH*CCP*01*011000015*DA*123456*1512345678**01*011000015*DA*654321*20261201",
+            "TRN*1*EFT" + Fixtures.uniqueId().substring(0, 8) + "*1512345678",
+            "N1*PR*HARBORLINE HEALTH PLAN",
+            "N1*PE*RIVERBEND GROUP THERAPY*XX*1234567893",
+            "LX*1",
+            "CLP*"
+                + paid.getIdentifierFirstRep().getValue()
+                + "*1*"
+                + paidCharge
+                + "*"
+                + paidCharge
+                + "*0*12*PCN001",
+            "NM1*QC*1*REMI*TEST",
+            "SVC*HC:90853*" + paidCharge + "*" + paidCharge,
+            "CLP*"
+                + denied.getIdentifierFirstRep().getValue()
+                + "*4*"
+                + deniedCharge
+                + "*0*0*12*PCN002",
+            "CAS*CO*50*" + deniedCharge,
+            "NM1*QC*1*DENNY*TEST",
+            "SVC*HC:90853*" + deniedCharge + "*0",
+            "LQ*HE*N290",
+            "CLP*NO-SUCH-CLAIM*1*10*10*0*12*PCN003",
+            "SE*16*0001",
+            "GE*1*777",
+            "IEA*1*000000777~");
+    Parameters in = new Parameters();
+    in.addParameter().setName("remittance").setValue(new StringType(remittance));
+
+    FhirHttp.Response imported = fhir.post("Claim/" + OperationNames.IMPORT_REMITTANCE, in);
+    assertThat(imported.status()).as(imported.toString()).isEqualTo(200);
+    Parameters out = imported.resource(Parameters.class);
+    assertThat(out.getParameter("paid").getValue().primitiveValue()).isEqualTo("1");
+    assertThat(out.getParameter("denied").getValue().primitiveValue()).isEqualTo("1");
+    assertThat(imported.body()).contains("NO-SUCH-CLAIM").contains("does not know");
+    Bundle responses =
+        fhir.get("ClaimResponse?request=" + References.of(denied)).resource(Bundle.class);
+    assertThat(responses.getEntry()).hasSize(1);
+    org.hl7.fhir.r4.model.ClaimResponse response =
+        (org.hl7.fhir.r4.model.ClaimResponse) responses.getEntryFirstRep().getResource();
+    assertThat(response.getDisposition())
+        .startsWith("Denied")
+        .contains("CO-50: not deemed a medical necessity")
+        .contains("N290");
+    assertThat(response.getItemFirstRep().getAdjudication())
+        .anyMatch(a -> "50".equals(a.getReason().getCodingFirstRep().getCode()));
+
+    // The same file again: nothing new.
+    assertThat(fhir.post("Claim/" + OperationNames.IMPORT_REMITTANCE, in).status()).isEqualTo(200);
+    assertThat(
+            fhir.get("ClaimResponse?request=" + References.of(denied) + "&_summary=count")
+                .resource(Bundle.class)
+                .getTotal())
+        .isEqualTo(1);
+
+    // The billing summary says which claim was denied and why.
+    Parameters summary =
+        fhir.get(
+                "Appointment/"
+                    + OperationNames.BILLING_SUMMARY
+                    + "?start="
+                    + practiceTime.today().minusDays(20)
+                    + "&end="
+                    + practiceTime.today()
+                    + "&group="
+                    + group)
+            .resource(Parameters.class);
+    OperationOutcome said = (OperationOutcome) summary.getParameter("outcome").getResource();
+    assertThat(codes(said)).contains("remittance-denied").doesNotContain("remittance-underpaid");
+    assertThat(said.getIssue())
+        .anyMatch(
+            i ->
+                i.getDiagnostics().contains(References.of(denied))
+                    && i.getDiagnostics().contains("not deemed a medical necessity"));
+
+    // Not an 835: refused, nothing written.
+    Parameters garbage = new Parameters();
+    garbage.addParameter().setName("remittance").setValue(new StringType("hello, clearinghouse"));
+    assertThat(fhir.post("Claim/" + OperationNames.IMPORT_REMITTANCE, garbage).status())
+        .isEqualTo(400);
   }
 
   @Test
@@ -1019,6 +1141,53 @@ class AttendanceAndBillingIT {
         .orElseThrow()
         .getDetails()
         .getText();
+  }
+
+  /**
+   * What an 837P needs that the test practice leaves out: the billing provider's NPI, tax id, ZIP+4
+   * address and phone; each member's birth date, gender and address.
+   */
+  private void completeForBilling(Bundle pack) {
+    for (Bundle.BundleEntryComponent entry : pack.getEntry()) {
+      String id = entry.getResource().getIdElement().toUnqualifiedVersionless().getValue();
+      if (entry.getResource() instanceof org.hl7.fhir.r4.model.Practitioner) {
+        var practitioner = fhir.get(id).resource(org.hl7.fhir.r4.model.Practitioner.class);
+        practitioner.addIdentifier().setSystem(BillingCodes.NPI).setValue("1987654321");
+        assertThat(fhir.put(id, practitioner).status()).isEqualTo(200);
+      } else if (entry.getResource() instanceof Patient) {
+        Patient patient = fhir.get(id).resource(Patient.class);
+        patient.setBirthDateElement(new org.hl7.fhir.r4.model.DateType("1988-02-03"));
+        patient.setGender(org.hl7.fhir.r4.model.Enumerations.AdministrativeGender.OTHER);
+        patient.getAddress().clear();
+        patient
+            .addAddress()
+            .addLine("9 Elm St")
+            .setCity("Boston")
+            .setState("MA")
+            .setPostalCode("02115");
+        assertThat(fhir.put(id, patient).status()).isEqualTo(200);
+      } else if (entry.getResource() instanceof Organization
+          && pack.getEntry().stream()
+              .filter(e -> e.getResource() instanceof Claim)
+              .anyMatch(e -> id.equals(((Claim) e.getResource()).getProvider().getReference()))) {
+        Organization practice = fhir.get(id).resource(Organization.class);
+        practice.getIdentifier().removeIf(i -> !i.hasValue());
+        practice.addIdentifier().setSystem(BillingCodes.NPI).setValue("1234567893");
+        practice.addIdentifier().setSystem(X12ClaimChecks.EIN).setValue("043812345");
+        practice
+            .addTelecom()
+            .setSystem(org.hl7.fhir.r4.model.ContactPoint.ContactPointSystem.PHONE)
+            .setValue("617-555-0142");
+        practice.getAddress().clear();
+        practice
+            .addAddress()
+            .addLine("12 River St")
+            .setCity("Boston")
+            .setState("MA")
+            .setPostalCode("02110-1204");
+        assertThat(fhir.put(id, practice).status()).isEqualTo(200);
+      }
+    }
   }
 
   static List<List<String>> parse(byte[] x12) throws Exception {
