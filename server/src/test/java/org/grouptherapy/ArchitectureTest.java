@@ -51,7 +51,15 @@ class ArchitectureTest {
           Map.entry("reporting", Set.of("intake", "fhir", "kernel", "system")),
           Map.entry(
               "demo",
-              Set.of("scheduling", "intake", "placement", "billing", "fhir", "kernel", "system")));
+              Set.of(
+                  "scheduling",
+                  "intake",
+                  "placement",
+                  "billing",
+                  "communication",
+                  "fhir",
+                  "kernel",
+                  "system")));
 
   private static JavaClasses classes;
 

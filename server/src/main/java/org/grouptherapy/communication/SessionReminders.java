@@ -60,10 +60,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * outbox rows, wins or waits for the winner and then does nothing.
  */
 @Component
-class SessionReminders implements SmartLifecycle {
+public class SessionReminders implements SmartLifecycle {
 
   static final String OPT_OUT = SchedulingCodes.SESSION_REMINDERS;
-  static final String TOPIC = "Session reminder";
+  public static final String TOPIC = "Session reminder";
   private static final Logger log = LoggerFactory.getLogger(SessionReminders.class);
   private static final DateTimeFormatter WHEN =
       DateTimeFormatter.ofPattern("EEEE d MMMM, HH:mm", Locale.US);
@@ -140,7 +140,7 @@ class SessionReminders implements SmartLifecycle {
   }
 
   /** Queues every reminder due at {@code now}; answers how many Communications it wrote. */
-  int sendDue(Instant now) {
+  public int sendDue(Instant now) {
     if (settings.before().isEmpty()) {
       return 0;
     }

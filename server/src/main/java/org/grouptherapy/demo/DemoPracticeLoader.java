@@ -50,6 +50,7 @@ class DemoPracticeLoader implements ApplicationRunner {
   private final DemoAttendance attendance;
   private final DemoIntakeSteps intakeSteps;
   private final DemoCover cover;
+  private final org.grouptherapy.communication.SessionReminders reminders;
   private final org.grouptherapy.system.StartupLock startupLock;
 
   DemoPracticeLoader(
@@ -60,8 +61,10 @@ class DemoPracticeLoader implements ApplicationRunner {
       DemoAttendance attendance,
       DemoIntakeSteps intakeSteps,
       DemoCover cover,
+      org.grouptherapy.communication.SessionReminders reminders,
       org.grouptherapy.system.StartupLock startupLock) {
     this.cover = cover;
+    this.reminders = reminders;
     this.systemDao = systemDao;
     this.fhirContext = fhirContext;
     this.jdbc = jdbc;
@@ -94,6 +97,8 @@ class DemoPracticeLoader implements ApplicationRunner {
     intakeSteps.run();
     cover.run();
     int sessions = attendance.recordPastSessions();
+    // The reminders of the next two days' sessions, at once rather than at the first scan.
+    reminders.sendDue(clock.instant());
     jdbc.update(
         "INSERT INTO gt.demo_data_load (data_set, version, resources) VALUES (?, ?, ?)"
             + " ON CONFLICT DO NOTHING",

@@ -228,6 +228,17 @@ class DemoPracticeIT {
             .resource(Bundle.class);
     assertThat(pack.getEntry().stream().filter(e -> e.getResource().fhirType().equals("Claim")))
         .isNotEmpty();
+    // The tour's 837P: the demo practice has what a clearinghouse needs (tax id, ZIP+4, contact).
+    FhirHttp.Response x12 =
+        fhir.get(
+            "Claim/"
+                + OperationNames.BILLING_PACKAGE
+                + "?payer=HRB01&start="
+                + practiceTime.today().minusDays(35)
+                + "&end="
+                + practiceTime.today()
+                + "&format=x12");
+    assertThat(x12.status()).as(x12.toString()).isEqualTo(200);
   }
 
   /**
@@ -336,6 +347,42 @@ class DemoPracticeIT {
                             .getTopic()
                             .getText()))
         .contains("Substitute facilitator");
+  }
+
+  /** Sessions of the next two days have their reminders from the first start. */
+  @Test
+  void aNewcomerSeesTheRemindersOfTheNextTwoDays() {
+    Instant now = Instant.now();
+    List<Appointment> soon =
+        fhir
+            .get(
+                "Appointment?identifier=http://grouptherapy.example.org/identifiers/series|"
+                    + "&status=booked&_count=100")
+            .resource(Bundle.class)
+            .getEntry()
+            .stream()
+            .map(e -> (Appointment) e.getResource())
+            .filter(a -> a.getStart().toInstant().isAfter(now.plus(Duration.ofMinutes(10))))
+            .filter(a -> a.getStart().toInstant().isBefore(now.plus(Duration.ofHours(47))))
+            .toList();
+    for (Appointment session : soon) {
+      List<org.hl7.fhir.r4.model.Communication> reminders =
+          fhir
+              .get(
+                  "Communication?about="
+                      + session.getIdElement().toUnqualifiedVersionless().getValue()
+                      + "&_count=100")
+              .resource(Bundle.class)
+              .getEntry()
+              .stream()
+              .map(e -> (org.hl7.fhir.r4.model.Communication) e.getResource())
+              .filter(
+                  c ->
+                      org.grouptherapy.communication.SessionReminders.TOPIC.equals(
+                          c.getTopic().getText()))
+              .toList();
+      assertThat(reminders).as("reminders of %s", session.getIdElement().getIdPart()).isNotEmpty();
+    }
   }
 
   @Test
