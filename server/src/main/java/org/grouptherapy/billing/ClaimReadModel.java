@@ -205,6 +205,15 @@ class ClaimReadModel {
           claimsBySession.getOrDefault(id, Map.of()));
     }
 
+    /** One session's facts and its checked result, as reconcile sees them (for a review). */
+    ClaimRules.SessionResult review(
+        Appointment session, java.util.function.Consumer<SessionFacts> facts) {
+      prefetch(List.of(session));
+      SessionFacts found = facts(session, time.now());
+      facts.accept(found);
+      return ClaimRules.check(found, this, null, rules);
+    }
+
     /** Reads what these sessions need in bulk, forgetting the previous window's. */
     private void prefetch(List<Appointment> sessions) {
       encountersBySession.clear();
@@ -379,6 +388,15 @@ class ClaimReadModel {
     public CoverageOnDate coverage(String patient, LocalDate serviceDate) {
       return CoverageOnDate.choose(
           coverage.getOrDefault(patient, List.of()), serviceDate, time.zone());
+    }
+
+    /** The payer id of the coverage with this id (empty if it cannot be read). */
+    Optional<String> payerIdOfCoverage(String coverageId) {
+      try {
+        return payerId(daos.getResourceDao(Coverage.class).read(new IdType(coverageId), read));
+      } catch (RuntimeException gone) {
+        return Optional.empty();
+      }
     }
 
     @Override

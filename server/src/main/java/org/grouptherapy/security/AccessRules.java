@@ -166,6 +166,15 @@ final class AccessRules {
             grants.add(new Grant(type, scope.permissions(), null, scope.query()));
           }
         }
+        case CODER -> {
+          // Reads only, whatever the scope asks for.
+          Set<Permission> reads = EnumSet.noneOf(Permission.class);
+          reads.addAll(scope.permissions());
+          reads.retainAll(EnumSet.of(Permission.READ, Permission.SEARCH));
+          if (!reads.isEmpty()) {
+            grants.add(new Grant(type, reads, null, scope.query()));
+          }
+        }
         default -> grants.add(new Grant(type, scope.permissions(), null, scope.query()));
       }
     }

@@ -62,6 +62,7 @@ class DemoIdentities implements UserDirectory {
                 "THERAPIST", "Practitioner|" + IDS + "/practitioner|practitioner-lindqvist"
               },
           "biller", new String[] {"BILLER", null},
+          "coder", new String[] {"CODER", null},
           "admin", new String[] {"ADMIN", null},
           "patient1", new String[] {"PATIENT", "Patient|" + IDS + "/patient|patient-RB100200"});
 

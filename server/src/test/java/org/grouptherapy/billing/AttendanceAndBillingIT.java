@@ -388,6 +388,63 @@ class AttendanceAndBillingIT {
         .isEqualTo(400);
   }
 
+  /**
+   * A coder reads a session's review package (notes, attendance, claims and why each code is there,
+   * problems), as a Bundle and a printable page; the coder reads no other clinical data and writes
+   * nothing; a biller, who reads no notes, gets no package.
+   */
+  @Test
+  void aCoderReviewsASessionsDocumentationAndReadsNothingElseClinical() {
+    String member = member("Cody", "F33.1", "MCD25");
+    String group = groupOf(List.of(member), null, "process");
+    String session = pastSession(group, List.of(member), 5, 90, true);
+    recordAttendance(session, attendance(member, "attended"));
+    note(member, encounterOf(session, member), primary, true, false);
+    assertThat(intOf(reconcile(session), "created")).isEqualTo(1);
+
+    org.grouptherapy.support.SmartAuth auth = new org.grouptherapy.support.SmartAuth(port);
+    FhirHttp coder = new FhirHttp(port, fhirContext, auth.userToken("coder", "openid user/*.rs"));
+    FhirHttp.Response review = coder.get(session + "/" + OperationNames.CODER_REVIEW);
+    assertThat(review.status()).as(review.toString()).isEqualTo(200);
+    Bundle bundle = review.resource(Bundle.class);
+    assertThat(bundle.getEntry().stream().map(e -> e.getResource().fhirType()))
+        .contains("Appointment", "Patient", "Encounter", "DocumentReference", "Claim");
+    String why =
+        bundle.getEntry().stream()
+            .filter(e -> e.getResource() instanceof OperationOutcome)
+            .flatMap(e -> ((OperationOutcome) e.getResource()).getIssue().stream())
+            .map(OperationOutcome.OperationOutcomeIssueComponent::getDiagnostics)
+            .collect(java.util.stream.Collectors.joining("\n"));
+    assertThat(why)
+        .contains("CPT 90853")
+        .contains("(groupCode)")
+        .contains("modifier HQ")
+        .contains("(groupModifiers)")
+        .contains("(telehealthModifiers)");
+
+    FhirHttp.Response page =
+        coder.get(session + "/" + OperationNames.CODER_REVIEW + "?format=html");
+    assertThat(page.status()).isEqualTo(200);
+    Binary html = page.resource(Binary.class);
+    assertThat(html.getContentType()).isEqualTo("text/html");
+    assertThat(new String(html.getData(), java.nio.charset.StandardCharsets.UTF_8))
+        .contains("Cody")
+        .contains("CPT 90853")
+        .contains("Signed by");
+
+    // Notes and claims, nothing else clinical; and no writes.
+    assertThat(coder.get("DocumentReference?subject=" + member).status()).isEqualTo(200);
+    assertThat(coder.get("Condition?subject=" + member).status()).isEqualTo(403);
+    assertThat(coder.get("Observation?subject=" + member).status()).isEqualTo(403);
+    Claim claim = claimOf(session, member);
+    assertThat(coder.put(References.of(claim), claim).status()).isEqualTo(403);
+
+    FhirHttp biller = new FhirHttp(port, fhirContext, auth.userToken("biller", "openid user/*.rs"));
+    FhirHttp.Response refused = biller.get(session + "/" + OperationNames.CODER_REVIEW);
+    assertThat(refused.status()).isEqualTo(403);
+    assertThat(refused.diagnostics()).contains("DocumentReference");
+  }
+
   @Test
   void telehealthPayerRulesAndASplitCoFacilitationGiveOneRenderingProviderEach() {
     String eve = member("Eve", "F32.1", "MCD25");

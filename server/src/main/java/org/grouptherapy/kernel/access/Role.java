@@ -66,6 +66,29 @@ public enum Role {
           "ChargeItem",
           "ValueSet",
           "CodeSystem")),
+  /**
+   * Coder: reviews the documentation behind claims: reads claims, the session notes
+   * (DocumentReference), attendance (Encounters, sessions) and who and where; no other clinical
+   * data (no screenings, observations, conditions, flags), and writes nothing.
+   */
+  CODER(
+      Set.of(
+          "Claim",
+          "ClaimResponse",
+          "DocumentReference",
+          "Encounter",
+          "Appointment",
+          "Group",
+          "Patient",
+          "Coverage",
+          "Organization",
+          "Practitioner",
+          "PractitionerRole",
+          "Location",
+          "ValueSet",
+          "CodeSystem",
+          "StructureDefinition",
+          "OperationDefinition")),
   /** Administrator: everything, including the audit log. */
   ADMIN(null),
   /** A patient: their own compartment only. */
