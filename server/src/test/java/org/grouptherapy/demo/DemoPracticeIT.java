@@ -355,9 +355,7 @@ class DemoPracticeIT {
     Instant now = Instant.now();
     List<Appointment> soon =
         fhir
-            .get(
-                "Appointment?identifier=http://grouptherapy.example.org/identifiers/series|"
-                    + "&status=booked&_count=100")
+            .get("Appointment?identifier=" + DEMO_IDS + "/appointment|&status=booked&_count=100")
             .resource(Bundle.class)
             .getEntry()
             .stream()
