@@ -54,6 +54,7 @@ class BillingOperations implements FhirOperationProvider, OperationAccess {
   private final org.springframework.jdbc.core.JdbcTemplate jdbc;
   private final BillingRules rules;
   private final RemittanceImport remittances;
+  private final AcknowledgementImport acknowledgements;
   private final org.grouptherapy.system.AppProperties properties;
 
   BillingOperations(
@@ -66,8 +67,10 @@ class BillingOperations implements FhirOperationProvider, OperationAccess {
       org.springframework.jdbc.core.JdbcTemplate jdbc,
       BillingRules rules,
       org.grouptherapy.system.AppProperties properties,
-      RemittanceImport remittances) {
+      RemittanceImport remittances,
+      AcknowledgementImport acknowledgements) {
     this.remittances = remittances;
+    this.acknowledgements = acknowledgements;
     this.jdbc = jdbc;
     this.rules = rules;
     this.properties = properties;
@@ -118,6 +121,12 @@ class BillingOperations implements FhirOperationProvider, OperationAccess {
                 + " administrator or a clearinghouse"),
         onType(
             OperationNames.IMPORT_REMITTANCE,
+            Claim.class,
+            g -> g.updatesAnywhere("Claim") && g.readsAnywhere("Claim"),
+            "Claim read and update anywhere (system/Claim.ru): a clearinghouse, a VA, a biller or"
+                + " an administrator"),
+        onType(
+            OperationNames.IMPORT_ACKNOWLEDGEMENT,
             Claim.class,
             g -> g.updatesAnywhere("Claim") && g.readsAnywhere("Claim"),
             "Claim read and update anywhere (system/Claim.ru): a clearinghouse, a VA, a biller or"
@@ -288,6 +297,17 @@ class BillingOperations implements FhirOperationProvider, OperationAccess {
                 built.bundle().getIdentifier().getValue().substring(0, 9)),
             payerId -> rules.forPayer(payerId).claimFilingIndicator(),
             time.now().atZone(time.zone()));
+    // What a 999, which names only the functional group, is about.
+    jdbc.update(
+        "INSERT INTO gt.x12_submission (group_control, package, claims) VALUES (?, ?, ?)",
+        ps -> {
+          ps.setLong(1, control == null ? 0 : control);
+          ps.setString(2, built.bundle().getIdentifier().getValue());
+          ps.setArray(
+              3,
+              ps.getConnection()
+                  .createArrayOf("text", built.claims().stream().map(References::of).toArray()));
+        });
     Binary binary = new Binary();
     binary.setContentType("application/edi-x12");
     binary.setData(x12.getBytes(StandardCharsets.US_ASCII));
@@ -308,26 +328,35 @@ class BillingOperations implements FhirOperationProvider, OperationAccess {
   /** POST Claim/$import-remittance: an 835 becomes ClaimResponses. */
   @Operation(name = OperationNames.IMPORT_REMITTANCE, type = Claim.class)
   public Parameters importRemittance(@ResourceParam Parameters parameters) {
-    OperationParameters in = new OperationParameters(parameters).onlyThese(Set.of("remittance"));
+    return remittances.importFile(x12File(parameters, "remittance", "835"));
+  }
+
+  /** POST Claim/$import-acknowledgement: a 999 or 277CA accepts or rejects claims. */
+  @Operation(name = OperationNames.IMPORT_ACKNOWLEDGEMENT, type = Claim.class)
+  public Parameters importAcknowledgement(@ResourceParam Parameters parameters) {
+    return acknowledgements.importFile(x12File(parameters, "acknowledgement", "999 or 277CA"));
+  }
+
+  /** An X12 file sent as valueString or as an Attachment's data. */
+  private static String x12File(Parameters parameters, String name, String what) {
+    OperationParameters in = new OperationParameters(parameters).onlyThese(Set.of(name));
     Parameters.ParametersParameterComponent file =
-        parameters == null ? null : parameters.getParameter("remittance");
-    String x12;
+        parameters == null ? null : parameters.getParameter(name);
     if (file != null && file.getValue() instanceof org.hl7.fhir.r4.model.Attachment attachment) {
       if (!attachment.hasData()) {
-        throw InvalidParameter.malformed("remittance", "The attachment carries no data");
+        throw InvalidParameter.malformed(name, "The attachment carries no data");
       }
-      x12 = new String(attachment.getData(), StandardCharsets.US_ASCII);
-    } else {
-      x12 =
-          in.string("remittance")
-              .orElseThrow(
-                  () ->
-                      InvalidParameter.malformed(
-                          "remittance",
-                          "remittance (the 835 file, as valueString or valueAttachment) is"
-                              + " required"));
+      return new String(attachment.getData(), StandardCharsets.US_ASCII);
     }
-    return remittances.importFile(x12);
+    return in.string(name)
+        .orElseThrow(
+            () ->
+                InvalidParameter.malformed(
+                    name,
+                    name
+                        + " (the "
+                        + what
+                        + " file, as valueString or valueAttachment) is required"));
   }
 
   /** A period of dates of service, read in the practice's zone (see PracticeTime). */

@@ -3,21 +3,22 @@ package org.grouptherapy.billing;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
-import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.param.TokenParam;
-import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
-import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.grouptherapy.billing.ClaimRules.Line;
 import org.grouptherapy.billing.ClaimRules.Problem;
 import org.grouptherapy.kernel.InvalidParameter;
 import org.grouptherapy.kernel.Outcomes;
 import org.grouptherapy.kernel.PracticeTime;
 import org.grouptherapy.kernel.References;
+import org.grouptherapy.kernel.Searches;
 import org.grouptherapy.system.Hashes;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
@@ -47,12 +48,15 @@ class BillingPackages {
   private final DaoRegistry daos;
   private final PracticeTime time;
   private final TransactionTemplate transaction;
+  private final RemittanceImport remittances;
 
   BillingPackages(
       ClaimReadModel readModel,
       DaoRegistry daos,
       PracticeTime time,
-      PlatformTransactionManager transactionManager) {
+      PlatformTransactionManager transactionManager,
+      RemittanceImport remittances) {
+    this.remittances = remittances;
     this.readModel = readModel;
     this.daos = daos;
     this.time = time;
@@ -72,13 +76,15 @@ class BillingPackages {
     ClaimReadModel.Run run = readModel.newRun();
     List<Appointment> sessions = run.sessions(scope);
     List<Claim> included = new ArrayList<>();
-    Map<String, Resource> resources = new LinkedHashMap<>();
+    Set<String> wanted = new LinkedHashSet<>();
+    Map<String, Resource> known = new HashMap<>();
     OperationOutcome held = new OperationOutcome();
     List<Claim> alreadySent = new ArrayList<>();
     run.each(
         sessions,
         scope.payer(),
         result -> {
+          Set<String> rejected = rejected(result.lines());
           for (Line line : result.lines()) {
             if (line.claims().isEmpty()) {
               if (line.expected() != null) {
@@ -99,17 +105,19 @@ class BillingPackages {
                           new Problem(
                               false, p.code(), "Held back: " + p.text(), p.fix(), p.resources()))
                   .forEach(p -> BillingService.issue(held, p));
-            } else if (line.claims().get(0).getStatus() != Claim.ClaimStatus.DRAFT) {
+            } else if (line.claims().get(0).getStatus() != Claim.ClaimStatus.DRAFT
+                && !rejected.contains(References.of(line.claims().get(0)))) {
               alreadySent.add(line.claims().get(0));
             } else {
               included.add(line.claims().get(0));
-              collect(line.claims().get(0), line, resources, read);
+              collect(line.claims().get(0), line, run, wanted, known);
             }
           }
         });
     if (included.isEmpty()) {
       throw InvalidParameter.unprocessable("start", nothingBillable(scope, alreadySent, held));
     }
+    Map<String, Resource> resources = resolve(wanted, known, read);
     Bundle bundle = new Bundle().setType(Bundle.BundleType.COLLECTION);
     bundle.setTimestamp(Date.from(time.now()));
     bundle.getIdentifier().setSystem(BillingCodes.PACKAGE_SYSTEM).setValue(fingerprint(included));
@@ -152,9 +160,35 @@ class BillingPackages {
                 + ")");
   }
 
-  /** What a claim references (and the member's diagnoses), read once per package. */
-  private void collect(
-      Claim claim, Line line, Map<String, Resource> into, SystemRequestDetails read) {
+  /**
+   * The claims of these lines that a clearinghouse or payer rejected before adjudication (999,
+   * 277CA): to the payer never received, so they go into the next package again.
+   */
+  private Set<String> rejected(List<Line> lines) {
+    List<String> claims =
+        lines.stream().flatMap(l -> l.claims().stream()).map(References::of).toList();
+    Set<String> rejected = new java.util.HashSet<>();
+    remittances
+        .of(claims)
+        .forEach(
+            (claim, remitted) -> {
+              if ("rejected".equals(remitted.outcome())) {
+                rejected.add(claim);
+              }
+            });
+    return rejected;
+  }
+
+  /**
+   * What a claim references (and the member's diagnoses), in order of first mention: what the run
+   * holds already goes into {@code known}, the rest is read in bulk by {@link #resolve}.
+   */
+  private static void collect(
+      Claim claim,
+      Line line,
+      ClaimReadModel.Run run,
+      Set<String> wanted,
+      Map<String, Resource> known) {
     List<String> references = new ArrayList<>();
     references.add(line.patient());
     references.add(References.of(claim.getProvider()));
@@ -163,23 +197,48 @@ class BillingPackages {
     claim.getCareTeam().forEach(t -> references.add(References.of(t.getProvider())));
     claim.getItem().forEach(i -> i.getEncounter().forEach(e -> references.add(References.of(e))));
     for (String reference : references) {
-      if (reference == null || into.containsKey(reference)) {
-        continue;
-      }
-      try {
-        IdType id = new IdType(reference);
-        into.put(reference, (Resource) daos.getResourceDao(id.getResourceType()).read(id, read));
-      } catch (ResourceNotFoundException | ResourceGoneException e) {
-        // a dangling reference stays a reference
+      if (reference != null && wanted.add(reference)) {
+        run.held(reference).ifPresent(r -> known.put(reference, r));
       }
     }
-    SearchParameterMap conditions =
-        SearchParameterMap.newSynchronous()
-            .add(Condition.SP_SUBJECT, new ReferenceParam(line.patient()));
-    for (IBaseResource found :
-        daos.getResourceDao(Condition.class).searchForResources(conditions, read)) {
-      into.putIfAbsent(References.of(found), (Resource) found);
+    for (Condition condition : run.conditionsOf(line.patient())) {
+      String reference = References.of(condition);
+      if (wanted.add(reference)) {
+        known.put(reference, condition);
+      }
     }
+  }
+
+  /**
+   * The wanted resources in order: the known ones, the others read a few hundred at a time per
+   * type. A dangling reference stays a reference.
+   */
+  private Map<String, Resource> resolve(
+      Set<String> wanted, Map<String, Resource> known, SystemRequestDetails read) {
+    Map<String, List<String>> missingByType = new LinkedHashMap<>();
+    for (String reference : wanted) {
+      if (!known.containsKey(reference) && new IdType(reference).hasResourceType()) {
+        missingByType
+            .computeIfAbsent(new IdType(reference).getResourceType(), t -> new ArrayList<>())
+            .add(reference);
+      }
+    }
+    Map<String, Resource> found = new HashMap<>(known);
+    missingByType.forEach(
+        (type, references) -> {
+          Class<? extends IBaseResource> resourceType = daos.getResourceDao(type).getResourceType();
+          for (IBaseResource resource : Searches.byIds(daos, resourceType, references, read)) {
+            found.put(References.of(resource), (Resource) resource);
+          }
+        });
+    Map<String, Resource> ordered = new LinkedHashMap<>();
+    for (String reference : wanted) {
+      Resource resource = found.get(reference);
+      if (resource != null) {
+        ordered.put(reference, resource);
+      }
+    }
+    return ordered;
   }
 
   private boolean payerExists(String payerId, SystemRequestDetails read) {

@@ -51,6 +51,7 @@ import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
 import org.springframework.stereotype.Service;
 
 /**
@@ -99,6 +100,9 @@ class ClaimReadModel {
     private final SystemRequestDetails read = new SystemRequestDetails();
     private final Map<String, List<Coverage>> coverage = new HashMap<>();
     private final Map<String, List<String>> diagnoses = new HashMap<>();
+    private final Map<String, List<Condition>> conditions = new HashMap<>();
+    private final Map<String, Coverage> coverageById = new HashMap<>();
+    private final Map<String, Encounter> encounterById = new HashMap<>();
     private final Map<String, Optional<String>> payerIds = new HashMap<>();
     private final Map<String, Group> groups = new HashMap<>();
     private final Map<String, Map<String, Encounter>> encountersBySession = new HashMap<>();
@@ -217,6 +221,7 @@ class ClaimReadModel {
     /** Reads what these sessions need in bulk, forgetting the previous window's. */
     private void prefetch(List<Appointment> sessions) {
       encountersBySession.clear();
+      encounterById.clear();
       notesByEncounter.clear();
       claimsBySession.clear();
       readGroups(sessions);
@@ -241,12 +246,8 @@ class ClaimReadModel {
       sessions.forEach(
           s -> GroupSession.groupOf(s).filter(g -> !groups.containsKey(g)).ifPresent(wanted::add));
       for (List<String> chunk : Searches.chunks(wanted)) {
-        TokenOrListParam ids = new TokenOrListParam();
-        chunk.forEach(g -> ids.addOr(new TokenParam(new IdType(g).getIdPart())));
-        for (IBaseResource found :
-            daos.getResourceDao(Group.class)
-                .searchForResources(SearchParameterMap.newSynchronous().add("_id", ids), read)) {
-          groups.put(References.of(found), (Group) found);
+        for (Group found : Searches.byIds(daos, Group.class, chunk, read)) {
+          groups.put(References.of(found), found);
         }
         entityManager.clear();
       }
@@ -268,6 +269,7 @@ class ClaimReadModel {
               .computeIfAbsent(session, x -> new HashMap<>())
               .put(References.of(encounter.getSubject()), encounter);
           sessionOfEncounter.put(References.of(encounter), session);
+          encounterById.put(References.of(encounter), encounter);
         }
       }
       return sessionOfEncounter;
@@ -352,6 +354,7 @@ class ClaimReadModel {
               patients,
               search -> search.add(Coverage.SP_STATUS, new TokenParam("active")))) {
         covers.computeIfAbsent(References.of(c.getBeneficiary()), x -> new ArrayList<>()).add(c);
+        coverageById.put(References.of(c), c);
       }
       coverage.putAll(covers);
       for (Condition condition :
@@ -359,6 +362,9 @@ class ClaimReadModel {
         List<String> codes = diagnoses.get(References.of(condition.getSubject()));
         if (codes != null) {
           addDiagnoses(condition, codes);
+          conditions
+              .computeIfAbsent(References.of(condition.getSubject()), x -> new ArrayList<>())
+              .add(condition);
         }
       }
     }
@@ -420,6 +426,20 @@ class ClaimReadModel {
               return Optional.empty();
             }
           });
+    }
+
+    /**
+     * A resource this run holds already: an Encounter of the current window, or a member's active
+     * Coverage; empty when it must be read.
+     */
+    Optional<Resource> held(String reference) {
+      Resource found = encounterById.get(reference);
+      return Optional.ofNullable(found != null ? found : coverageById.get(reference));
+    }
+
+    /** A member's Conditions, as read with their diagnoses. */
+    List<Condition> conditionsOf(String patient) {
+      return conditions.getOrDefault(patient, List.of());
     }
 
     @Override

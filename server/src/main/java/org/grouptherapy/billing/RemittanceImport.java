@@ -15,6 +15,7 @@ import org.grouptherapy.kernel.Outcomes;
 import org.grouptherapy.kernel.PracticeTime;
 import org.grouptherapy.kernel.References;
 import org.grouptherapy.kernel.ServerWrites;
+import org.grouptherapy.kernel.TransactionLocks;
 import org.hl7.fhir.r4.model.Claim;
 import org.hl7.fhir.r4.model.ClaimResponse;
 import org.hl7.fhir.r4.model.CodeableConcept;
@@ -53,13 +54,16 @@ class RemittanceImport {
   private final JdbcTemplate jdbc;
   private final TransactionTemplate transaction;
   private final PracticeTime time;
+  private final TransactionLocks locks;
 
   RemittanceImport(
       DaoRegistry daos,
       JdbcTemplate jdbc,
       PlatformTransactionManager transactions,
-      PracticeTime time) {
+      PracticeTime time,
+      TransactionLocks locks) {
     this.daos = daos;
+    this.locks = locks;
     this.jdbc = jdbc;
     this.transaction = new TransactionTemplate(transactions);
     this.time = time;
@@ -78,6 +82,13 @@ class RemittanceImport {
     List<String> unknown = new ArrayList<>();
     transaction.executeWithoutResult(
         tx -> {
+          // Two imports naming one claim (the same file sent twice at once) take turns, so the
+          // second finds the first's ClaimResponse; in one order, so they never deadlock.
+          remittance.claims().stream()
+              .map(RemittanceReader.ClaimPayment::claimId)
+              .sorted()
+              .distinct()
+              .forEach(claimId -> locks.lock("remittance:" + claimId));
           for (RemittanceReader.ClaimPayment payment : remittance.claims()) {
             Optional<Claim> claim = claim(payment.claimId());
             if (claim.isEmpty()) {
@@ -90,7 +101,8 @@ class RemittanceImport {
     return answer(remittance, results, unknown);
   }
 
-  private Optional<Claim> claim(String memberSession) {
+  /** The live Claim with this member-session identifier (CLM01, CLP01, TRN*2 of a 277CA). */
+  Optional<Claim> claim(String memberSession) {
     SearchParameterMap search =
         SearchParameterMap.newSynchronous()
             .add(
@@ -166,8 +178,26 @@ class RemittanceImport {
     return found;
   }
 
-  /** The problem a remittance makes of a claim: denied (an error), underpaid (a warning). */
+  /**
+   * The problem a remittance or acknowledgement makes of a claim: denied or rejected (an error),
+   * underpaid (a warning).
+   */
   static Optional<ClaimRules.Problem> problem(String claim, String patient, Remitted remitted) {
+    if ("rejected".equals(remitted.outcome())) {
+      return Optional.of(
+          ClaimRules.Problem.error(
+              "claim-rejected",
+              "The clearinghouse or payer rejected "
+                  + claim
+                  + " ("
+                  + patient
+                  + ") before adjudication: "
+                  + remitted.words(),
+              "Correct what the status codes name (the member's, the payer's or a provider's"
+                  + " data) and reconcile; the next $billing-package carries the claim again",
+              claim,
+              remitted.response()));
+    }
     if ("denied".equals(remitted.outcome())) {
       return Optional.of(
           ClaimRules.Problem.error(

@@ -1,12 +1,6 @@
 package org.grouptherapy.billing;
 
-import io.xlate.edi.stream.EDIInputFactory;
-import io.xlate.edi.stream.EDIStreamEvent;
-import io.xlate.edi.stream.EDIStreamException;
-import io.xlate.edi.stream.EDIStreamReader;
-import java.io.ByteArrayInputStream;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -57,9 +51,8 @@ final class RemittanceReader {
   private RemittanceReader() {}
 
   static Remittance read(String x12) {
-    List<List<String>> segments = segments(x12);
-    if (segments.stream()
-        .noneMatch(s -> s.get(0).equals("ST") && s.size() > 1 && "835".equals(s.get(1)))) {
+    List<List<String>> segments = X12Segments.read(x12, "remittance", "835");
+    if (!X12Segments.holds(segments, "835")) {
       throw InvalidParameter.malformed(
           "remittance", "This is not an 835 remittance advice (no ST*835 transaction set)");
     }
@@ -155,7 +148,7 @@ final class RemittanceReader {
   }
 
   private static String element(List<String> segment, int index) {
-    return index < segment.size() && segment.get(index) != null ? segment.get(index) : "";
+    return X12Segments.element(segment, index);
   }
 
   private static BigDecimal amount(String value) {
@@ -164,57 +157,6 @@ final class RemittanceReader {
     } catch (NumberFormatException e) {
       throw InvalidParameter.malformed("remittance", "'" + value + "' is not an amount");
     }
-  }
-
-  /** Every segment as its tag and element values (components joined with ':'). */
-  private static List<List<String>> segments(String x12) {
-    List<List<String>> segments = new ArrayList<>();
-    EDIInputFactory factory = EDIInputFactory.newFactory();
-    try (EDIStreamReader reader =
-        factory.createEDIStreamReader(
-            new ByteArrayInputStream(x12.strip().getBytes(StandardCharsets.US_ASCII)))) {
-      List<String> current = null;
-      StringBuilder composite = null;
-      while (reader.hasNext()) {
-        EDIStreamEvent event = reader.next();
-        switch (event) {
-          case START_SEGMENT -> {
-            current = new ArrayList<>();
-            current.add(reader.getText());
-            segments.add(current);
-          }
-          case START_COMPOSITE -> composite = new StringBuilder();
-          case END_COMPOSITE -> {
-            if (current != null && composite != null) {
-              current.add(composite.toString());
-            }
-            composite = null;
-          }
-          case ELEMENT_DATA -> {
-            if (composite != null) {
-              composite.append(composite.isEmpty() ? "" : ":").append(reader.getText());
-            } else if (current != null) {
-              current.add(reader.getText());
-            }
-          }
-          case SEGMENT_ERROR, ELEMENT_DATA_ERROR, ELEMENT_OCCURRENCE_ERROR ->
-              throw InvalidParameter.malformed(
-                  "remittance",
-                  "The 835 is not well formed: "
-                      + reader.getErrorType()
-                      + " at "
-                      + reader.getText());
-          default -> {}
-        }
-      }
-    } catch (EDIStreamException | java.io.IOException | RuntimeException e) {
-      if (e instanceof ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException known) {
-        throw known;
-      }
-      throw InvalidParameter.malformed(
-          "remittance", "The 835 could not be read: " + e.getMessage());
-    }
-    return segments;
   }
 
   /** Claim adjustment reason codes (CARC) a practice meets most, in words. */

@@ -39,6 +39,7 @@ public final class OperationNames {
   public static final String BILLING_PACKAGE = "$billing-package";
   public static final String MARK_RECEIVED = "$mark-received";
   public static final String IMPORT_REMITTANCE = "$import-remittance";
+  public static final String IMPORT_ACKNOWLEDGEMENT = "$import-acknowledgement";
   public static final String CODER_REVIEW = "$coder-review";
 
   // Communication

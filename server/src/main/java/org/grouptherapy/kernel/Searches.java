@@ -5,11 +5,14 @@ import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.ReferenceOrListParam;
 import ca.uhn.fhir.rest.param.ReferenceParam;
+import ca.uhn.fhir.rest.param.TokenOrListParam;
+import ca.uhn.fhir.rest.param.TokenParam;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.function.Consumer;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.IdType;
 
 /** Searching for many things at once: references ORed together, a few hundred at a time. */
 public final class Searches {
@@ -65,5 +68,23 @@ public final class Searches {
       Collection<String> references,
       RequestDetails request) {
     return referencing(daos, type, parameter, references, search -> {}, request);
+  }
+
+  /**
+   * The resources of a type with these references ("Patient/1", or bare ids), by {@code _id},
+   * {@link #CHUNK} at a time, in no particular order; unknown and deleted ones are left out.
+   */
+  public static <T extends IBaseResource> List<T> byIds(
+      DaoRegistry daos, Class<T> type, Collection<String> references, RequestDetails request) {
+    List<T> out = new ArrayList<>();
+    for (List<String> chunk : chunks(references)) {
+      TokenOrListParam ids = new TokenOrListParam();
+      chunk.forEach(r -> ids.addOr(new TokenParam(new IdType(r).getIdPart())));
+      SearchParameterMap search = SearchParameterMap.newSynchronous().add("_id", ids);
+      for (IBaseResource found : daos.getResourceDao(type).searchForResources(search, request)) {
+        out.add(type.cast(found));
+      }
+    }
+    return out;
   }
 }

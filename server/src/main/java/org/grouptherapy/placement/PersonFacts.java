@@ -328,21 +328,12 @@ public class PersonFacts {
         : response.getMeta().hasLastUpdated() ? response.getMeta().getLastUpdated() : new Date(0);
   }
 
-  /** Patients by reference, read 500 at a time; unknown ones are left out. */
+  /** Patients by reference, read in bulk; unknown ones are left out. */
   Map<String, Patient> patients(java.util.Collection<String> references) {
-    List<String> ids = List.copyOf(references);
     Map<String, Patient> found = new HashMap<>();
-    for (int from = 0; from < ids.size(); from += 500) {
-      TokenOrListParam any = new TokenOrListParam();
-      ids.subList(from, Math.min(ids.size(), from + 500))
-          .forEach(p -> any.add(new TokenParam(new IdType(p).getIdPart())));
-      for (IBaseResource r :
-          daos.getResourceDao(Patient.class)
-              .searchForResources(
-                  SearchParameterMap.newSynchronous().add("_id", any),
-                  new SystemRequestDetails())) {
-        found.put(r.getIdElement().toUnqualifiedVersionless().getValue(), (Patient) r);
-      }
+    for (Patient patient :
+        Searches.byIds(daos, Patient.class, references, new SystemRequestDetails())) {
+      found.put(patient.getIdElement().toUnqualifiedVersionless().getValue(), patient);
     }
     return found;
   }

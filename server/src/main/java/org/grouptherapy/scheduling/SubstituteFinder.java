@@ -6,7 +6,6 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.DateParam;
 import ca.uhn.fhir.rest.param.ParamPrefixEnum;
 import ca.uhn.fhir.rest.param.ReferenceParam;
-import ca.uhn.fhir.rest.param.TokenOrListParam;
 import ca.uhn.fhir.rest.param.TokenParam;
 import java.sql.Timestamp;
 import java.time.DayOfWeek;
@@ -28,6 +27,7 @@ import org.grouptherapy.kernel.GroupSession;
 import org.grouptherapy.kernel.PracticeTime;
 import org.grouptherapy.kernel.References;
 import org.grouptherapy.kernel.SchedulingCodes;
+import org.grouptherapy.kernel.Searches;
 import org.grouptherapy.scheduling.SubstituteService.Cover;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
@@ -307,12 +307,7 @@ public class SubstituteFinder {
     if (roles.isEmpty()) {
       return;
     }
-    TokenOrListParam ids = new TokenOrListParam();
-    roles.keySet().forEach(id -> ids.addOr(new TokenParam(new IdType(id).getIdPart())));
-    SearchParameterMap byId = SearchParameterMap.newSynchronous();
-    byId.add("_id", ids);
-    daos.getResourceDao(Practitioner.class).searchForResources(byId, request).stream()
-        .map(Practitioner.class::cast)
+    Searches.byIds(daos, Practitioner.class, roles.keySet(), request).stream()
         .sorted(Comparator.comparing(p -> p.getIdElement().toUnqualifiedVersionless().getValue()))
         .forEach(p -> practitioners.put(p.getIdElement().toUnqualifiedVersionless().getValue(), p));
   }

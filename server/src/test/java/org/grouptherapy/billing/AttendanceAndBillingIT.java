@@ -3,10 +3,7 @@ package org.grouptherapy.billing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ca.uhn.fhir.context.FhirContext;
-import io.xlate.edi.stream.EDIInputFactory;
-import io.xlate.edi.stream.EDIStreamEvent;
-import io.xlate.edi.stream.EDIStreamReader;
-import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -295,43 +292,7 @@ class AttendanceAndBillingIT {
     assertThat(intOf(reconcile(session), "created")).isEqualTo(2);
     Claim paid = claimOf(session, paidMember);
     Claim denied = claimOf(session, deniedMember);
-    String paidCharge = paid.getTotal().getValue().toPlainString();
-    String deniedCharge = denied.getTotal().getValue().toPlainString();
-    String remittance =
-        String.join(
-            "~\n",
-            "ISA*00*          *00*          *ZZ*HARBORLINE     *ZZ*GROUPTHERAPY   *261201*1200*^*00501*000000777*0*P*:",
-            "GS*HP*HARBORLINE*GROUPTHERAPY*20261201*1200*777*X*005010X221A1",
-            "ST*835*0001*005010X221A1",
-            "BPR*I*"
-                + paidCharge
-                + "*C*ACH*CCP*01*011000015*DA*123456*1512345678**01*011000015*DA*654321*20261201",
-            "TRN*1*EFT" + Fixtures.uniqueId().substring(0, 8) + "*1512345678",
-            "N1*PR*HARBORLINE HEALTH PLAN",
-            "N1*PE*RIVERBEND GROUP THERAPY*XX*1234567893",
-            "LX*1",
-            "CLP*"
-                + paid.getIdentifierFirstRep().getValue()
-                + "*1*"
-                + paidCharge
-                + "*"
-                + paidCharge
-                + "*0*12*PCN001",
-            "NM1*QC*1*REMI*TEST",
-            "SVC*HC:90853*" + paidCharge + "*" + paidCharge,
-            "CLP*"
-                + denied.getIdentifierFirstRep().getValue()
-                + "*4*"
-                + deniedCharge
-                + "*0*0*12*PCN002",
-            "CAS*CO*50*" + deniedCharge,
-            "NM1*QC*1*DENNY*TEST",
-            "SVC*HC:90853*" + deniedCharge + "*0",
-            "LQ*HE*N290",
-            "CLP*NO-SUCH-CLAIM*1*10*10*0*12*PCN003",
-            "SE*16*0001",
-            "GE*1*777",
-            "IEA*1*000000777~");
+    String remittance = remittance(paid, denied, "EFT" + Fixtures.uniqueId().substring(0, 8));
     Parameters in = new Parameters();
     in.addParameter().setName("remittance").setValue(new StringType(remittance));
 
@@ -388,6 +349,307 @@ class AttendanceAndBillingIT {
         .isEqualTo(400);
   }
 
+  /** An 835 that pays the first claim in full and denies the second (CO-50, N290). */
+  private static String remittance(Claim paid, Claim denied, String trace) {
+    String paidCharge = paid.getTotal().getValue().toPlainString();
+    String deniedCharge = denied.getTotal().getValue().toPlainString();
+    return String.join(
+        "~\n",
+        "ISA*00*          *00*          *ZZ*HARBORLINE     *ZZ*GROUPTHERAPY   *261201*1200*^*00501*000000777*0*P*:",
+        "GS*HP*HARBORLINE*GROUPTHERAPY*20261201*1200*777*X*005010X221A1",
+        "ST*835*0001*005010X221A1",
+        "BPR*I*"
+            + paidCharge
+            + "*C*ACH*CCP*01*011000015*DA*123456*1512345678**01*011000015*DA*654321*20261201",
+        "TRN*1*" + trace + "*1512345678",
+        "N1*PR*HARBORLINE HEALTH PLAN",
+        "N1*PE*RIVERBEND GROUP THERAPY*XX*1234567893",
+        "LX*1",
+        "CLP*"
+            + paid.getIdentifierFirstRep().getValue()
+            + "*1*"
+            + paidCharge
+            + "*"
+            + paidCharge
+            + "*0*12*PCN001",
+        "NM1*QC*1*REMI*TEST",
+        "SVC*HC:90853*" + paidCharge + "*" + paidCharge,
+        "CLP*"
+            + denied.getIdentifierFirstRep().getValue()
+            + "*4*"
+            + deniedCharge
+            + "*0*0*12*PCN002",
+        "CAS*CO*50*" + deniedCharge,
+        "NM1*QC*1*DENNY*TEST",
+        "SVC*HC:90853*" + deniedCharge + "*0",
+        "LQ*HE*N290",
+        "CLP*NO-SUCH-CLAIM*1*10*10*0*12*PCN003",
+        "SE*16*0001",
+        "GE*1*777",
+        "IEA*1*000000777~");
+  }
+
+  /**
+   * The same 835 sent twice at once (a clearinghouse retrying): each claim gets one ClaimResponse,
+   * and both imports answer what the file says.
+   */
+  @Test
+  void theSameRemittanceImportedTwiceAtOnceRecordsEachClaimOnce() throws Exception {
+    String first = member("Twice", "F33.1");
+    String second = member("Once", "F33.1");
+    String group = groupOf(List.of(first, second), null, "process");
+    String session = pastSession(group, List.of(first, second), 4, 90, false);
+    recordAttendance(session, attendance(first, "attended"), attendance(second, "attended"));
+    note(first, encounterOf(session, first), primary, true, false);
+    note(second, encounterOf(session, second), primary, true, false);
+    assertThat(intOf(reconcile(session), "created")).isEqualTo(2);
+    Claim paid = claimOf(session, first);
+    Claim denied = claimOf(session, second);
+    Parameters in = new Parameters();
+    in.addParameter()
+        .setName("remittance")
+        .setValue(
+            new StringType(remittance(paid, denied, "EFT" + Fixtures.uniqueId().substring(0, 8))));
+
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    List<Future<FhirHttp.Response>> imports = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      imports.add(pool.submit(() -> fhir.post("Claim/" + OperationNames.IMPORT_REMITTANCE, in)));
+    }
+    for (Future<FhirHttp.Response> done : imports) {
+      FhirHttp.Response response = done.get();
+      assertThat(response.status()).as(response.toString()).isEqualTo(200);
+      Parameters out = response.resource(Parameters.class);
+      assertThat(out.getParameter("paid").getValue().primitiveValue()).isEqualTo("1");
+      assertThat(out.getParameter("denied").getValue().primitiveValue()).isEqualTo("1");
+    }
+    pool.shutdown();
+    for (Claim claim : List.of(paid, denied)) {
+      assertThat(
+              fhir.get("ClaimResponse?request=" + References.of(claim) + "&_summary=count")
+                  .resource(Bundle.class)
+                  .getTotal())
+          .isEqualTo(1);
+    }
+  }
+
+  /**
+   * The clearinghouse answers an 837 with a 999 (the whole file rejected, then a resent one
+   * accepted) and the payer with a 277CA (one claim accepted, one rejected for the rendering
+   * provider's NPI). Each claim gets a ClaimResponse; the summary names the rejected one with the
+   * reason in words; a rejected claim goes into the next package again; the same file again changes
+   * nothing; an unknown claim is a warning; a file of another kind is refused.
+   */
+  @Test
+  void acknowledgementsAcceptOrRejectClaimsAndARejectedClaimGoesOutAgain() {
+    String first = member("Acker", "F33.1");
+    String second = member("Rejec", "F33.1");
+    String group = groupOf(List.of(first, second), null, "process");
+    String session = pastSession(group, List.of(first, second), 3, 90, false);
+    recordAttendance(session, attendance(first, "attended"), attendance(second, "attended"));
+    note(first, encounterOf(session, first), primary, true, false);
+    note(second, encounterOf(session, second), primary, true, false);
+    assertThat(intOf(reconcile(session), "created")).isEqualTo(2);
+    Claim accepted = claimOf(session, first);
+    Claim rejected = claimOf(session, second);
+    String packageQuery =
+        "Claim/"
+            + OperationNames.BILLING_PACKAGE
+            + "?start="
+            + practiceTime.today().minusDays(7)
+            + "&end="
+            + practiceTime.today()
+            + "&payer="
+            + payerId
+            + "&group="
+            + group;
+    completeForBilling(fhir.get(packageQuery).resource(Bundle.class));
+    String groupControl = gs06(fhir.get(packageQuery + "&format=x12").resource(Binary.class));
+    Parameters receipt = new Parameters();
+    receipt.addParameter().setName("claim").setValue(new Reference(References.of(accepted)));
+    receipt.addParameter().setName("claim").setValue(new Reference(References.of(rejected)));
+    assertThat(fhir.post("Claim/" + OperationNames.MARK_RECEIVED, receipt).status()).isEqualTo(200);
+    assertThat(fhir.get(packageQuery).status()).isEqualTo(422); // both sent
+
+    // The 999 rejects the whole file: both claims are rejected and go out again.
+    Parameters rejectedFile =
+        acknowledge(
+            x12(
+                "FA",
+                "999",
+                "005010X231A1",
+                "000000811",
+                "AK1*HC*" + groupControl + "*005010X222A1",
+                "AK2*837*0001*005010X222A1",
+                "IK3*NM1*23*2010BA*8",
+                "IK4*9*67*7*ZZ",
+                "IK5*R*5",
+                "AK9*R*1*1*0"));
+    assertThat(intOf(rejectedFile, "rejected")).isEqualTo(2);
+    assertThat(((OperationOutcome) rejectedFile.getParameter("outcome").getResource()).getIssue())
+        .anyMatch(i -> i.getDiagnostics().contains("segment NM1 (position 23)"))
+        .anyMatch(i -> i.getDiagnostics().contains("invalid code value ('ZZ')"));
+    OperationOutcome said = summaryOutcome(group);
+    assertThat(codes(said).stream().filter("claim-rejected"::equals)).hasSize(2);
+    Bundle again = fhir.get(packageQuery).resource(Bundle.class);
+    assertThat(again.getEntry().stream().filter(e -> e.getResource() instanceof Claim)).hasSize(2);
+
+    // Resent and accepted by the clearinghouse; the payer's 277CA accepts one and rejects one.
+    String resent = gs06(fhir.get(packageQuery + "&format=x12").resource(Binary.class));
+    assertThat(resent).isNotEqualTo(groupControl);
+    Parameters acceptedFile =
+        acknowledge(
+            x12(
+                "FA",
+                "999",
+                "005010X231A1",
+                "000000812",
+                "AK1*HC*" + resent + "*005010X222A1",
+                "AK2*837*0001*005010X222A1",
+                "IK5*A",
+                "AK9*A*1*1*1"));
+    assertThat(intOf(acceptedFile, "accepted")).isEqualTo(2);
+    assertThat(codes(summaryOutcome(group))).doesNotContain("claim-rejected");
+
+    String claimAck =
+        x12(
+            "HN",
+            "277",
+            "005010X214",
+            "000000813",
+            "BHT*0085*08*ACK813*20261202*0900*TH",
+            "HL*1**20*1",
+            "NM1*AY*2*CLAIMSHOUSE*****46*CH01",
+            "TRN*1*ACK813",
+            "HL*2*1*21*1",
+            "NM1*41*2*RIVERBEND GROUP THERAPY*****46*GT01",
+            "TRN*2*BATCH813",
+            "STC*A1:19:PR*20261202*WQ*300",
+            "HL*3*2*19*1",
+            "NM1*85*2*RIVERBEND GROUP THERAPY*****XX*1234567893",
+            "HL*4*3*PT",
+            "NM1*QC*1*ACKER*TEST****MI*M1",
+            "TRN*2*" + accepted.getIdentifierFirstRep().getValue(),
+            "STC*A2:20:PR*20261202*WQ*" + accepted.getTotal().getValue().toPlainString(),
+            "HL*5*3*PT",
+            "NM1*QC*1*REJEC*TEST****MI*M2",
+            "TRN*2*" + rejected.getIdentifierFirstRep().getValue(),
+            "STC*A7:562:82*20261202*U*" + rejected.getTotal().getValue().toPlainString(),
+            "HL*6*3*PT",
+            "NM1*QC*1*NOBODY*TEST****MI*M3",
+            "TRN*2*NO-SUCH-CLAIM",
+            "STC*A3:21:QC*20261202*U*10");
+    Parameters claims = acknowledge(claimAck);
+    assertThat(intOf(claims, "accepted")).isEqualTo(1);
+    assertThat(intOf(claims, "rejected")).isEqualTo(1);
+    assertThat(
+            ((OperationOutcome) claims.getParameter("outcome").getResource())
+                .getIssue().stream()
+                    .map(OperationOutcome.OperationOutcomeIssueComponent::getDiagnostics))
+        .anyMatch(d -> d.contains("NO-SUCH-CLAIM") && d.contains("did not send"));
+    Bundle responses =
+        fhir.get("ClaimResponse?request=" + References.of(rejected) + "&outcome=error")
+            .resource(Bundle.class);
+    assertThat(responses.getEntry()).hasSize(2); // the 999's, then the 277CA's
+    said = summaryOutcome(group);
+    assertThat(said.getIssue().stream().filter(i -> "claim-rejected".equals(codeOf(i))))
+        .singleElement()
+        .satisfies(
+            i ->
+                assertThat(i.getDiagnostics())
+                    .contains(References.of(rejected))
+                    .contains("National Provider Identifier")
+                    .contains("the rendering provider"));
+
+    // The same 277CA again: nothing new.
+    acknowledge(claimAck);
+    assertThat(
+            fhir.get("ClaimResponse?request=" + References.of(rejected) + "&_summary=count")
+                .resource(Bundle.class)
+                .getTotal())
+        .isEqualTo(3);
+
+    // Not an acknowledgement, or not X12 at all: refused.
+    FhirHttp.Response notAck =
+        fhir.post(
+            "Claim/" + OperationNames.IMPORT_ACKNOWLEDGEMENT,
+            ackParameters(remittance(accepted, rejected, "EFT-NOT-ACK")));
+    assertThat(notAck.status()).isEqualTo(400);
+    assertThat(notAck.diagnostics()).contains("$import-remittance");
+    assertThat(
+            fhir.post("Claim/" + OperationNames.IMPORT_ACKNOWLEDGEMENT, ackParameters("not a file"))
+                .status())
+        .isEqualTo(400);
+    assertThat(
+            fhir.post("Claim/" + OperationNames.IMPORT_ACKNOWLEDGEMENT, new Parameters()).status())
+        .isEqualTo(400);
+  }
+
+  private Parameters acknowledge(String x12) {
+    FhirHttp.Response response =
+        fhir.post("Claim/" + OperationNames.IMPORT_ACKNOWLEDGEMENT, ackParameters(x12));
+    assertThat(response.status()).as(response.toString()).isEqualTo(200);
+    return response.resource(Parameters.class);
+  }
+
+  private static Parameters ackParameters(String x12) {
+    Parameters in = new Parameters();
+    in.addParameter().setName("acknowledgement").setValue(new StringType(x12));
+    return in;
+  }
+
+  private OperationOutcome summaryOutcome(String group) {
+    Parameters summary =
+        fhir.get(
+                "Appointment/"
+                    + OperationNames.BILLING_SUMMARY
+                    + "?start="
+                    + practiceTime.today().minusDays(20)
+                    + "&end="
+                    + practiceTime.today()
+                    + "&group="
+                    + group)
+            .resource(Parameters.class);
+    return (OperationOutcome) summary.getParameter("outcome").getResource();
+  }
+
+  private static String codeOf(OperationOutcome.OperationOutcomeIssueComponent issue) {
+    return issue.getDetails().getCodingFirstRep().getCode();
+  }
+
+  /** The functional group control number (GS06) of a written 837. */
+  private static String gs06(Binary x12) {
+    return parse(x12.getData()).stream()
+        .filter(s -> s.get(0).equals("GS"))
+        .findFirst()
+        .orElseThrow()
+        .get(6);
+  }
+
+  /** An interchange from the clearinghouse: the segments of one transaction set, enveloped. */
+  private static String x12(
+      String functionalId, String set, String version, String control, String... body) {
+    List<String> segments = new ArrayList<>();
+    segments.add(
+        "ISA*00*          *00*          *ZZ*CLAIMSHOUSE01  *ZZ*GROUPTHERAPY   *261202*0900*^*00501*"
+            + control
+            + "*0*P*:");
+    String group = String.valueOf(Long.parseLong(control));
+    segments.add(
+        "GS*"
+            + functionalId
+            + "*CLAIMSHOUSE01*GROUPTHERAPY*20261202*0900*"
+            + group
+            + "*X*"
+            + version);
+    segments.add("ST*" + set + "*0001*" + version);
+    segments.addAll(List.of(body));
+    segments.add("SE*" + (body.length + 2) + "*0001");
+    segments.add("GE*1*" + group);
+    segments.add("IEA*1*" + control);
+    return String.join("~\n", segments) + "~";
+  }
+
   /**
    * A coder reads a session's review package (notes, attendance, claims and why each code is there,
    * problems), as a Bundle and a printable page; the coder reads no other clinical data and writes
@@ -431,6 +693,13 @@ class AttendanceAndBillingIT {
         .contains("Cody")
         .contains("CPT 90853")
         .contains("Signed by");
+
+    // A format it does not write, a session that does not exist: said so.
+    FhirHttp.Response pdf = coder.get(session + "/" + OperationNames.CODER_REVIEW + "?format=pdf");
+    assertThat(pdf.status()).isEqualTo(400);
+    assertThat(pdf.diagnostics()).contains("format must be fhir");
+    assertThat(coder.get("Appointment/no-such-session/" + OperationNames.CODER_REVIEW).status())
+        .isEqualTo(404);
 
     // Notes and claims, nothing else clinical; and no writes.
     assertThat(coder.get("DocumentReference?subject=" + member).status()).isEqualTo(200);
@@ -1247,37 +1516,9 @@ class AttendanceAndBillingIT {
     }
   }
 
-  static List<List<String>> parse(byte[] x12) throws Exception {
-    List<List<String>> segments = new ArrayList<>();
-    EDIInputFactory factory = EDIInputFactory.newFactory();
-    try (EDIStreamReader reader = factory.createEDIStreamReader(new ByteArrayInputStream(x12))) {
-      List<String> current = null;
-      StringBuilder composite = null;
-      while (reader.hasNext()) {
-        EDIStreamEvent event = reader.next();
-        switch (event) {
-          case START_SEGMENT -> {
-            current = new ArrayList<>();
-            current.add(reader.getText());
-            segments.add(current);
-          }
-          case START_COMPOSITE -> composite = new StringBuilder();
-          case END_COMPOSITE -> {
-            current.add(composite.toString());
-            composite = null;
-          }
-          case ELEMENT_DATA -> {
-            if (composite != null) {
-              composite.append(composite.length() == 0 ? "" : ":").append(reader.getText());
-            } else {
-              current.add(reader.getText());
-            }
-          }
-          default -> {}
-        }
-      }
-    }
-    return segments;
+  /** The 837 read back with StAEDI, as the server reads every X12 file. */
+  static List<List<String>> parse(byte[] x12) {
+    return X12Segments.read(new String(x12, StandardCharsets.US_ASCII), "837P", "837P");
   }
 
   static List<String> tags(List<List<String>> segments) {

@@ -119,30 +119,11 @@ class X12ClaimWriterTest {
 
     Map<String, List<List<String>>> segments = new LinkedHashMap<>();
     List<String> order = new java.util.ArrayList<>();
-    io.xlate.edi.stream.EDIInputFactory factory = io.xlate.edi.stream.EDIInputFactory.newFactory();
-    try (io.xlate.edi.stream.EDIStreamReader reader =
-        factory.createEDIStreamReader(
-            new java.io.ByteArrayInputStream(written.getBytes(StandardCharsets.US_ASCII)))) {
-      List<String> current = null;
-      while (reader.hasNext()) {
-        switch (reader.next()) {
-          case START_SEGMENT -> {
-            current = new java.util.ArrayList<>();
-            order.add(reader.getText());
-            segments
-                .computeIfAbsent(reader.getText(), k -> new java.util.ArrayList<>())
-                .add(current);
-          }
-          case ELEMENT_DATA -> {
-            if (current != null) {
-              current.add(reader.getText());
-            }
-          }
-          case SEGMENT_ERROR, ELEMENT_DATA_ERROR, ELEMENT_OCCURRENCE_ERROR ->
-              throw new AssertionError(reader.getErrorType() + " at " + reader.getText());
-          default -> {}
-        }
-      }
+    for (List<String> segment : X12Segments.read(written, "837P", "837P")) {
+      order.add(segment.get(0));
+      segments
+          .computeIfAbsent(segment.get(0), k -> new java.util.ArrayList<>())
+          .add(segment.subList(1, segment.size()));
     }
     List<String> isa = segments.get("ISA").get(0);
     assertThat(isa.get(4)).isEqualTo("30");
