@@ -54,7 +54,10 @@ class SeatOfferScan implements SmartLifecycle {
     this.settings = properties.waitlist();
   }
 
-  /** Closes the offers over at {@code now} and offers their seats on; answers how many closed. */
+  /**
+   * Closes the offers over at {@code now} and offers their seats on, then offers any other free
+   * seat of a group people wait for; answers how many offers closed plus how many were made.
+   */
   int run(Instant now) {
     int closed = 0;
     for (SeatOffers.Ended offer : offers.ended(now)) {
@@ -65,7 +68,35 @@ class SeatOfferScan implements SmartLifecycle {
     if (closed > 0) {
       log.info("Closed {} seat offer(s) and offered the seats on", closed);
     }
-    return closed;
+    // Seats freed another way than $member-remove (a plain Group update ending a membership, a
+    // raised capacity, a membership's end date reached) are offered too.
+    int offered = 0;
+    for (String group : offers.groupsWithWaiting()) {
+      offered += offerFree(group);
+    }
+    if (offered > 0) {
+      log.info("Offered {} free seat(s) to people waiting", offered);
+    }
+    return closed + offered;
+  }
+
+  /** Offers a group's free seats under its lock; answers how many offers were made. */
+  private int offerFree(String groupId) {
+    Integer offered =
+        transaction.execute(
+            tx -> {
+              locks.lock("group:" + groupId);
+              Group group;
+              try {
+                group =
+                    daos.getResourceDao(Group.class)
+                        .read(new IdType(groupId), new SystemRequestDetails());
+              } catch (RuntimeException gone) {
+                return 0;
+              }
+              return offers.offerFreeSeats(group, facts.today().plusDays(1)).size();
+            });
+    return offered == null ? 0 : offered;
   }
 
   /**

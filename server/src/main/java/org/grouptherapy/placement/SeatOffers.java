@@ -245,6 +245,24 @@ class SeatOffers {
         groupId);
   }
 
+  /** Groups whose current waitlist has someone waiting (a free seat there may be offered). */
+  List<String> groupsWithWaiting() {
+    SearchParameterMap search =
+        SearchParameterMap.newSynchronous()
+            .add(ListResource.SP_CODE, new TokenParam(IntakeCodes.CODES_SYSTEM, "waitlist"));
+    return daos
+        .getResourceDao(ListResource.class)
+        .searchForResources(search, new SystemRequestDetails())
+        .stream()
+        .map(ListResource.class::cast)
+        .filter(l -> l.getStatus() == ListResource.ListStatus.CURRENT)
+        .filter(l -> l.getEntry().stream().anyMatch(e -> !e.getDeleted()))
+        .map(l -> References.of(l.getSubject()))
+        .filter(g -> g != null && g.startsWith("Group/"))
+        .distinct()
+        .toList();
+  }
+
   /** An open offer that has ended: why, and what it was. */
   record Ended(long id, String groupId, String patient, String task, String status) {}
 

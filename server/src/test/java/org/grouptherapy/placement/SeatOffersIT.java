@@ -228,6 +228,45 @@ class SeatOffersIT {
     assertThat(told(next)).hasSize(1);
   }
 
+  /**
+   * A seat freed without $member-remove (an EHR ends the membership with a plain update, or the
+   * group's capacity is raised) is offered at the next scan.
+   */
+  @Test
+  void aSeatFreedByAPlainUpdateOrARaisedCapacityIsOfferedAtTheNextScan() {
+    String a = adult("Plainleaver");
+    String group = group("Plain update offers", 1, List.of(a), 11);
+    String first = adult("Firstwaiting");
+    String second = adult("Secondwaiting");
+    waitlist(group, first);
+    waitlist(group, second);
+
+    Group ended = fhir.get(group).resource(Group.class);
+    ended
+        .getMemberFirstRep()
+        .getPeriod()
+        .setEndElement(new org.hl7.fhir.r4.model.DateTimeType(time.today().toString()));
+    assertThat(fhir.put(group, ended).status()).isEqualTo(200);
+    assertThat(offers(group, first)).isEmpty();
+    scan.run(Instant.now());
+    assertThat(offers(group, first)).hasSize(1);
+    assertThat(offers(group, second)).isEmpty();
+    assertThat(told(first)).hasSize(1);
+
+    Group larger = fhir.get(group).resource(Group.class);
+    var capacity =
+        larger.getExtensionByUrl(
+            "http://grouptherapy.example.org/fhir/StructureDefinition/group-capacity");
+    capacity.getExtensionByUrl("maximum").setValue(new org.hl7.fhir.r4.model.PositiveIntType(2));
+    assertThat(fhir.put(group, larger).status()).isEqualTo(200);
+    scan.run(Instant.now());
+    assertThat(offers(group, second)).hasSize(1);
+    // Nothing more to offer: a second scan makes no new offers.
+    scan.run(Instant.now());
+    assertThat(offers(group, first)).hasSize(1);
+    assertThat(offers(group, second)).hasSize(1);
+  }
+
   @Test
   void placedInAnotherGroupAPersonsOpenOfferIsWithdrawnAndTheSeatPassesOn() {
     String a = adult("Mover");
