@@ -63,6 +63,17 @@ public final class BillingBenchmark {
       LocalDate firstMonday =
           LocalDate.now(ZoneOffset.UTC).minusWeeks(14).with(java.time.DayOfWeek.MONDAY);
       LocalDate secondMonday = firstMonday.plusWeeks(weeks + 1);
+      if (options.integer("package-only", 0) == 1) {
+        // A quick look at the package alone: month one, reconciled once, then its 837P.
+        int sessions = bench.month(groups, members, weeks, firstMonday);
+        LocalDate end = firstMonday.plusWeeks(weeks).minusDays(1);
+        System.out.println("reconciled: " + bench.reconcile(firstMonday, end) + ", " + sessions);
+        double[] x12 = bench.packages(firstMonday, end);
+        System.out.printf(
+            Locale.ROOT, "837P of the month: %.1f s; as a FHIR Bundle: %.1f s%n", x12[0], x12[1]);
+        System.out.println("server log: " + server.log());
+        return;
+      }
       long t0 = System.nanoTime();
       int sessionsOne = bench.month(groups, members, weeks, firstMonday);
       int sessionsTwo = bench.month(2 * groups, members, weeks, secondMonday);

@@ -45,6 +45,9 @@ import org.springframework.stereotype.Component;
 @Component
 class BillingOperations implements FhirOperationProvider, OperationAccess {
 
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(BillingOperations.class);
+
   private final AttendanceService attendance;
   private final BillingService billing;
   private final BillingPackages packages;
@@ -278,6 +281,7 @@ class BillingOperations implements FhirOperationProvider, OperationAccess {
     if ("fhir".equals(as)) {
       return built.bundle();
     }
+    long started = System.nanoTime();
     List<String> problems = X12ClaimChecks.problems(built.claims(), built.resources());
     if (!problems.isEmpty()) {
       throw InvalidParameter.unprocessable(
@@ -297,6 +301,10 @@ class BillingOperations implements FhirOperationProvider, OperationAccess {
                 built.bundle().getIdentifier().getValue().substring(0, 9)),
             payerId -> rules.forPayer(payerId).claimFilingIndicator(),
             time.now().atZone(time.zone()));
+    log.debug(
+        "837P of {} claims checked and written in {} ms",
+        built.claims().size(),
+        (System.nanoTime() - started) / 1_000_000);
     // What a 999, which names only the functional group, is about.
     jdbc.update(
         "INSERT INTO gt.x12_submission (group_control, package, claims) VALUES (?, ?, ?)",

@@ -41,6 +41,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Service
 class BillingPackages {
 
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(BillingPackages.class);
+
   /** A package: the Bundle, and the claims it holds (for the X12 writer). */
   record Package(Bundle bundle, List<Claim> claims, Map<String, Resource> resources) {}
 
@@ -73,6 +76,7 @@ class BillingPackages {
       throw InvalidParameter.unprocessable(
           "payer", "No payer Organization has payer id " + scope.payer());
     }
+    long started = System.nanoTime();
     ClaimReadModel.Run run = readModel.newRun();
     List<Appointment> sessions = run.sessions(scope);
     List<Claim> included = new ArrayList<>();
@@ -117,7 +121,26 @@ class BillingPackages {
     if (included.isEmpty()) {
       throw InvalidParameter.unprocessable("start", nothingBillable(scope, alreadySent, held));
     }
+    long checked = System.nanoTime();
     Map<String, Resource> resources = resolve(wanted, known, read);
+    log.debug(
+        "Package of {} claims over {} sessions: checked in {} ms, {} of {} references read in {}"
+            + " ms",
+        included.size(),
+        sessions.size(),
+        (checked - started) / 1_000_000,
+        wanted.size() - known.size(),
+        wanted.size(),
+        (System.nanoTime() - checked) / 1_000_000);
+    return new Package(bundle(included, resources, alreadySent, held), included, resources);
+  }
+
+  /** The claims, what they reference, and last what was held back and why. */
+  private Bundle bundle(
+      List<Claim> included,
+      Map<String, Resource> resources,
+      List<Claim> alreadySent,
+      OperationOutcome held) {
     Bundle bundle = new Bundle().setType(Bundle.BundleType.COLLECTION);
     bundle.setTimestamp(Date.from(time.now()));
     bundle.getIdentifier().setSystem(BillingCodes.PACKAGE_SYSTEM).setValue(fingerprint(included));
@@ -137,7 +160,7 @@ class BillingPackages {
       Outcomes.info(held, "Every claim in the period is in the package");
     }
     bundle.addEntry().setResource(held);
-    return new Package(bundle, included, resources);
+    return bundle;
   }
 
   private static String nothingBillable(
