@@ -14,9 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import org.grouptherapy.kernel.PeriodicTask;
 import org.grouptherapy.system.AppProperties;
 import org.hl7.fhir.r4.model.Communication;
 import org.hl7.fhir.r4.model.IdType;
@@ -60,7 +58,7 @@ class OutboxDispatcher implements SmartLifecycle {
   private final DaoRegistry daos;
   private final AppProperties.Notifications settings;
   private final Clock clock;
-  private ScheduledExecutorService executor;
+  private final PeriodicTask task;
 
   OutboxDispatcher(
       JdbcTemplate jdbc,
@@ -75,6 +73,16 @@ class OutboxDispatcher implements SmartLifecycle {
     this.daos = daos;
     this.settings = properties.notifications();
     this.clock = clock;
+    this.task =
+        new PeriodicTask(
+            "outbox-dispatcher",
+            settings.dispatchInterval(),
+            () -> {
+              int sent;
+              do {
+                sent = dispatch();
+              } while (sent == settings.batchSize());
+            });
   }
 
   @Override
@@ -85,39 +93,17 @@ class OutboxDispatcher implements SmartLifecycle {
               + " the outbox");
       return;
     }
-    executor =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread thread = new Thread(r, "outbox-dispatcher");
-              thread.setDaemon(true);
-              return thread;
-            });
-    long every = settings.dispatchInterval().toMillis();
-    executor.scheduleWithFixedDelay(this::dispatchSafely, every, every, TimeUnit.MILLISECONDS);
+    task.start();
   }
 
   @Override
   public void stop() {
-    if (executor != null) {
-      executor.shutdownNow();
-      executor = null;
-    }
+    task.stop();
   }
 
   @Override
   public boolean isRunning() {
-    return executor != null;
-  }
-
-  private void dispatchSafely() {
-    try {
-      int sent;
-      do {
-        sent = dispatch();
-      } while (sent == settings.batchSize());
-    } catch (RuntimeException e) {
-      log.warn("Outbox round failed; retrying next round: {}", e.getClass().getSimpleName());
-    }
+    return task.isRunning();
   }
 
   private Map<String, MessageChannel> ready() {

@@ -19,10 +19,8 @@ import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.grouptherapy.kernel.GroupSession;
+import org.grouptherapy.kernel.PeriodicTask;
 import org.grouptherapy.kernel.PracticeTime;
 import org.grouptherapy.kernel.References;
 import org.grouptherapy.kernel.SchedulingCodes;
@@ -78,7 +76,7 @@ public class SessionReminders implements SmartLifecycle {
   private final PracticeTime time;
   private final Clock clock;
   private final AppProperties.Reminders settings;
-  private ScheduledExecutorService executor;
+  private final PeriodicTask task;
 
   SessionReminders(
       DaoRegistry daos,
@@ -99,6 +97,9 @@ public class SessionReminders implements SmartLifecycle {
     this.time = time;
     this.clock = clock;
     this.settings = properties.reminders();
+    this.task =
+        new PeriodicTask(
+            "session-reminders", settings.scanInterval(), () -> sendDue(clock.instant()));
   }
 
   @Override
@@ -107,36 +108,17 @@ public class SessionReminders implements SmartLifecycle {
       log.info("Session reminders are off (app.reminders)");
       return;
     }
-    executor =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread thread = new Thread(r, "session-reminders");
-              thread.setDaemon(true);
-              return thread;
-            });
-    long every = settings.scanInterval().toMillis();
-    executor.scheduleWithFixedDelay(this::scanSafely, every, every, TimeUnit.MILLISECONDS);
+    task.start();
   }
 
   @Override
   public void stop() {
-    if (executor != null) {
-      executor.shutdownNow();
-      executor = null;
-    }
+    task.stop();
   }
 
   @Override
   public boolean isRunning() {
-    return executor != null;
-  }
-
-  private void scanSafely() {
-    try {
-      sendDue(clock.instant());
-    } catch (RuntimeException e) {
-      log.warn("Reminder scan failed; trying again next scan: {}", e.getClass().getSimpleName());
-    }
+    return task.isRunning();
   }
 
   /** Queues every reminder due at {@code now}; answers how many Communications it wrote. */

@@ -140,13 +140,14 @@ public class EnrolmentService {
     requireEligible(group, patient, virtual, today);
     Eligibility.Admission admission = eligibility.admit(group, patient, request, today);
     LocalDate start = admission.start();
-    int maximum = TherapyGroup.maximum(group).orElse(Integer.MAX_VALUE);
-    int members = facts.activeMembers(group, start).size();
-    int offered = offers.held(groupId, patient);
+    SeatOffers.Seats seats = offers.seats(group, start, patient);
+    int maximum = seats.maximum();
+    int members = seats.members();
+    int offered = seats.offered();
     Parameters out = new Parameters();
     OperationOutcome outcome = new OperationOutcome();
     out.addParameter().setName("outcome").setResource(outcome);
-    if (members + offered >= maximum) {
+    if (seats.free() <= 0) {
       if (!request.waitlistIfFull()) {
         throw new BookingConflictException(
             List.of(

@@ -4,9 +4,7 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import org.grouptherapy.kernel.PeriodicTask;
 import org.grouptherapy.kernel.TransactionLocks;
 import org.grouptherapy.system.AppProperties;
 import org.hl7.fhir.r4.model.Group;
@@ -35,7 +33,7 @@ class SeatOfferScan implements SmartLifecycle {
   private final PlacementFacts facts;
   private final Clock clock;
   private final AppProperties.Waitlist settings;
-  private ScheduledExecutorService executor;
+  private final PeriodicTask task;
 
   SeatOfferScan(
       SeatOffers offers,
@@ -52,6 +50,8 @@ class SeatOfferScan implements SmartLifecycle {
     this.facts = facts;
     this.clock = clock;
     this.settings = properties.waitlist();
+    this.task =
+        new PeriodicTask("seat-offers", settings.scanInterval(), () -> run(clock.instant()));
   }
 
   /**
@@ -128,37 +128,16 @@ class SeatOfferScan implements SmartLifecycle {
 
   @Override
   public void start() {
-    executor =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread thread = new Thread(r, "seat-offers");
-              thread.setDaemon(true);
-              return thread;
-            });
-    long every = settings.scanInterval().toMillis();
-    executor.scheduleWithFixedDelay(
-        () -> {
-          try {
-            run(clock.instant());
-          } catch (RuntimeException e) {
-            log.warn("Seat offer scan failed; trying again: {}", e.getClass().getSimpleName());
-          }
-        },
-        every,
-        every,
-        TimeUnit.MILLISECONDS);
+    task.start();
   }
 
   @Override
   public void stop() {
-    if (executor != null) {
-      executor.shutdownNow();
-      executor = null;
-    }
+    task.stop();
   }
 
   @Override
   public boolean isRunning() {
-    return executor != null;
+    return task.isRunning();
   }
 }

@@ -23,6 +23,7 @@ import org.grouptherapy.intake.IntakeCodes;
 import org.grouptherapy.kernel.References;
 import org.grouptherapy.kernel.ScheduleChange;
 import org.grouptherapy.kernel.ScheduleChangeListener;
+import org.grouptherapy.kernel.Tasks;
 import org.grouptherapy.kernel.TherapyGroup;
 import org.grouptherapy.system.AppProperties;
 import org.hl7.fhir.r4.model.Appointment;
@@ -95,6 +96,25 @@ class SeatOffers {
     return held == null ? 0 : held;
   }
 
+  /** A group's seats on a day: its capacity, its members, the seats held by open offers. */
+  record Seats(int maximum, int members, int offered) {
+    int free() {
+      return maximum - members - offered;
+    }
+  }
+
+  /**
+   * The group's seats on {@code day}: the one count of capacity less members less open offers that
+   * enrolment and offers both use. Offers to {@code except} (may be null) do not count: a person's
+   * own offer is their seat. The caller holds the group's lock.
+   */
+  Seats seats(Group group, LocalDate day, String except) {
+    return new Seats(
+        TherapyGroup.maximum(group).orElse(Integer.MAX_VALUE),
+        facts.activeMembers(group, day).size(),
+        held(References.of(group), except));
+  }
+
   /**
    * Offers the group's free seats (capacity less members less open offers) to the next suitable
    * people waiting who have not been offered a seat in it before; answers who was offered one. The
@@ -103,8 +123,7 @@ class SeatOffers {
   List<String> offerFreeSeats(Group group, LocalDate day) {
     SystemRequestDetails read = new SystemRequestDetails();
     String groupId = References.of(group);
-    int maximum = TherapyGroup.maximum(group).orElse(Integer.MAX_VALUE);
-    int free = maximum - facts.activeMembers(group, day).size() - held(groupId, null);
+    int free = seats(group, day, null).free();
     List<String> offered = new ArrayList<>();
     if (free <= 0) {
       return offered;
@@ -328,22 +347,6 @@ class SeatOffers {
   }
 
   private void closeTask(String taskId, Task.TaskStatus status, String why) {
-    var dao = daos.getResourceDao(Task.class);
-    SystemRequestDetails request = new SystemRequestDetails();
-    Task task;
-    try {
-      task = dao.read(new IdType(taskId), request);
-    } catch (RuntimeException gone) {
-      return;
-    }
-    if (task.getStatus() == Task.TaskStatus.COMPLETED
-        || task.getStatus() == Task.TaskStatus.CANCELLED
-        || task.getStatus() == Task.TaskStatus.REJECTED) {
-      return;
-    }
-    task.setStatus(status);
-    task.getStatusReason().setText(why);
-    task.setLastModified(Date.from(clock.instant()));
-    dao.update(task, request);
+    Tasks.close(daos, taskId, status, why, clock.instant(), new SystemRequestDetails());
   }
 }

@@ -20,6 +20,7 @@ import org.grouptherapy.kernel.ScheduleChange;
 import org.grouptherapy.kernel.ScheduleChangeListener;
 import org.grouptherapy.kernel.SchedulingCodes;
 import org.grouptherapy.kernel.ServerWrites;
+import org.grouptherapy.kernel.Tasks;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Appointment.AppointmentParticipantComponent;
 import org.hl7.fhir.r4.model.Group;
@@ -273,15 +274,9 @@ public class MemberChangeService {
   }
 
   private void complete(String taskId, SystemRequestDetails write) {
-    Task task;
-    try {
-      task = daos.getResourceDao(Task.class).read(new IdType(taskId), write);
-    } catch (ResourceNotFoundException | ResourceGoneException e) {
+    if (!Tasks.close(daos, taskId, Task.TaskStatus.COMPLETED, null, clock.instant(), write)) {
       throw InvalidParameter.unprocessable("request", taskId + " does not exist");
     }
-    task.setStatus(Task.TaskStatus.COMPLETED);
-    task.setLastModified(java.util.Date.from(clock.instant()));
-    daos.getResourceDao(Task.class).update(task, write);
   }
 
   private void notify(
