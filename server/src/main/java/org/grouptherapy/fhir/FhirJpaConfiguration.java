@@ -60,6 +60,23 @@ import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 })
 class FhirJpaConfiguration {
 
+  /**
+   * HAPI's {@code schedulerService} replaced by {@link ClusterScheduler}: its clustered jobs run
+   * once per interval across instances, not once per instance.
+   */
+  @Bean
+  static org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor
+      clusterSchedulerInsteadOfHapis() {
+    return registry -> {
+      if (registry.containsBeanDefinition("schedulerService")) {
+        registry.removeBeanDefinition("schedulerService");
+      }
+      registry.registerBeanDefinition(
+          "schedulerService",
+          new org.springframework.beans.factory.support.RootBeanDefinition(ClusterScheduler.class));
+    };
+  }
+
   @Bean
   JpaStorageSettings storageSettings(AppProperties properties) {
     JpaStorageSettings settings = new JpaStorageSettings();
