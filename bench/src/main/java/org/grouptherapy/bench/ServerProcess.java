@@ -60,6 +60,11 @@ final class ServerProcess implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx1g");
+    // -Dbench.server.jvm="-XX:StartFlightRecording=filename=target/x.jfr" profiles the server.
+    String jvm = System.getProperty("bench.server.jvm", "").strip();
+    if (!jvm.isEmpty()) {
+      command.addAll(List.of(jvm.split("\\s+")));
+    }
     command.add("-jar");
     command.add(jar.toString());
     command.add("--server.port=" + port);

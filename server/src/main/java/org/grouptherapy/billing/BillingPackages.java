@@ -78,6 +78,9 @@ class BillingPackages {
     }
     long started = System.nanoTime();
     ClaimReadModel.Run run = readModel.newRun();
+    // Claims a clearinghouse or payer rejected before adjudication (999, 277CA) were never
+    // received: they go into the next package again.
+    Set<String> rejected = remittances.rejectedClaims();
     List<Appointment> sessions = run.sessions(scope);
     List<Claim> included = new ArrayList<>();
     Set<String> wanted = new LinkedHashSet<>();
@@ -88,7 +91,6 @@ class BillingPackages {
         sessions,
         scope.payer(),
         result -> {
-          Set<String> rejected = rejected(result.lines());
           for (Line line : result.lines()) {
             if (line.claims().isEmpty()) {
               if (line.expected() != null) {
@@ -124,11 +126,13 @@ class BillingPackages {
     long checked = System.nanoTime();
     Map<String, Resource> resources = resolve(wanted, known, read);
     log.debug(
-        "Package of {} claims over {} sessions: checked in {} ms, {} of {} references read in {}"
-            + " ms",
+        "Package of {} claims over {} sessions: checked in {} ms (bulk reads {} ms: {}), {} of"
+            + " {} references read in {} ms",
         included.size(),
         sessions.size(),
         (checked - started) / 1_000_000,
+        run.prefetchMillis(),
+        run.readTimes(),
         wanted.size() - known.size(),
         wanted.size(),
         (System.nanoTime() - checked) / 1_000_000);
@@ -181,25 +185,6 @@ class BillingPackages {
                 + held.getIssueFirstRep().getDiagnostics()
                 + (held.getIssue().size() > 1 ? ", …" : "")
                 + ")");
-  }
-
-  /**
-   * The claims of these lines that a clearinghouse or payer rejected before adjudication (999,
-   * 277CA): to the payer never received, so they go into the next package again.
-   */
-  private Set<String> rejected(List<Line> lines) {
-    List<String> claims =
-        lines.stream().flatMap(l -> l.claims().stream()).map(References::of).toList();
-    Set<String> rejected = new java.util.HashSet<>();
-    remittances
-        .of(claims)
-        .forEach(
-            (claim, remitted) -> {
-              if ("rejected".equals(remitted.outcome())) {
-                rejected.add(claim);
-              }
-            });
-    return rejected;
   }
 
   /**

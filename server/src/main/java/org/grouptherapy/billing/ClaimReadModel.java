@@ -40,7 +40,6 @@ import org.grouptherapy.kernel.Searches;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Claim;
-import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Coverage;
 import org.hl7.fhir.r4.model.DocumentReference;
@@ -73,6 +72,7 @@ class ClaimReadModel {
   private final BillingRules rules;
   private final PracticeTime time;
   private final Timer prefetchTimer;
+  private final ReadsAlongside alongside;
 
   /**
    * A reconcile runs in one transaction; the entities its searches load would stay in the
@@ -81,7 +81,13 @@ class ClaimReadModel {
    */
   @PersistenceContext private EntityManager entityManager;
 
-  ClaimReadModel(DaoRegistry daos, BillingRules rules, PracticeTime time, MeterRegistry meters) {
+  ClaimReadModel(
+      DaoRegistry daos,
+      BillingRules rules,
+      PracticeTime time,
+      MeterRegistry meters,
+      ReadsAlongside alongside) {
+    this.alongside = alongside;
     this.daos = daos;
     this.rules = rules;
     this.time = time;
@@ -108,6 +114,18 @@ class ClaimReadModel {
     private final Map<String, Map<String, Encounter>> encountersBySession = new HashMap<>();
     private final Map<String, DocumentReference> notesByEncounter = new HashMap<>();
     private final Map<String, Map<String, List<Claim>>> claimsBySession = new HashMap<>();
+    private long prefetchNanos;
+    private final ReadsAlongside.Times readTimes = new ReadsAlongside.Times();
+
+    /** Time spent in bulk reads so far in this run. */
+    long prefetchMillis() {
+      return prefetchNanos / 1_000_000;
+    }
+
+    /** Where the bulk reads went: per kind of read, milliseconds and resources. */
+    String readTimes() {
+      return readTimes.toString();
+    }
 
     /**
      * The sessions in scope, oldest first. For a period: every group session whose date of service
@@ -182,7 +200,9 @@ class ClaimReadModel {
       Instant now = time.now();
       for (int from = 0; from < sessions.size(); from += WINDOW) {
         List<Appointment> window = sessions.subList(from, Math.min(sessions.size(), from + WINDOW));
+        long started = System.nanoTime();
         prefetchTimer.record(() -> prefetch(window));
+        prefetchNanos += System.nanoTime() - started;
         for (Appointment session : window) {
           then.accept(ClaimRules.check(facts(session, now), this, payerFilter, rules));
         }
@@ -236,9 +256,21 @@ class ClaimReadModel {
         }
       }
       Map<String, String> sessionOfEncounter = readEncounters(sessions);
-      readNotes(sessionOfEncounter.keySet());
+      Set<String> encounters = Set.copyOf(sessionOfEncounter.keySet());
+      long started = System.nanoTime();
+      java.util.concurrent.Future<List<DocumentReference>> notes =
+          alongside.submit(
+              () ->
+                  Searches.referencing(
+                      daos,
+                      DocumentReference.class,
+                      DocumentReference.SP_ENCOUNTER,
+                      encounters,
+                      new SystemRequestDetails()));
       patients.addAll(readClaims(sessionOfKey, sessionOfEncounter));
       readCoverageAndDiagnoses(patients);
+      keepCurrentNotes(ReadsAlongside.joined(notes));
+      readTimes.add("DocumentReference by encounter, alongside", started, notesByEncounter.size());
     }
 
     private void readGroups(List<Appointment> sessions) {
@@ -276,9 +308,8 @@ class ClaimReadModel {
     }
 
     /** The current note of each Encounter, a signed one before an unsigned one. */
-    private void readNotes(Collection<String> encounters) {
-      for (DocumentReference note :
-          bulk(DocumentReference.class, DocumentReference.SP_ENCOUNTER, encounters, s -> {})) {
+    private void keepCurrentNotes(List<DocumentReference> notes) {
+      for (DocumentReference note : notes) {
         if (note.getStatus() != Enumerations.DocumentReferenceStatus.CURRENT) {
           continue;
         }
@@ -305,8 +336,15 @@ class ClaimReadModel {
         collect(SearchParameterMap.newSynchronous().add(Claim.SP_IDENTIFIER, any), claimsById);
       }
       for (List<String> chunk : Searches.chunks(sessionOfEncounter.keySet())) {
+        // The server's own claims were found by their identifier above: here only those other
+        // systems wrote (an EHR's, an earlier billing system's), which duplicate them.
         collect(
-            SearchParameterMap.newSynchronous().add(Claim.SP_ENCOUNTER, Searches.anyOf(chunk)),
+            SearchParameterMap.newSynchronous()
+                .add(Claim.SP_ENCOUNTER, Searches.anyOf(chunk))
+                .add(
+                    Claim.SP_IDENTIFIER,
+                    new TokenParam(BillingCodes.MEMBER_SESSION_SYSTEM, null)
+                        .setModifier(ca.uhn.fhir.rest.param.TokenParamModifier.NOT)),
             claimsById);
       }
       Set<String> billed = new LinkedHashSet<>();
@@ -361,7 +399,7 @@ class ClaimReadModel {
           bulk(Condition.class, Condition.SP_SUBJECT, patients, search -> {})) {
         List<String> codes = diagnoses.get(References.of(condition.getSubject()));
         if (codes != null) {
-          addDiagnoses(condition, codes);
+          ClaimRules.addDiagnoses(condition, codes);
           conditions
               .computeIfAbsent(References.of(condition.getSubject()), x -> new ArrayList<>())
               .add(condition);
@@ -375,19 +413,23 @@ class ClaimReadModel {
         String parameter,
         Collection<String> references,
         Consumer<SearchParameterMap> more) {
+      long started = System.nanoTime();
       List<T> out = new ArrayList<>();
       for (List<String> chunk : Searches.chunks(references)) {
         out.addAll(Searches.referencing(daos, type, parameter, chunk, more, read));
         entityManager.clear();
       }
+      readTimes.add(type.getSimpleName() + " by " + parameter, started, out.size());
       return out;
     }
 
     private void collect(SearchParameterMap search, Map<String, Claim> into) {
-      for (IBaseResource found :
-          daos.getResourceDao(Claim.class).searchForResources(search, read)) {
-        into.putIfAbsent(References.of(found), (Claim) found);
+      long started = System.nanoTime();
+      List<Claim> found = daos.getResourceDao(Claim.class).searchForResources(search, read);
+      for (Claim claim : found) {
+        into.putIfAbsent(References.of(claim), claim);
       }
+      readTimes.add("Claim by " + String.join(",", search.keySet()), started, found.size());
     }
 
     @Override
@@ -446,25 +488,5 @@ class ClaimReadModel {
     public List<String> diagnoses(String patient) {
       return diagnoses.getOrDefault(patient, List.of());
     }
-  }
-
-  /** Adds an active Condition's ICD-10-CM codes (at most 12 in all, no repeats). */
-  private static void addDiagnoses(Condition condition, List<String> codes) {
-    boolean active =
-        condition.getClinicalStatus().getCoding().stream()
-            .anyMatch(c -> Set.of("active", "recurrence", "relapse").contains(c.getCode()));
-    if (!active) {
-      return;
-    }
-    condition.getCode().getCoding().stream()
-        .filter(c -> BillingCodes.ICD10.equals(c.getSystem()) && c.hasCode())
-        .map(Coding::getCode)
-        .filter(code -> !codes.contains(code))
-        .forEach(
-            code -> {
-              if (codes.size() < 12) {
-                codes.add(code);
-              }
-            });
   }
 }

@@ -15,6 +15,8 @@ import org.grouptherapy.kernel.References;
 import org.grouptherapy.kernel.SchedulingCodes;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Claim;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Coverage;
 import org.hl7.fhir.r4.model.DocumentReference;
 import org.hl7.fhir.r4.model.Encounter;
@@ -429,5 +431,25 @@ final class ClaimRules {
     return note.getDocStatus() == DocumentReference.ReferredDocumentStatus.FINAL
         && note.hasAuthenticator()
         && note.getAuthenticator().hasReference();
+  }
+
+  /** Adds an active Condition's ICD-10-CM codes (at most 12 in all, no repeats). */
+  static void addDiagnoses(Condition condition, List<String> codes) {
+    boolean active =
+        condition.getClinicalStatus().getCoding().stream()
+            .anyMatch(c -> Set.of("active", "recurrence", "relapse").contains(c.getCode()));
+    if (!active) {
+      return;
+    }
+    condition.getCode().getCoding().stream()
+        .filter(c -> BillingCodes.ICD10.equals(c.getSystem()) && c.hasCode())
+        .map(Coding::getCode)
+        .filter(code -> !codes.contains(code))
+        .forEach(
+            code -> {
+              if (codes.size() < 12) {
+                codes.add(code);
+              }
+            });
   }
 }

@@ -154,6 +154,13 @@ class RemittanceImport {
     return new Result(claimId, outcome, words);
   }
 
+  /** Claims whose latest word is a rejection before adjudication (999, 277CA). */
+  java.util.Set<String> rejectedClaims() {
+    return new java.util.HashSet<>(
+        jdbc.queryForList(
+            "SELECT claim FROM gt.claim_remittance WHERE outcome = 'rejected'", String.class));
+  }
+
   /** A claim's latest remittance, as the summary reports it. */
   record Remitted(String outcome, String words, String response) {}
 

@@ -3,8 +3,10 @@ package org.grouptherapy.system;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,6 +20,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.grouptherapy.GroupTherapyServerApplication;
 import org.grouptherapy.support.SmartAuth;
 import org.grouptherapy.support.Waits;
@@ -28,8 +32,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
 /**
  * Three instances started at the same moment on one empty PostgreSQL all become ready: the schema
  * migrations, the conformance package, the demo practice, the demo identities and the first signing
- * key are each done once, under start-up locks; every instance accepts the tokens of the others,
- * and a sign-in begun on one instance continues on another (sessions in PostgreSQL).
+ * key are each done once, under start-up locks; every instance accepts the tokens of the others, a
+ * sign-in begun on one instance continues on another (sessions in PostgreSQL), and a Subscription
+ * written on one instance is matched at once by the writes every instance takes.
  */
 class SimultaneousStartIT {
 
@@ -93,6 +98,8 @@ class SimultaneousStartIT {
         }
         assertThat(total).as("the demo groups, loaded once").isPositive();
         assertThat(identifiers).hasSize(total);
+
+        subscriptionWrittenOnOneInstanceIsMatchedByEvery(ports);
       } finally {
         servers.forEach(Process::destroyForcibly);
         for (Process server : servers) {
@@ -100,6 +107,95 @@ class SimultaneousStartIT {
         }
       }
     }
+  }
+
+  /**
+   * An EHR subscribes through one instance; at once, a write on each instance is delivered to it,
+   * once each: no instance waits for its periodic reload to learn of the Subscription.
+   */
+  private void subscriptionWrittenOnOneInstanceIsMatchedByEvery(List<Integer> ports)
+      throws Exception {
+    List<String> delivered = new CopyOnWriteArrayList<>();
+    HttpServer ehr = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    ehr.createContext(
+        "/hook",
+        exchange -> {
+          exchange.getRequestBody().readAllBytes();
+          delivered.add(exchange.getRequestURI().getPath());
+          exchange.sendResponseHeaders(200, -1);
+          exchange.close();
+        });
+    ehr.start();
+    try {
+      String token =
+          MAPPER
+              .readTree(
+                  new SmartAuth(ports.get(0))
+                      .tokenResponse(
+                          "cli",
+                          "cli-secret",
+                          Map.of(
+                              "grant_type",
+                              "client_credentials",
+                              "scope",
+                              "system/Subscription.cruds system/Patient.cruds"))
+                      .body())
+              .path("access_token")
+              .asText();
+      String family = "Hooked" + UUID.randomUUID().toString().substring(0, 8);
+      HttpResponse<String> subscribed =
+          post(
+              ports.get(0),
+              token,
+              "Subscription",
+              "{\"resourceType\":\"Subscription\",\"status\":\"requested\",\"reason\":\"EHR\","
+                  + "\"criteria\":\"Patient?family="
+                  + family
+                  + "\",\"channel\":{\"type\":\"rest-hook\",\"endpoint\":\"http://127.0.0.1:"
+                  + ehr.getAddress().getPort()
+                  + "/hook\",\"payload\":\"application/fhir+json\"}}");
+      assertThat(subscribed.statusCode()).as(subscribed.body()).isEqualTo(201);
+      String subscription = MAPPER.readTree(subscribed.body()).path("id").asText();
+      Waits.eventually()
+          .until(
+              () ->
+                  "active"
+                      .equals(
+                          MAPPER
+                              .readTree(
+                                  search(ports.get(0), token, "Subscription/" + subscription)
+                                      .body())
+                              .path("status")
+                              .asText()));
+      List<String> patients = new ArrayList<>();
+      for (int port : ports) {
+        HttpResponse<String> created =
+            post(
+                port,
+                token,
+                "Patient",
+                "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\""
+                    + family
+                    + "\",\"given\":[\"Port"
+                    + port
+                    + "\"]}]}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        patients.add("/hook/Patient/" + MAPPER.readTree(created.body()).path("id").asText());
+      }
+      Waits.eventually().until(() -> delivered.containsAll(patients));
+      assertThat(delivered).as("each write delivered once").hasSize(patients.size());
+    } finally {
+      ehr.stop(0);
+    }
+  }
+
+  private static HttpResponse<String> post(int port, String token, String type, String json) {
+    return SmartAuth.send(
+        HttpClient.newHttpClient(),
+        HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/fhir/" + type))
+            .header("Authorization", "Bearer " + token)
+            .header("Content-Type", "application/fhir+json")
+            .POST(HttpRequest.BodyPublishers.ofString(json)));
   }
 
   private Process start(int instance, int port, int postgresPort) throws Exception {
