@@ -98,6 +98,9 @@ class FhirJpaConfiguration {
     settings.setMatchUrlCacheEnabled(false);
     if (properties.fhir().tuned()) {
       tuneForPractiseWorkload(settings);
+      // How many results a paged search loads per pass (HAPI's first pass loads barely more than
+      // the first page, so the second page waits for a second pass and half a second's poll).
+      settings.setSearchPreFetchThresholds(properties.fhir().searchPrefetchThresholds());
     }
     return settings;
   }

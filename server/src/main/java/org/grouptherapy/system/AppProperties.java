@@ -96,7 +96,8 @@ public record AppProperties(
       @DefaultValue("") String serverAddress,
       @NotNull @DefaultValue("2s") Duration batchMaintenanceInterval,
       @Min(1) @DefaultValue("60") int maxSearchParameters,
-      @Min(1) @DefaultValue("1000") int maxSearchValues) {}
+      @Min(1) @DefaultValue("1000") int maxSearchValues,
+      @NotNull @DefaultValue("-1") java.util.List<Integer> searchPrefetchThresholds) {}
 
   /**
    * Access control. With no {@code issuer-uri} the server runs its own authorization server; with
