@@ -5,7 +5,6 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -13,9 +12,7 @@ import org.grouptherapy.billing.AcknowledgementReader.Acknowledgement;
 import org.grouptherapy.billing.AcknowledgementReader.ClaimAck;
 import org.grouptherapy.billing.AcknowledgementReader.FileAck;
 import org.grouptherapy.kernel.Outcomes;
-import org.grouptherapy.kernel.PracticeTime;
 import org.grouptherapy.kernel.References;
-import org.grouptherapy.kernel.ServerWrites;
 import org.grouptherapy.kernel.TransactionLocks;
 import org.hl7.fhir.r4.model.Claim;
 import org.hl7.fhir.r4.model.ClaimResponse;
@@ -49,7 +46,6 @@ class AcknowledgementImport {
   private final DaoRegistry daos;
   private final JdbcTemplate jdbc;
   private final TransactionTemplate transaction;
-  private final PracticeTime time;
   private final TransactionLocks locks;
   private final RemittanceImport remittances;
 
@@ -57,13 +53,11 @@ class AcknowledgementImport {
       DaoRegistry daos,
       JdbcTemplate jdbc,
       PlatformTransactionManager transactions,
-      PracticeTime time,
       TransactionLocks locks,
       RemittanceImport remittances) {
     this.daos = daos;
     this.jdbc = jdbc;
     this.transaction = new TransactionTemplate(transactions);
-    this.time = time;
     this.locks = locks;
     this.remittances = remittances;
   }
@@ -136,15 +130,7 @@ class AcknowledgementImport {
   private Recorded record(
       Acknowledgement ack, Claim claim, boolean accepted, List<String> codes, String words) {
     String claimId = References.of(claim);
-    ClaimResponse response = new ClaimResponse();
-    response.setStatus(ClaimResponse.ClaimResponseStatus.ACTIVE);
-    response.setType(claim.getType());
-    response.setUse(ClaimResponse.Use.CLAIM);
-    response.setPatient(claim.getPatient());
-    response.setCreated(Date.from(time.now()));
-    response.setInsurer(claim.getInsurer());
-    response.setRequestor(claim.getProvider());
-    response.setRequest(new Reference(claimId));
+    ClaimResponse response = remittances.responseTo(claim);
     response.setOutcome(
         accepted ? ClaimResponse.RemittanceOutcome.QUEUED : ClaimResponse.RemittanceOutcome.ERROR);
     response.setDisposition(words);
@@ -158,16 +144,7 @@ class AcknowledgementImport {
       }
     }
     String key = String.join("|", ack.kind(), ack.control(), claimId, String.valueOf(accepted));
-    response.addIdentifier().setSystem(RemittanceImport.RESPONSE_SYSTEM).setValue(key);
-    String responseId =
-        daos.getResourceDao(ClaimResponse.class)
-            .create(
-                response,
-                "identifier=" + RemittanceImport.RESPONSE_SYSTEM + "|" + key,
-                ServerWrites.writer(null))
-            .getId()
-            .toUnqualifiedVersionless()
-            .getValue();
+    String responseId = remittances.storeOnce(response, key);
     jdbc.update(
         "INSERT INTO gt.claim_remittance (claim, claim_response, outcome, charged, paid, reasons)"
             + " VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT (claim) DO UPDATE SET"

@@ -130,14 +130,7 @@ class RemittanceImport {
             payment.claimId(),
             payment.payerClaimNumber(),
             payment.status());
-    response.addIdentifier().setSystem(RESPONSE_SYSTEM).setValue(key);
-    String responseId =
-        daos.getResourceDao(ClaimResponse.class)
-            .create(
-                response, "identifier=" + RESPONSE_SYSTEM + "|" + key, ServerWrites.writer(null))
-            .getId()
-            .toUnqualifiedVersionless()
-            .getValue();
+    String responseId = storeOnce(response, key);
     jdbc.update(
         "INSERT INTO gt.claim_remittance (claim, claim_response, outcome, charged, paid, reasons,"
             + " paid_on) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (claim) DO UPDATE SET"
@@ -159,6 +152,36 @@ class RemittanceImport {
     return new java.util.HashSet<>(
         jdbc.queryForList(
             "SELECT claim FROM gt.claim_remittance WHERE outcome = 'rejected'", String.class));
+  }
+
+  /**
+   * A ClaimResponse to the claim (its patient, payer, provider and type, linked by {@code
+   * request}); the caller adds what the payer or clearinghouse said.
+   */
+  ClaimResponse responseTo(Claim claim) {
+    ClaimResponse response = new ClaimResponse();
+    response.setStatus(ClaimResponse.ClaimResponseStatus.ACTIVE);
+    response.setType(claim.getType());
+    response.setUse(ClaimResponse.Use.CLAIM);
+    response.setPatient(claim.getPatient());
+    response.setCreated(java.util.Date.from(time.now()));
+    response.setInsurer(claim.getInsurer());
+    response.setRequestor(claim.getProvider());
+    response.setRequest(new Reference(References.of(claim)));
+    return response;
+  }
+
+  /**
+   * Stores the response identified by {@code key} once: importing the same file again finds it.
+   * Answers its id.
+   */
+  String storeOnce(ClaimResponse response, String key) {
+    response.addIdentifier().setSystem(RESPONSE_SYSTEM).setValue(key);
+    return daos.getResourceDao(ClaimResponse.class)
+        .create(response, "identifier=" + RESPONSE_SYSTEM + "|" + key, ServerWrites.writer(null))
+        .getId()
+        .toUnqualifiedVersionless()
+        .getValue();
   }
 
   /** A claim's latest remittance, as the summary reports it. */
@@ -265,15 +288,7 @@ class RemittanceImport {
       RemittanceReader.ClaimPayment payment,
       Claim claim,
       String words) {
-    ClaimResponse response = new ClaimResponse();
-    response.setStatus(ClaimResponse.ClaimResponseStatus.ACTIVE);
-    response.setType(claim.getType());
-    response.setUse(ClaimResponse.Use.CLAIM);
-    response.setPatient(claim.getPatient());
-    response.setCreated(java.util.Date.from(time.now()));
-    response.setInsurer(claim.getInsurer());
-    response.setRequestor(claim.getProvider());
-    response.setRequest(new Reference(References.of(claim)));
+    ClaimResponse response = responseTo(claim);
     response.setOutcome(ClaimResponse.RemittanceOutcome.COMPLETE);
     response.setDisposition(words);
     if (!payment.payerClaimNumber().isEmpty()) {
