@@ -56,7 +56,7 @@ public class ClaimGuard implements FhirStorageInterceptor {
   @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
   public void updated(IBaseResource previous, IBaseResource resource, RequestDetails request) {
     if (resource instanceof Claim claim) {
-      jdbc.update("DELETE FROM gt.claim_member_session WHERE claim_id = ?", id(claim));
+      letGo(claim);
       hold(claim, request);
     }
   }
@@ -64,8 +64,35 @@ public class ClaimGuard implements FhirStorageInterceptor {
   @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
   public void deleted(IBaseResource resource) {
     if (resource instanceof Claim claim) {
-      jdbc.update("DELETE FROM gt.claim_member_session WHERE claim_id = ?", id(claim));
+      letGo(claim);
     }
+  }
+
+  private void letGo(Claim claim) {
+    jdbc.update("DELETE FROM gt.claim_member_session WHERE claim_id = ?", id(claim));
+    jdbc.update("DELETE FROM gt.claim_override WHERE claim_id = ?", id(claim));
+  }
+
+  /**
+   * The live claims of these sessions ({@code Appointment/…}) with the session each bills: the rows
+   * this guard keeps, held and overridden alike, so billing loads them by id instead of searching
+   * Claims by Encounter.
+   */
+  java.util.Map<String, String> claimsOf(java.util.Collection<String> sessions) {
+    java.util.Map<String, String> sessionOfClaim = new java.util.LinkedHashMap<>();
+    String[] wanted = sessions.toArray(String[]::new);
+    jdbc.query(
+        "SELECT claim_id, session FROM gt.claim_member_session WHERE session = ANY (?)"
+            + " UNION ALL SELECT claim_id, session FROM gt.claim_override WHERE session = ANY (?)"
+            + " ORDER BY 1",
+        ps -> {
+          ps.setArray(1, ps.getConnection().createArrayOf("text", wanted));
+          ps.setArray(2, ps.getConnection().createArrayOf("text", wanted));
+        },
+        row -> {
+          sessionOfClaim.put(row.getString(1), row.getString(2));
+        });
+    return sessionOfClaim;
   }
 
   private void hold(Claim claim, RequestDetails request) {
@@ -73,13 +100,20 @@ public class ClaimGuard implements FhirStorageInterceptor {
         || claim.getStatus() == Claim.ClaimStatus.ENTEREDINERROR) {
       return;
     }
-    if (overridden(request)) {
-      recordOverride(claim, request);
-      return;
-    }
     String patient = References.of(claim.getPatient());
     Optional<String> session = patient == null ? Optional.empty() : sessionOf(claim, patient);
-    if (patient == null || session.isEmpty()) {
+    if (overridden(request)) {
+      recordOverride(claim, request);
+      session.ifPresent(
+          s ->
+              jdbc.update(
+                  "INSERT INTO gt.claim_override (claim_id, patient, session) VALUES (?, ?, ?)",
+                  id(claim),
+                  patient,
+                  s));
+      return;
+    }
+    if (session.isEmpty()) {
       return; // not a claim for a group session
     }
     int inserted =

@@ -6,7 +6,6 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.DateParam;
 import ca.uhn.fhir.rest.param.ParamPrefixEnum;
 import ca.uhn.fhir.rest.param.ReferenceParam;
-import ca.uhn.fhir.rest.param.TokenOrListParam;
 import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
@@ -26,7 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -73,6 +71,7 @@ class ClaimReadModel {
   private final PracticeTime time;
   private final Timer prefetchTimer;
   private final ReadsAlongside alongside;
+  private final ClaimGuard guard;
 
   /**
    * A reconcile runs in one transaction; the entities its searches load would stay in the
@@ -86,8 +85,10 @@ class ClaimReadModel {
       BillingRules rules,
       PracticeTime time,
       MeterRegistry meters,
-      ReadsAlongside alongside) {
+      ReadsAlongside alongside,
+      ClaimGuard guard) {
     this.alongside = alongside;
+    this.guard = guard;
     this.daos = daos;
     this.rules = rules;
     this.time = time;
@@ -246,14 +247,10 @@ class ClaimReadModel {
       claimsBySession.clear();
       readGroups(sessions);
       Set<String> patients = new LinkedHashSet<>();
-      Map<String, String> sessionOfKey = new HashMap<>();
+      List<String> sessionIds = new ArrayList<>();
       for (Appointment session : sessions) {
-        for (String patient : GroupSession.membersOf(session)) {
-          patients.add(patient);
-          sessionOfKey.put(
-              BillingCodes.memberSessionKey(References.of(session), patient),
-              References.of(session));
-        }
+        sessionIds.add(References.of(session));
+        patients.addAll(GroupSession.membersOf(session));
       }
       Map<String, String> sessionOfEncounter = readEncounters(sessions);
       Set<String> encounters = Set.copyOf(sessionOfEncounter.keySet());
@@ -267,7 +264,7 @@ class ClaimReadModel {
                       DocumentReference.SP_ENCOUNTER,
                       encounters,
                       new SystemRequestDetails()));
-      patients.addAll(readClaims(sessionOfKey, sessionOfEncounter));
+      patients.addAll(readClaims(sessionIds));
       readCoverageAndDiagnoses(patients);
       keepCurrentNotes(ReadsAlongside.joined(notes));
       readTimes.add("DocumentReference by encounter, alongside", started, notesByEncounter.size());
@@ -324,57 +321,30 @@ class ClaimReadModel {
     }
 
     /**
-     * Live Claims of the sessions, by member-session key or by encounter; returns the patients they
-     * bill (maybe not on the session: the payer filter must see them).
+     * Live Claims of the sessions, found by the rows {@link ClaimGuard} keeps for each (the
+     * server's own, other systems' and overridden ones alike) and loaded by id; returns the
+     * patients they bill (maybe not on the session: the payer filter must see them).
      */
-    private Set<String> readClaims(
-        Map<String, String> sessionOfKey, Map<String, String> sessionOfEncounter) {
-      Map<String, Claim> claimsById = new LinkedHashMap<>();
-      for (List<String> chunk : Searches.chunks(sessionOfKey.keySet())) {
-        TokenOrListParam any = new TokenOrListParam();
-        chunk.forEach(k -> any.addOr(new TokenParam(BillingCodes.MEMBER_SESSION_SYSTEM, k)));
-        collect(SearchParameterMap.newSynchronous().add(Claim.SP_IDENTIFIER, any), claimsById);
-      }
-      for (List<String> chunk : Searches.chunks(sessionOfEncounter.keySet())) {
-        // The server's own claims were found by their identifier above: here only those other
-        // systems wrote (an EHR's, an earlier billing system's), which duplicate them.
-        collect(
-            SearchParameterMap.newSynchronous()
-                .add(Claim.SP_ENCOUNTER, Searches.anyOf(chunk))
-                .add(
-                    Claim.SP_IDENTIFIER,
-                    new TokenParam(BillingCodes.MEMBER_SESSION_SYSTEM, null)
-                        .setModifier(ca.uhn.fhir.rest.param.TokenParamModifier.NOT)),
-            claimsById);
-      }
+    private Set<String> readClaims(Collection<String> sessions) {
+      long started = System.nanoTime();
+      Map<String, String> sessionOfClaim = guard.claimsOf(sessions);
+      List<Claim> found = Searches.byIds(daos, Claim.class, sessionOfClaim.keySet(), read);
+      entityManager.clear();
+      readTimes.add("Claim by id", started, found.size());
       Set<String> billed = new LinkedHashSet<>();
-      for (Claim claim : claimsById.values()) {
-        if (claim.getStatus() == Claim.ClaimStatus.CANCELLED
+      for (Claim claim : found) {
+        String session = sessionOfClaim.get(References.of(claim));
+        if (session == null
+            || claim.getStatus() == Claim.ClaimStatus.CANCELLED
             || claim.getStatus() == Claim.ClaimStatus.ENTEREDINERROR) {
           continue;
         }
-        String session =
-            claim.getIdentifier().stream()
-                .filter(i -> BillingCodes.MEMBER_SESSION_SYSTEM.equals(i.getSystem()))
-                .map(i -> sessionOfKey.get(i.getValue()))
-                .filter(Objects::nonNull)
-                .findFirst()
-                .orElseGet(
-                    () ->
-                        claim.getItem().stream()
-                            .flatMap(i -> i.getEncounter().stream())
-                            .map(e -> sessionOfEncounter.get(References.of(e)))
-                            .filter(Objects::nonNull)
-                            .findFirst()
-                            .orElse(null));
-        if (session != null) {
-          String patient = References.of(claim.getPatient());
-          claimsBySession
-              .computeIfAbsent(session, x -> new LinkedHashMap<>())
-              .computeIfAbsent(patient, x -> new ArrayList<>())
-              .add(claim);
-          billed.add(patient);
-        }
+        String patient = References.of(claim.getPatient());
+        claimsBySession
+            .computeIfAbsent(session, x -> new LinkedHashMap<>())
+            .computeIfAbsent(patient, x -> new ArrayList<>())
+            .add(claim);
+        billed.add(patient);
       }
       return billed;
     }
@@ -421,15 +391,6 @@ class ClaimReadModel {
       }
       readTimes.add(type.getSimpleName() + " by " + parameter, started, out.size());
       return out;
-    }
-
-    private void collect(SearchParameterMap search, Map<String, Claim> into) {
-      long started = System.nanoTime();
-      List<Claim> found = daos.getResourceDao(Claim.class).searchForResources(search, read);
-      for (Claim claim : found) {
-        into.putIfAbsent(References.of(claim), claim);
-      }
-      readTimes.add("Claim by " + String.join(",", search.keySet()), started, found.size());
     }
 
     @Override
