@@ -51,10 +51,62 @@ final class ServerProcess implements AutoCloseable {
     return start(jar, name + "-restart", serverArgs, dataDirectory, false);
   }
 
+  /**
+   * A server on a given port and the database its arguments name ({@code
+   * --spring.datasource.url=…}): one of several instances sharing one PostgreSQL.
+   */
+  static ServerProcess instance(Path jar, String name, int port, List<String> serverArgs)
+      throws Exception {
+    List<String> args = new ArrayList<>(serverArgs);
+    args.add("--app.demo.enabled=false");
+    return start(jar, name, port, args, null, READINESS, 8);
+  }
+
+  private static final String READINESS = "/actuator/health/readiness";
+
+  /**
+   * Another server (the plain HAPI baseline): ready when {@code /fhir/metadata} answers 200, as it
+   * has no health endpoint.
+   */
+  static ServerProcess plain(Path jar, String name, List<String> serverArgs) throws Exception {
+    return start(jar, name, freePort(), serverArgs, null, "/fhir/metadata", 3);
+  }
+
+  int port() {
+    return port;
+  }
+
+  /** SIGTERM, then waits for the graceful shutdown to end. */
+  void terminate() throws InterruptedException {
+    process.destroy();
+    process.waitFor();
+  }
+
+  /** SIGKILL: no shutdown at all, as when a machine or container dies. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+  }
+
   private static ServerProcess start(
       Path jar, String name, List<String> serverArgs, Path dataDirectory, boolean demo)
       throws Exception {
-    int port = freePort();
+    List<String> args = new ArrayList<>();
+    args.add("--app.database.embedded.data-directory=" + dataDirectory);
+    args.add("--app.demo.enabled=" + demo);
+    args.addAll(serverArgs);
+    return start(jar, name, freePort(), args, dataDirectory, READINESS, 3);
+  }
+
+  private static ServerProcess start(
+      Path jar,
+      String name,
+      int port,
+      List<String> serverArgs,
+      Path dataDirectory,
+      String readyPath,
+      int patienceMinutes)
+      throws Exception {
     Path log = Path.of("target", "bench-" + name + ".log");
     Files.createDirectories(log.getParent());
     List<String> command = new ArrayList<>();
@@ -68,13 +120,11 @@ final class ServerProcess implements AutoCloseable {
     command.add("-jar");
     command.add(jar.toString());
     command.add("--server.port=" + port);
-    command.add("--app.database.embedded.data-directory=" + dataDirectory);
-    command.add("--app.demo.enabled=" + demo);
     command.addAll(serverArgs);
     long started = System.nanoTime();
     Process process =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    waitUntilReady(process, port, log);
+    waitUntilReady(process, port, log, readyPath, patienceMinutes);
     double seconds = (System.nanoTime() - started) / 1e9;
     return new ServerProcess(process, port, dataDirectory, seconds, log);
   }
@@ -110,14 +160,18 @@ final class ServerProcess implements AutoCloseable {
     }
   }
 
-  private static void waitUntilReady(Process process, int port, Path log) throws Exception {
+  /**
+   * Several instances starting at once on two cores share them: a longer patience ({@code minutes})
+   * for those.
+   */
+  private static void waitUntilReady(
+      Process process, int port, Path log, String readyPath, int minutes) throws Exception {
     HttpClient http = HttpClient.newHttpClient();
     HttpRequest readiness =
-        HttpRequest.newBuilder(
-                URI.create("http://localhost:" + port + "/actuator/health/readiness"))
+        HttpRequest.newBuilder(URI.create("http://localhost:" + port + readyPath))
             .timeout(Duration.ofSeconds(2))
             .build();
-    long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+    long deadline = System.nanoTime() + Duration.ofMinutes(minutes).toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
         throw new IllegalStateException("The server exited during start; see " + log);
@@ -132,10 +186,11 @@ final class ServerProcess implements AutoCloseable {
       Thread.sleep(200);
     }
     process.destroyForcibly();
-    throw new IllegalStateException("The server was not ready within 3 minutes; see " + log);
+    throw new IllegalStateException(
+        "The server was not ready within " + minutes + " minutes; see " + log);
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }

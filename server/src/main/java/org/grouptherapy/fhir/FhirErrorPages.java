@@ -68,6 +68,14 @@ class FhirErrorPages {
     return registration;
   }
 
+  @Bean
+  FilterRegistrationBean<DatabaseUnavailable.Filter> databaseUnavailable() {
+    FilterRegistrationBean<DatabaseUnavailable.Filter> registration =
+        new FilterRegistrationBean<>(new DatabaseUnavailable.Filter());
+    registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 1);
+    return registration;
+  }
+
   /** 400 for a query string with a {@code %} not followed by two hex digits. */
   static final class QueryEncodingFilter extends OncePerRequestFilter {
     @Override
