@@ -69,7 +69,7 @@ class FhirErrorPages {
   }
 
   @Bean
-  FilterRegistrationBean<DatabaseUnavailable.Filter> databaseUnavailable() {
+  FilterRegistrationBean<DatabaseUnavailable.Filter> databaseUnavailableFilter() {
     FilterRegistrationBean<DatabaseUnavailable.Filter> registration =
         new FilterRegistrationBean<>(new DatabaseUnavailable.Filter());
     registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 1);

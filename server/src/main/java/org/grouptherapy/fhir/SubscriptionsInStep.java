@@ -1,9 +1,16 @@
 package org.grouptherapy.fhir;
 
+import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.jpa.subscription.match.matcher.subscriber.SubscriptionCriteriaParser;
+import ca.uhn.fhir.jpa.subscription.match.registry.ActiveSubscription;
 import ca.uhn.fhir.jpa.subscription.match.registry.SubscriptionLoader;
+import ca.uhn.fhir.jpa.subscription.match.registry.SubscriptionRegistry;
+import ca.uhn.fhir.jpa.subscription.model.ResourceModifiedMessage;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -25,11 +32,54 @@ class SubscriptionsInStep implements FhirStorageInterceptor {
 
   private final JdbcTemplate jdbc;
   private final ObjectProvider<SubscriptionLoader> loader;
+  private final ObjectProvider<SubscriptionRegistry> registry;
+  private final FhirContext fhir;
+  private final Counter skipped;
   private volatile long loaded = -1;
 
-  SubscriptionsInStep(JdbcTemplate jdbc, ObjectProvider<SubscriptionLoader> loader) {
+  SubscriptionsInStep(
+      JdbcTemplate jdbc,
+      ObjectProvider<SubscriptionLoader> loader,
+      ObjectProvider<SubscriptionRegistry> registry,
+      FhirContext fhir,
+      MeterRegistry meters) {
     this.jdbc = jdbc;
     this.loader = loader;
+    this.registry = registry;
+    this.fhir = fhir;
+    this.skipped =
+        Counter.builder("gt.subscription.writes.skipped")
+            .description("Writes no active Subscription could match, not queued for matching")
+            .register(meters);
+  }
+
+  /**
+   * A write that no active Subscription can match is not queued for matching at all: HAPI would
+   * store a row for it (HFJ_RESOURCE_MODIFIED) in the write's transaction, then after the commit
+   * read the resource again, match it against every subscription and delete the row. Only writes of
+   * a type some active Subscription names go on, and Subscriptions themselves (their activation
+   * runs through the same pipeline). The subscriptions in memory are brought in step first: another
+   * instance may have just added one.
+   */
+  @Hook(Pointcut.SUBSCRIPTION_RESOURCE_MODIFIED)
+  public boolean worthMatching(ResourceModifiedMessage message) {
+    String type = message.getResourceType(fhir);
+    SubscriptionRegistry active = registry.getIfAvailable();
+    if (type == null || "Subscription".equals(type) || active == null) {
+      return true;
+    }
+    beforeMatching();
+    for (ActiveSubscription subscription : active.getAll()) {
+      SubscriptionCriteriaParser.SubscriptionCriteria criteria = subscription.getCriteria();
+      if (criteria == null
+          || criteria.getType() == SubscriptionCriteriaParser.TypeEnum.STARTYPE_EXPRESSION
+          || criteria.getApplicableResourceTypes() == null
+          || criteria.getApplicableResourceTypes().contains(type)) {
+        return true;
+      }
+    }
+    skipped.increment();
+    return false;
   }
 
   @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)

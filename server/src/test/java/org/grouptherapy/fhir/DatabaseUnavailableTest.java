@@ -56,7 +56,8 @@ class DatabaseUnavailableTest {
                   jakarta.servlet.ServletRequest req, jakarta.servlet.ServletResponse res) {
                 throw new DataAccessResourceFailureException(
                     "SELECT … FROM gt.revoked_token",
-                    new SQLException("terminating connection due to administrator command", "57P01"));
+                    new SQLException(
+                        "terminating connection due to administrator command", "57P01"));
               }
             });
     assertThat(response.getStatus()).isEqualTo(503);

@@ -27,6 +27,7 @@ class AppointmentSubscriptionIT {
 
   @LocalServerPort int port;
   @Autowired FhirContext fhirContext;
+  @Autowired io.micrometer.core.instrument.MeterRegistry meters;
   FhirHttp fhir;
   HttpServer ehr;
   final List<String> received = new CopyOnWriteArrayList<>();
@@ -76,6 +77,11 @@ class AppointmentSubscriptionIT {
             fhir.get(id).resource(Subscription.class).getStatus()
                 == Subscription.SubscriptionStatus.ACTIVE);
 
+    // A write no active Subscription can match is not queued for matching at all.
+    double skippedBefore = skipped();
+    practice.practitioner("Unsubscribed");
+    assertThat(skipped()).isGreaterThan(skippedBefore);
+
     String session =
         fhir.create(
             "Appointment",
@@ -94,6 +100,10 @@ class AppointmentSubscriptionIT {
     fhir.put(session, stored);
     await(() -> received.stream().anyMatch(r -> r.contains("\"cancelled\"")));
     assertThat(received).allSatisfy(r -> assertThat(r).startsWith("PUT /hook/Appointment/"));
+  }
+
+  private double skipped() {
+    return meters.counter("gt.subscription.writes.skipped").count();
   }
 
   private static void await(java.util.function.BooleanSupplier condition) {
