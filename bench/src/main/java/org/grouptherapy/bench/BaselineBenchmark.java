@@ -224,7 +224,7 @@ public final class BaselineBenchmark {
         System.out.printf("%s: seeding %d patients and warming up …%n", side.name, patients);
         side.seed(patients);
         for (Kind kind : Kind.values()) {
-          interleavedOne(kind, Math.max(20, chunk / 4), clients, side);
+          saturated(kind, Math.max(20, chunk / 4), clients, side); // warm-up
         }
       }
       Map<Kind, List<Block>> latency = new EnumMap<>(Kind.class);
@@ -252,18 +252,6 @@ public final class BaselineBenchmark {
       options.publish(
           report(latency, throughput, patients, blocks, chunk, clients, ours.rssBytes()));
     }
-  }
-
-  /** Warm-up: one side alone. */
-  private static void interleavedOne(Kind kind, int count, int clients, Side side)
-      throws Exception {
-    Workload.concurrently(
-        clients,
-        count,
-        i -> {
-          check(side.send(side.request(kind, i)), side.name + " warm-up " + kind.label);
-          return true;
-        });
   }
 
   private static Block interleaved(Kind kind, int count, int clients, Side a, Side b)

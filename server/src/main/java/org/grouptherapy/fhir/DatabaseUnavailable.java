@@ -90,13 +90,7 @@ class DatabaseUnavailable implements FhirRestInterceptor {
           throw e;
         }
         logger.warn("Database unreachable: answered 503 (" + e.getClass().getSimpleName() + ")");
-        response.setHeader("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
-        FhirErrorResponses.write(
-            request,
-            response,
-            HttpServletResponse.SC_SERVICE_UNAVAILABLE,
-            OperationOutcome.IssueType.TRANSIENT,
-            MESSAGE);
+        FhirErrorResponses.unavailable(request, response, RETRY_AFTER_SECONDS, MESSAGE);
       }
     }
   }

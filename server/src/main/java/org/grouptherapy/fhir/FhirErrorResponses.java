@@ -40,6 +40,22 @@ public final class FhirErrorResponses {
     response.getWriter().flush();
   }
 
+  /** 503 with {@code Retry-After}: try again in that many seconds, as the message says why. */
+  public static void unavailable(
+      HttpServletRequest request,
+      HttpServletResponse response,
+      int retryAfterSeconds,
+      String message)
+      throws IOException {
+    response.setHeader("Retry-After", Integer.toString(retryAfterSeconds));
+    write(
+        request,
+        response,
+        HttpServletResponse.SC_SERVICE_UNAVAILABLE,
+        OperationOutcome.IssueType.TRANSIENT,
+        message);
+  }
+
   /** Whether the path is under the FHIR base (raw, undecoded: it may not decode at all). */
   public static boolean underFhir(String rawUri, String fhirPath) {
     return rawUri != null && (rawUri.equals(fhirPath) || rawUri.startsWith(fhirPath + "/"));

@@ -6,7 +6,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Optional;
-import org.hl7.fhir.r4.model.OperationOutcome;
 import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.ReadinessState;
@@ -51,12 +50,10 @@ class ReadinessGate extends OncePerRequestFilter {
       chain.doFilter(request, response);
       return;
     }
-    response.setHeader("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
-    FhirErrorResponses.write(
+    FhirErrorResponses.unavailable(
         request,
         response,
-        HttpServletResponse.SC_SERVICE_UNAVAILABLE,
-        OperationOutcome.IssueType.TRANSIENT,
+        RETRY_AFTER_SECONDS,
         "The server is starting (or stopping) and not ready for requests yet. Try again in "
             + RETRY_AFTER_SECONDS
             + " seconds; /actuator/health/readiness says UP when it is ready.");
