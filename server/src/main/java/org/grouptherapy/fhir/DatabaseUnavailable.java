@@ -50,6 +50,11 @@ class DatabaseUnavailable implements FhirRestInterceptor {
           || cause instanceof org.hibernate.exception.JDBCConnectionException) {
         return true;
       }
+      // The pool's answer for a connection it closed under the request (it had found it broken),
+      // met when the transaction is rolled back: no SQL state, this text (HikariCP).
+      if (cause instanceof SQLException sql && "Connection is closed".equals(sql.getMessage())) {
+        return true;
+      }
       if (cause instanceof SQLException sql && sql.getSQLState() != null) {
         String state = sql.getSQLState();
         // 08: connection exceptions; 57P01-57P03: the server shutting down or not yet up.

@@ -34,6 +34,14 @@ class DatabaseUnavailableTest {
                         "Unable to rollback",
                         new SQLException("This connection has been closed.", "08003")))))
         .isTrue();
+    // The pool closed the broken connection under the request; the rollback meets it.
+    assertThat(
+            DatabaseUnavailable.causedBy(
+                new JpaSystemException(
+                    new org.hibernate.TransactionException(
+                        "Unable to rollback against JDBC Connection",
+                        new SQLException("Connection is closed")))))
+        .isTrue();
     assertThat(
             DatabaseUnavailable.causedBy(
                 new DataIntegrityViolationException(
