@@ -56,6 +56,11 @@ class FhirRestfulServerConfiguration {
             // No X-Powered-By: the product and version are nobody's business but the
             // CapabilityStatement's.
           }
+
+          @Override
+          protected String newRequestId(int length) {
+            return RequestIds.next(length);
+          }
         };
     server.setServerName(SERVER_NAME);
     server.setServerVersion(serverVersion.version());

@@ -6,6 +6,7 @@ import ca.uhn.fhir.context.FhirContext;
 import java.util.Map;
 import org.flywaydb.core.Flyway;
 import org.grouptherapy.support.FhirHttp;
+import org.grouptherapy.support.Fixtures;
 import org.grouptherapy.support.IntegrationTest;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -39,6 +40,48 @@ class OperationsIT {
     assertThat(metrics.body())
         .contains("http_server_requests_seconds")
         .contains("hikaricp_connections");
+  }
+
+  @Test
+  void timesEachFhirRequestOnceUnderTheRouteHapiServedIt() {
+    FhirHttp http = new FhirHttp(port, fhirContext);
+    String id = http.create("Patient", Fixtures.patient("Metrics"));
+    FhirHttp.Response read = http.get(id);
+    assertThat(read.status()).isEqualTo(200);
+    // HAPI's request id, echoed back: 16 letters and digits.
+    assertThat(read.header("X-Request-ID"))
+        .hasValueSatisfying(v -> assertThat(v).matches("[A-Za-z0-9]{16}"));
+    assertThat(http.withToken(null).get(id).status()).isEqualTo(401);
+
+    String metrics = http.get("/actuator/prometheus", Map.of("Accept", "text/plain")).body();
+    assertThat(metrics)
+        .containsPattern(
+            "http_server_requests_seconds_count\\{[^}]*method=\"GET\",[^}]*status=\"200\","
+                + "uri=\"/fhir/Patient/\\{id\\}\"\\} [1-9]")
+        .containsPattern(
+            "http_server_requests_seconds_count\\{[^}]*method=\"POST\",[^}]*status=\"201\","
+                + "uri=\"/fhir/Patient\"\\} [1-9]")
+        // refused before HAPI saw it: no route
+        .containsPattern(
+            "http_server_requests_seconds_count\\{[^}]*status=\"401\",uri=\"UNKNOWN\"\\}")
+        // not also counted a second time by Spring's observation, which only knows UNKNOWN
+        .doesNotContainPattern(
+            "http_server_requests_seconds_count\\{[^}]*method=\"POST\",[^}]*status=\"201\","
+                + "uri=\"UNKNOWN\"\\}")
+        // no timer around each of HAPI's repository calls
+        .doesNotContain("spring_data_repository_invocations");
+  }
+
+  @Test
+  void matchesSecurityByPathPatternsWithoutAskingSpringMvcFirst() {
+    Object chain = context.getBean("springSecurityFilterChain");
+    assertThat(chain.getClass().getName()).doesNotContain("WebMvcSecurityConfiguration");
+    FhirHttp http = new FhirHttp(port, fhirContext).withToken(null);
+    assertThat(http.get("/actuator/health", Map.of("Accept", "application/json")).status())
+        .isEqualTo(200);
+    assertThat(http.get("/login", Map.of("Accept", "text/html")).status()).isEqualTo(200);
+    assertThat(http.get("/fhir/metadata").status()).isEqualTo(200);
+    assertThat(http.get("/fhir/Patient").status()).isEqualTo(401);
   }
 
   @Test
