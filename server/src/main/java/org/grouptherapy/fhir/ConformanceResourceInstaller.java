@@ -16,6 +16,7 @@ import org.grouptherapy.system.Hashes;
 import org.hl7.fhir.common.hapi.validation.support.PrePopulatedValidationSupport;
 import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
 import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
+import org.hl7.fhir.common.hapi.validation.validator.WorkerContextValidationSupportAdapter;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.MetadataResource;
 import org.hl7.fhir.r4.model.StructureDefinition;
@@ -82,7 +83,7 @@ class ConformanceResourceInstaller implements ApplicationRunner {
   }
 
   private void install() {
-    ValidationSupportContext snapshotContext = snapshotContext();
+    Snapshots snapshots = new Snapshots(snapshotContext());
     List<MetadataResource> ordered =
         conformancePackage.resources().stream()
             .sorted(Comparator.comparingInt(ConformanceResourceInstaller::installRank))
@@ -94,7 +95,7 @@ class ConformanceResourceInstaller implements ApplicationRunner {
         continue;
       }
       IFhirResourceDao<IBaseResource> dao = daoRegistry.getResourceDao(resource.fhirType());
-      dao.update(withSnapshot(resource, snapshotContext), new SystemRequestDetails());
+      dao.update(snapshots.of(resource), new SystemRequestDetails());
       recordInstalled(resource, sha256);
       written++;
     }
@@ -161,16 +162,36 @@ class ConformanceResourceInstaller implements ApplicationRunner {
         new ValidationSupportChain(packageSupport, validationSupport));
   }
 
-  private IBaseResource withSnapshot(MetadataResource resource, ValidationSupportContext context) {
-    if (!(resource instanceof StructureDefinition sd) || sd.hasSnapshot()) {
-      return resource;
+  /**
+   * Snapshots of the package's profiles, all from one worker context. HAPI's snapshot generator
+   * otherwise builds a new one per profile, and each converts every StructureDefinition it knows
+   * (the core ones included) to R5 for its FHIRPath engine: three quarters of a first start's
+   * conformance install in a JFR profile.
+   */
+  private final class Snapshots {
+
+    private final ValidationSupportContext context;
+    private final SnapshotGeneratingValidationSupport generator;
+
+    Snapshots(ValidationSupportContext context) {
+      this.context = context;
+      this.generator =
+          new SnapshotGeneratingValidationSupport(
+              fhirContext,
+              WorkerContextValidationSupportAdapter.newVersionSpecificWorkerContextWrapper(
+                  context.getRootValidationSupport()));
     }
-    IBaseResource withSnapshot =
-        new SnapshotGeneratingValidationSupport(fhirContext)
-            .generateSnapshot(context, sd.copy(), sd.getUrl(), null, sd.getName());
-    if (withSnapshot == null) {
-      throw new IllegalStateException("Could not generate a snapshot for " + sd.getUrl());
+
+    IBaseResource of(MetadataResource resource) {
+      if (!(resource instanceof StructureDefinition sd) || sd.hasSnapshot()) {
+        return resource;
+      }
+      IBaseResource withSnapshot =
+          generator.generateSnapshot(context, sd.copy(), sd.getUrl(), null, sd.getName());
+      if (withSnapshot == null) {
+        throw new IllegalStateException("Could not generate a snapshot for " + sd.getUrl());
+      }
+      return withSnapshot;
     }
-    return withSnapshot;
   }
 }
