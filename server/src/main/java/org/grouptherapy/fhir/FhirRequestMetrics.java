@@ -8,6 +8,7 @@ import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.http.Outcome;
 import io.micrometer.observation.ObservationRegistry;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
@@ -175,23 +176,10 @@ class FhirRequestMetrics {
                           "method", method,
                           "status", Integer.toString(status),
                           "uri", uri,
-                          "outcome", outcome(status),
+                          "outcome", Outcome.forStatus(status).name(),
                           "exception", exception,
                           "error", exception))
                   .register(meters));
-    }
-
-    private static String outcome(int status) {
-      if (status >= 500) {
-        return "SERVER_ERROR";
-      } else if (status >= 400) {
-        return "CLIENT_ERROR";
-      } else if (status >= 300) {
-        return "REDIRECTION";
-      } else if (status >= 200) {
-        return "SUCCESS";
-      }
-      return status >= 100 ? "INFORMATIONAL" : "UNKNOWN";
     }
   }
 }

@@ -8,6 +8,7 @@ import org.springframework.beans.factory.config.ConstructorArgumentValues.ValueH
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.security.web.context.AbstractSecurityWebApplicationInitializer;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
 
 /**
@@ -26,7 +27,8 @@ import org.springframework.security.web.servlet.util.matcher.PathPatternRequestM
 @Configuration(proxyBeanMethods = false)
 class PathPatternMatching {
 
-  static final String FILTER_CHAIN = "springSecurityFilterChain";
+  private static final String FILTER_CHAIN =
+      AbstractSecurityWebApplicationInitializer.DEFAULT_FILTER_NAME;
 
   private static final String MVC_CACHING_WRAPPER =
       "org.springframework.security.config.annotation.web.configuration"
