@@ -41,6 +41,8 @@ class DemoPracticeIT {
   @Autowired FhirContext fhirContext;
   @Autowired DemoPracticeLoader loader;
   @Autowired org.grouptherapy.kernel.PracticeTime practiceTime;
+  @Autowired ca.uhn.fhir.validation.IValidatorModule validatorModule;
+  @Autowired org.grouptherapy.fhir.ConformancePackage conformancePackage;
   FhirHttp fhir;
 
   @BeforeEach
@@ -395,6 +397,58 @@ class DemoPracticeIT {
                           c.getTopic().getText()))
               .toList();
       assertThat(reminders).as("reminders of %s", session.getIdElement().getIdPart()).isNotEmpty();
+    }
+  }
+
+  /**
+   * The loader writes the demo as the server's own writes, without the validator at every first
+   * start; so here every resource of the data set that claims one of the project's profiles is
+   * validated against it, as a client's write would be.
+   */
+  @Test
+  void everyDemoResourceConformsToTheProfileItClaims() throws Exception {
+    ca.uhn.fhir.validation.FhirValidator validator = fhirContext.newValidator();
+    validator.registerValidatorModule(validatorModule);
+    Set<String> profiles = conformancePackage.resourceProfileUrls();
+    List<org.hl7.fhir.r4.model.Resource> profiled = new java.util.ArrayList<>();
+    for (String file : List.of("demo/demo-practice.json", "demo/demo-intake.json")) {
+      Bundle bundle;
+      try (java.io.InputStream in =
+          new org.springframework.core.io.ClassPathResource(file).getInputStream()) {
+        bundle = fhirContext.newJsonParser().parseResource(Bundle.class, in);
+      }
+      DemoSessionCalendar.moveToWeekOf(fhirContext, bundle, Instant.now());
+      collectProfiled(bundle, profiles, profiled);
+    }
+    assertThat(profiled).as("the demo uses the project's profiles").hasSizeGreaterThan(100);
+    Map<String, List<String>> errors = new java.util.TreeMap<>();
+    for (org.hl7.fhir.r4.model.Resource resource : profiled) {
+      List<String> found =
+          validator.validateWithResult(resource).getMessages().stream()
+              .filter(
+                  m ->
+                      m.getSeverity().ordinal()
+                          >= ca.uhn.fhir.validation.ResultSeverityEnum.ERROR.ordinal())
+              .map(m -> m.getLocationString() + ": " + m.getMessage())
+              .toList();
+      if (!found.isEmpty()) {
+        errors.put(resource.fhirType() + " " + resource.getIdElement().getIdPart(), found);
+      }
+    }
+    assertThat(errors).isEmpty();
+  }
+
+  private static void collectProfiled(
+      Bundle bundle, Set<String> profiles, List<org.hl7.fhir.r4.model.Resource> into) {
+    for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+      org.hl7.fhir.r4.model.Resource resource = entry.getResource();
+      if (resource instanceof Bundle nested) {
+        collectProfiled(nested, profiles, into);
+      } else if (resource != null
+          && resource.getMeta().getProfile().stream()
+              .anyMatch(p -> profiles.contains(p.getValue().split("\\|")[0]))) {
+        into.add(resource);
+      }
     }
   }
 
