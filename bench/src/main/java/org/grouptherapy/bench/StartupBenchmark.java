@@ -21,7 +21,10 @@ import java.util.Map;
  * probe answers 200 (the moment FHIR and the token endpoint stop answering 503). Where the time
  * goes comes from the server's own log: JVM and Spring up to the web context, HAPI's JPA layer up
  * to "Started", and the start-up tasks after it. Also the first and a second fetch of the full
- * OpenAPI document. Options: --rounds N (default 2).
+ * OpenAPI document. The jar runs extracted (Spring Boot's tools jarmode), as {@code ./run} starts
+ * it. In the same run, for comparison, the plain HAPI FHIR JPA server of {@code
+ * bench/hapi-baseline} (no demo, no conformance install: HAPI's own schema and start-up only), cold
+ * and warm, ready when {@code /fhir/metadata} answers. Options: --rounds N (default 2).
  */
 public final class StartupBenchmark {
 
@@ -37,21 +40,27 @@ public final class StartupBenchmark {
     List<Map<String, Double>> cold = new ArrayList<>();
     List<Map<String, Double>> warm = new ArrayList<>();
     List<double[]> apiDocs = new ArrayList<>();
+    List<double[]> plain = new ArrayList<>();
+    Path jar = extracted(options);
+    Path baselineJar = options.root().resolve("bench/hapi-baseline/target/hapi-baseline.jar");
     for (int round = 0; round < rounds; round++) {
       Path data = Files.createTempDirectory("gt-bench-startup");
-      ServerProcess first = ServerProcess.startWithDemo(options.jar(), "startup-cold", data);
+      ServerProcess first = ServerProcess.startWithDemo(jar, "startup-cold", data);
       cold.add(phases(first));
       apiDocs.add(apiDocs(first));
       first.close();
-      ServerProcess second = ServerProcess.startWithDemo(options.jar(), "startup-warm", data);
+      ServerProcess second = ServerProcess.startWithDemo(jar, "startup-warm", data);
       warm.add(phases(second));
       second.close();
       second.deleteData();
+      if (Files.exists(baselineJar)) {
+        plain.add(plainHapi(baselineJar));
+      }
     }
     StringBuilder report = new StringBuilder();
     report.append("\n## Start-up, ").append(Instant.now()).append("\n\n");
     report.append(
-        "Seconds from launching `java -jar` (demo on, heap capped at 1 GB as by ./run) to the readiness probe"
+        "Seconds from launching `java -jar` on the extracted jar as ./run does (demo on, heap capped at 1 GB) to the readiness probe"
             + " answering 200, per round; phases from the server's log. Targets: cold under 30 s,"
             + " warm under 15 s on an idle 2-core machine.\n\n");
     report.append(
@@ -59,6 +68,16 @@ public final class StartupBenchmark {
     report.append(" start-up tasks after Started |\n|---|---|---|---|---|---|\n");
     row(report, "cold (empty database)", cold);
     row(report, "warm (restart)", warm);
+    for (int i = 0; i < plain.size(); i++) {
+      report.append(
+          String.format(
+              Locale.ROOT,
+              "| plain HAPI, cold | %d | %.1f | | | |%n| plain HAPI, warm | %d | %.1f | | | |%n",
+              i + 1,
+              plain.get(i)[0],
+              i + 1,
+              plain.get(i)[1]));
+    }
     report.append("\nFull OpenAPI document (`/fhir/api-docs`): ");
     for (double[] pair : apiDocs) {
       report.append(
@@ -66,6 +85,48 @@ public final class StartupBenchmark {
     }
     report.append("\n");
     options.publish(report.toString());
+  }
+
+  /** The server jar extracted as ./run extracts it (classes from plain jars, not nested ones). */
+  private static Path extracted(BenchOptions options) throws Exception {
+    Path destination = options.root().resolve("bench/target/startup-extracted");
+    if (Files.exists(destination)) {
+      try (var files = Files.walk(destination)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+    Process extract =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Djarmode=tools",
+                "-jar",
+                options.jar().toString(),
+                "extract",
+                "--destination",
+                destination.toString())
+            .inheritIO()
+            .start();
+    if (extract.waitFor() != 0) {
+      throw new IllegalStateException("Extracting the server jar failed");
+    }
+    return destination.resolve(options.jar().getFileName());
+  }
+
+  /** Seconds to ready of plain HAPI on an empty database, then on the same one again. */
+  private static double[] plainHapi(Path baselineJar) throws Exception {
+    Path data = Files.createTempDirectory("gt-bench-startup-hapi");
+    List<String> args = List.of("--baseline.data-directory=" + data);
+    double[] seconds = new double[2];
+    try (ServerProcess first = ServerProcess.plain(baselineJar, "startup-hapi-cold", args)) {
+      seconds[0] = first.secondsToReady();
+    }
+    try (ServerProcess second = ServerProcess.plain(baselineJar, "startup-hapi-warm", args)) {
+      seconds[1] = second.secondsToReady();
+    }
+    try (var files = Files.walk(data)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+    return seconds;
   }
 
   private static void row(StringBuilder report, String name, List<Map<String, Double>> runs) {
