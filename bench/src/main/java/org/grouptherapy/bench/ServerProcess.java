@@ -40,6 +40,15 @@ final class ServerProcess implements AutoCloseable {
     return start(jar, name, List.of(), dataDirectory, true);
   }
 
+  /** As {@link #startWithDemo}, with options for the server's JVM (a CDS archive, say). */
+  static ServerProcess startWithDemo(Path jar, String name, Path dataDirectory, List<String> jvm)
+      throws Exception {
+    List<String> args = new ArrayList<>();
+    args.add("--app.database.embedded.data-directory=" + dataDirectory);
+    args.add("--app.demo.enabled=true");
+    return start(jar, name, freePort(), args, dataDirectory, READINESS, 3, jvm);
+  }
+
   Path log() {
     return log;
   }
@@ -107,11 +116,25 @@ final class ServerProcess implements AutoCloseable {
       String readyPath,
       int patienceMinutes)
       throws Exception {
+    return start(jar, name, port, serverArgs, dataDirectory, readyPath, patienceMinutes, List.of());
+  }
+
+  private static ServerProcess start(
+      Path jar,
+      String name,
+      int port,
+      List<String> serverArgs,
+      Path dataDirectory,
+      String readyPath,
+      int patienceMinutes,
+      List<String> jvmOptions)
+      throws Exception {
     Path log = Path.of("target", "bench-" + name + ".log");
     Files.createDirectories(log.getParent());
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx1g");
+    command.addAll(jvmOptions);
     // -Dbench.server.jvm="-XX:StartFlightRecording=filename=target/x.jfr" profiles the server.
     String jvm = System.getProperty("bench.server.jvm", "").strip();
     if (!jvm.isEmpty()) {

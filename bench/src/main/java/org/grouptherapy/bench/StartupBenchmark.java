@@ -39,9 +39,13 @@ public final class StartupBenchmark {
     int rounds = options.integer("rounds", 2);
     List<Map<String, Double>> cold = new ArrayList<>();
     List<Map<String, Double>> warm = new ArrayList<>();
+    List<Map<String, Double>> coldShared = new ArrayList<>();
+    List<Map<String, Double>> warmShared = new ArrayList<>();
     List<double[]> apiDocs = new ArrayList<>();
     List<double[]> plain = new ArrayList<>();
     Path jar = extracted(options);
+    List<String> shared = new ArrayList<>(runOptions(options));
+    shared.add("-XX:SharedArchiveFile=" + classDataSharing(options, jar));
     Path baselineJar = options.root().resolve("bench/hapi-baseline/target/hapi-baseline.jar");
     for (int round = 0; round < rounds; round++) {
       Path data = Files.createTempDirectory("gt-bench-startup");
@@ -53,6 +57,16 @@ public final class StartupBenchmark {
       warm.add(phases(second));
       second.close();
       second.deleteData();
+      Path sharedData = Files.createTempDirectory("gt-bench-startup-cds");
+      ServerProcess third =
+          ServerProcess.startWithDemo(jar, "startup-cold-cds", sharedData, shared);
+      coldShared.add(phases(third));
+      third.close();
+      ServerProcess fourth =
+          ServerProcess.startWithDemo(jar, "startup-warm-cds", sharedData, shared);
+      warmShared.add(phases(fourth));
+      fourth.close();
+      fourth.deleteData();
       if (Files.exists(baselineJar)) {
         plain.add(plainHapi(baselineJar));
       }
@@ -60,14 +74,19 @@ public final class StartupBenchmark {
     StringBuilder report = new StringBuilder();
     report.append("\n## Start-up, ").append(Instant.now()).append("\n\n");
     report.append(
-        "Seconds from launching `java -jar` on the extracted jar as ./run does (demo on, heap capped at 1 GB) to the readiness probe"
-            + " answering 200, per round; phases from the server's log. Targets: cold under 30 s,"
-            + " warm under 15 s on an idle 2-core machine.\n\n");
+        "Seconds from launching `java -jar` on the extracted jar (demo on, heap capped at 1 GB) to"
+            + " the readiness probe answering 200, per round; phases from the server's log. Rows"
+            + " \"as ./run\" add what ./run adds: its class data sharing archive and the JIT options"
+            + " of tools/jvm/run.options. Plain HAPI (bench/hapi-baseline) for comparison: no demo,"
+            + " no conformance install. Targets: cold under 30 s, warm under 15 s on an idle 2-core"
+            + " machine.\n\n");
     report.append(
         "| start | round | to ready | JVM + Spring to web context | HAPI JPA to Started |");
     report.append(" start-up tasks after Started |\n|---|---|---|---|---|---|\n");
     row(report, "cold (empty database)", cold);
     row(report, "warm (restart)", warm);
+    row(report, "cold, as ./run (CDS archive, JIT options)", coldShared);
+    row(report, "warm, as ./run (CDS archive, JIT options)", warmShared);
     for (int i = 0; i < plain.size(); i++) {
       report.append(
           String.format(
@@ -110,6 +129,30 @@ public final class StartupBenchmark {
       throw new IllegalStateException("Extracting the server jar failed");
     }
     return destination.resolve(options.jar().getFileName());
+  }
+
+  /** The JVM options ./run starts the server with (tools/jvm/run.options, an argument file). */
+  private static List<String> runOptions(BenchOptions options) throws Exception {
+    return Files.readAllLines(options.root().resolve("tools/jvm/run.options")).stream()
+        .map(String::strip)
+        .filter(line -> !line.isEmpty() && !line.startsWith("#"))
+        .toList();
+  }
+
+  /** The class data sharing archive ./run prepares, by the same script. */
+  private static Path classDataSharing(BenchOptions options, Path jar) throws Exception {
+    Path archive = jar.resolveSibling("start.jsa");
+    Process prepare =
+        new ProcessBuilder(
+                options.root().resolve("tools/class-data-sharing/prepare").toString(),
+                jar.toString(),
+                archive.toString())
+            .inheritIO()
+            .start();
+    if (prepare.waitFor() != 0) {
+      throw new IllegalStateException("Preparing the CDS archive failed");
+    }
+    return archive;
   }
 
   /** Seconds to ready of plain HAPI on an empty database, then on the same one again. */

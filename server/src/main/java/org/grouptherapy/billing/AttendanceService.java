@@ -106,7 +106,9 @@ public class AttendanceService {
       List<String> facilitators,
       String onlyFacilitator,
       String actor) {
-    SystemRequestDetails system = new SystemRequestDetails();
+    // The server's own writes: built from the checked marks and the stored session (tests
+    // validate what they produce against the profiles).
+    SystemRequestDetails system = org.grouptherapy.kernel.ServerWrites.writer(null);
     Appointment session = readSession(sessionId, system);
     requireRecordable(session, sessionId, onlyFacilitator);
     Map<String, Mark> byPatient = byMember(session, sessionId, marks);

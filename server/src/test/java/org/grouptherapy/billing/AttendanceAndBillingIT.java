@@ -65,6 +65,8 @@ class AttendanceAndBillingIT {
   /** Dates of service are local dates in the practice's zone, as the server reads them. */
   @Autowired org.grouptherapy.kernel.PracticeTime practiceTime;
 
+  @Autowired ca.uhn.fhir.validation.IValidatorModule validatorModule;
+
   FhirHttp fhir;
   TestPractice practice;
   String primary;
@@ -113,6 +115,12 @@ class AttendanceAndBillingIT {
     assertThat(benEncounter.getStatus()).isEqualTo(Encounter.EncounterStatus.FINISHED);
     assertThat(benEncounter.getPeriod().getStart().toInstant())
         .isEqualTo(after.getStart().toInstant().plus(10, ChronoUnit.MINUTES));
+    // Attendance is written as the server's own writes, which the storage layer does not
+    // validate: what it wrote conforms to the profiles the session claims.
+    assertThat(after.getMeta().getProfile()).isNotEmpty();
+    var conformance = new org.grouptherapy.support.ProfileConformance(fhirContext, validatorModule);
+    assertThat(conformance.errors(after)).isEmpty();
+    assertThat(conformance.errors(benEncounter)).isEmpty();
 
     // The same input again changes nothing: no new versions.
     Parameters again = recordAttendance(session, marks);
