@@ -117,6 +117,11 @@ class FhirJpaConfiguration {
     settings.setReuseCachedSearchResultsForMillis(null);
     settings.setIndexMissingFields(StorageSettings.IndexEnabledEnum.DISABLED);
     settings.setAdvancedHSearchIndexing(false);
+    // HAPI records every search parameter hash it meets in HFJ_SPIDX_IDENTITY, one background
+    // transaction per hash; nothing in this server reads that table. On a first start it wrote
+    // some thousand rows while the conformance install and the demo load ran, and took about a
+    // tenth of the JVM's samples there (JFR, docs/benchmarks.md, start-up).
+    settings.setWriteToSearchParamIdentityTable(false);
   }
 
   @Bean
