@@ -210,8 +210,10 @@ describe('a VA', () => {
     const dbt = list.getByRole('button', { name: /^Open DBT Skills/ }).first();
     const thisWeek = await dbt.getAttribute('aria-label');
     await va.click(page.getByRole('button', { name: 'Next ›' }));
-    // Next week's DBT session, once the list shows next week (this week's stays a moment).
-    const nextWeek = list.getByRole('button', { name: /^Open DBT Skills/ }).and(page.locator(`:not([aria-label="${thisWeek}"])`)).first();
+    // Next week's DBT session, once the list shows next week: this week's stays a moment, and this
+    // week may hold another, past DBT session (the attendance test books one on a random day).
+    await list.getByRole('button', { name: thisWeek!, exact: true }).waitFor({ state: 'detached' });
+    const nextWeek = list.getByRole('button', { name: /^Open DBT Skills/ }).first();
     await va.click(nextWeek);
     await va.click(page.getByRole('button', { name: 'Find a substitute' }));
     const assign = page.getByRole('button', { name: /^Assign / }).first();
