@@ -88,7 +88,11 @@ describe('a VA', () => {
     await va.open('Attendance');
     va.resetCount();
     const waiting = page.getByRole('region', { name: 'Waiting for attendance (last 14 days)' });
-    await va.click(waiting.getByRole('button', { name: /^Take attendance: / }).first());
+    // That session, not whichever waits first: a demo session that ended since the server loaded
+    // the demo waits for its attendance too.
+    const dayLabel = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', weekday: 'short', month: 'short', day: 'numeric', year: 'numeric' })
+      .format(new Date(`${day}T0${hour}:00:00-05:00`));
+    await va.click(waiting.locator(`button[aria-label^="Take attendance: "][aria-label$=", ${dayLabel}"]`).first());
     const sheet = page.getByRole('region', { name: / · / });
     await sheet.getByText('8 members').waitFor();
     // The members' names have loaded (until then each row says "Member").
