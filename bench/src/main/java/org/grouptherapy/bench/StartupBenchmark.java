@@ -139,18 +139,18 @@ public final class StartupBenchmark {
         .toList();
   }
 
-  /** The class data sharing archive ./run prepares, by the same script. */
+  /** The class data sharing archive ./run dumps, by the same script from the same class list. */
   private static Path classDataSharing(BenchOptions options, Path jar) throws Exception {
     Path archive = jar.resolveSibling("start.jsa");
-    Process prepare =
+    Process dump =
         new ProcessBuilder(
-                options.root().resolve("tools/class-data-sharing/prepare").toString(),
+                options.root().resolve("tools/class-data-sharing/dump").toString(),
                 jar.toString(),
                 archive.toString())
             .inheritIO()
             .start();
-    if (prepare.waitFor() != 0) {
-      throw new IllegalStateException("Preparing the CDS archive failed");
+    if (dump.waitFor() != 0) {
+      throw new IllegalStateException("Dumping the CDS archive failed");
     }
     return archive;
   }
