@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Download } from 'playwright-core';
 import { launch, record, Session } from './browser';
+import { formatDate } from '../src/lib/time';
 
 /**
  * The VA's working day, through the real login form, against the real server: each task counted in
@@ -90,8 +91,7 @@ describe('a VA', () => {
     const waiting = page.getByRole('region', { name: 'Waiting for attendance (last 14 days)' });
     // That session, not whichever waits first: a demo session that ended since the server loaded
     // the demo waits for its attendance too.
-    const dayLabel = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', weekday: 'short', month: 'short', day: 'numeric', year: 'numeric' })
-      .format(new Date(`${day}T0${hour}:00:00-05:00`));
+    const dayLabel = formatDate(`${day}T0${hour}:00:00-05:00`, 'America/New_York');
     await va.click(waiting.locator(`button[aria-label^="Take attendance: "][aria-label$=", ${dayLabel}"]`).first());
     const sheet = page.getByRole('region', { name: / · / });
     await sheet.getByText('8 members').waitFor();

@@ -32,21 +32,19 @@ final class ServerProcess implements AutoCloseable {
   }
 
   static ServerProcess start(Path jar, String name, List<String> serverArgs) throws Exception {
-    return start(jar, name, serverArgs, Files.createTempDirectory("gt-bench-" + name), false);
+    return start(
+        jar, name, serverArgs, Files.createTempDirectory("gt-bench-" + name), false, List.of());
   }
 
   /** A server with the demo practice, on a fresh database (the demo is loaded) or a used one. */
   static ServerProcess startWithDemo(Path jar, String name, Path dataDirectory) throws Exception {
-    return start(jar, name, List.of(), dataDirectory, true);
+    return startWithDemo(jar, name, dataDirectory, List.of());
   }
 
   /** As {@link #startWithDemo}, with options for the server's JVM (a CDS archive, say). */
   static ServerProcess startWithDemo(Path jar, String name, Path dataDirectory, List<String> jvm)
       throws Exception {
-    List<String> args = new ArrayList<>();
-    args.add("--app.database.embedded.data-directory=" + dataDirectory);
-    args.add("--app.demo.enabled=true");
-    return start(jar, name, freePort(), args, dataDirectory, READINESS, 3, jvm);
+    return start(jar, name, List.of(), dataDirectory, true, jvm);
   }
 
   Path log() {
@@ -57,7 +55,7 @@ final class ServerProcess implements AutoCloseable {
   ServerProcess restart(Path jar, String name, List<String> serverArgs) throws Exception {
     process.destroy();
     process.waitFor();
-    return start(jar, name + "-restart", serverArgs, dataDirectory, false);
+    return start(jar, name + "-restart", serverArgs, dataDirectory, false, List.of());
   }
 
   /**
@@ -68,7 +66,7 @@ final class ServerProcess implements AutoCloseable {
       throws Exception {
     List<String> args = new ArrayList<>(serverArgs);
     args.add("--app.demo.enabled=false");
-    return start(jar, name, port, args, null, READINESS, 8);
+    return start(jar, name, port, args, null, READINESS, 8, List.of());
   }
 
   private static final String READINESS = "/actuator/health/readiness";
@@ -78,7 +76,7 @@ final class ServerProcess implements AutoCloseable {
    * has no health endpoint.
    */
   static ServerProcess plain(Path jar, String name, List<String> serverArgs) throws Exception {
-    return start(jar, name, freePort(), serverArgs, null, "/fhir/metadata", 3);
+    return start(jar, name, freePort(), serverArgs, null, "/fhir/metadata", 3, List.of());
   }
 
   int port() {
@@ -98,25 +96,18 @@ final class ServerProcess implements AutoCloseable {
   }
 
   private static ServerProcess start(
-      Path jar, String name, List<String> serverArgs, Path dataDirectory, boolean demo)
+      Path jar,
+      String name,
+      List<String> serverArgs,
+      Path dataDirectory,
+      boolean demo,
+      List<String> jvmOptions)
       throws Exception {
     List<String> args = new ArrayList<>();
     args.add("--app.database.embedded.data-directory=" + dataDirectory);
     args.add("--app.demo.enabled=" + demo);
     args.addAll(serverArgs);
-    return start(jar, name, freePort(), args, dataDirectory, READINESS, 3);
-  }
-
-  private static ServerProcess start(
-      Path jar,
-      String name,
-      int port,
-      List<String> serverArgs,
-      Path dataDirectory,
-      String readyPath,
-      int patienceMinutes)
-      throws Exception {
-    return start(jar, name, port, serverArgs, dataDirectory, readyPath, patienceMinutes, List.of());
+    return start(jar, name, freePort(), args, dataDirectory, READINESS, 3, jvmOptions);
   }
 
   private static ServerProcess start(
@@ -132,7 +123,7 @@ final class ServerProcess implements AutoCloseable {
     Path log = Path.of("target", "bench-" + name + ".log");
     Files.createDirectories(log.getParent());
     List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add(java());
     command.add("-Xmx1g");
     command.addAll(jvmOptions);
     // -Dbench.server.jvm="-XX:StartFlightRecording=filename=target/x.jfr" profiles the server.
@@ -178,9 +169,19 @@ final class ServerProcess implements AutoCloseable {
   }
 
   void deleteData() throws Exception {
-    try (var files = Files.walk(dataDirectory)) {
+    deleteTree(dataDirectory);
+  }
+
+  /** Deletes a directory and everything under it. */
+  static void deleteTree(Path directory) throws IOException {
+    try (var files = Files.walk(directory)) {
       files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
+  }
+
+  /** The java launcher of the JVM running the bench (servers run on the same JDK). */
+  static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
   /**

@@ -110,13 +110,11 @@ public final class StartupBenchmark {
   private static Path extracted(BenchOptions options) throws Exception {
     Path destination = options.root().resolve("bench/target/startup-extracted");
     if (Files.exists(destination)) {
-      try (var files = Files.walk(destination)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      ServerProcess.deleteTree(destination);
     }
     Process extract =
         new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                ServerProcess.java(),
                 "-Djarmode=tools",
                 "-jar",
                 options.jar().toString(),
@@ -166,9 +164,7 @@ public final class StartupBenchmark {
     try (ServerProcess second = ServerProcess.plain(baselineJar, "startup-hapi-warm", args)) {
       seconds[1] = second.secondsToReady();
     }
-    try (var files = Files.walk(data)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    ServerProcess.deleteTree(data);
     return seconds;
   }
 

@@ -407,8 +407,7 @@ class DemoPracticeIT {
    */
   @Test
   void everyDemoResourceConformsToTheProfileItClaims() throws Exception {
-    ca.uhn.fhir.validation.FhirValidator validator = fhirContext.newValidator();
-    validator.registerValidatorModule(validatorModule);
+    var conformance = new org.grouptherapy.support.ProfileConformance(fhirContext, validatorModule);
     Set<String> profiles = conformancePackage.resourceProfileUrls();
     List<org.hl7.fhir.r4.model.Resource> profiled = new java.util.ArrayList<>();
     for (String file : List.of("demo/demo-practice.json", "demo/demo-intake.json")) {
@@ -423,14 +422,7 @@ class DemoPracticeIT {
     assertThat(profiled).as("the demo uses the project's profiles").hasSizeGreaterThan(100);
     Map<String, List<String>> errors = new java.util.TreeMap<>();
     for (org.hl7.fhir.r4.model.Resource resource : profiled) {
-      List<String> found =
-          validator.validateWithResult(resource).getMessages().stream()
-              .filter(
-                  m ->
-                      m.getSeverity().ordinal()
-                          >= ca.uhn.fhir.validation.ResultSeverityEnum.ERROR.ordinal())
-              .map(m -> m.getLocationString() + ": " + m.getMessage())
-              .toList();
+      List<String> found = conformance.errors(resource);
       if (!found.isEmpty()) {
         errors.put(resource.fhirType() + " " + resource.getIdElement().getIdPart(), found);
       }
