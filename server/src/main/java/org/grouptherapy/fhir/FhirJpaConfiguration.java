@@ -60,9 +60,13 @@ import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 })
 class FhirJpaConfiguration {
 
+  /** How long a saved search may be reused, if nothing was written since (HAPI's default). */
+  static final java.time.Duration REUSE_SEARCHES_FOR = java.time.Duration.ofMinutes(1);
+
   /**
    * HAPI's {@code schedulerService} replaced by {@link ClusterScheduler}: its clustered jobs run
-   * once per interval across instances, not once per instance.
+   * once per interval across instances, not once per instance. HAPI's {@code searchCacheSvc} by
+   * {@link FreshSearchCache}: a saved search is reused only while no write has committed since.
    */
   @Bean
   static org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor
@@ -74,6 +78,14 @@ class FhirJpaConfiguration {
       registry.registerBeanDefinition(
           "schedulerService",
           new org.springframework.beans.factory.support.RootBeanDefinition(ClusterScheduler.class));
+      if (registry.containsBeanDefinition("searchCacheSvc")) {
+        registry.removeBeanDefinition("searchCacheSvc");
+      }
+      org.springframework.beans.factory.support.RootBeanDefinition searchCache =
+          new org.springframework.beans.factory.support.RootBeanDefinition(FreshSearchCache.class);
+      searchCache.setAutowireMode(
+          org.springframework.beans.factory.support.AbstractBeanDefinition.AUTOWIRE_CONSTRUCTOR);
+      registry.registerBeanDefinition("searchCacheSvc", searchCache);
     };
   }
 
@@ -108,13 +120,14 @@ class FhirJpaConfiguration {
   /**
    * Settings measured in bench/ against HAPI's defaults (docs/benchmarks.md): resource bodies below
    * 4 kB live inline in HFJ_RES_VER instead of PostgreSQL large objects, tags inline, compact
-   * indexes, and no search-result caching (a VA expects to see the booking they just made).
+   * indexes, and saved searches reused for a minute only while nothing was written since (a VA
+   * expects to see the booking they just made: {@link FreshSearchCache}).
    */
   private static void tuneForPractiseWorkload(JpaStorageSettings settings) {
     settings.setInlineResourceTextBelowSize(4000);
     settings.setTagStorageMode(StorageSettings.TagStorageModeEnum.INLINE);
     settings.setIndexStorageOptimized(true);
-    settings.setReuseCachedSearchResultsForMillis(null);
+    settings.setReuseCachedSearchResultsForMillis(REUSE_SEARCHES_FOR.toMillis());
     settings.setIndexMissingFields(StorageSettings.IndexEnabledEnum.DISABLED);
     settings.setAdvancedHSearchIndexing(false);
     // HAPI records every search parameter hash it meets in HFJ_SPIDX_IDENTITY, one background

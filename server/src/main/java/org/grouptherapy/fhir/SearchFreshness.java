@@ -1,0 +1,98 @@
+package org.grouptherapy.fhir;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.grouptherapy.kernel.PeriodicTask;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Whether a saved search still answers what the database would. Every transaction that writes FHIR
+ * resources is noted in {@code gt.resource_write} by database triggers (migration V27), on
+ * whichever instance or tool wrote. A search notes PostgreSQL's snapshot ({@code
+ * pg_current_snapshot()}) before its query runs; it is unchanged while every noted transaction is
+ * visible in that snapshot. A transaction in progress when the snapshot was taken, or begun after,
+ * is not, so a write racing the search makes it stale rather than slipping past.
+ *
+ * <p>Snapshots are kept here for {@link #KEPT} (HAPI reuses a search for a minute at most); notes
+ * of writes are deleted after ten minutes, by every instance (the delete is idempotent).
+ */
+@Component
+public class SearchFreshness implements SmartLifecycle {
+
+  static final Duration KEPT = Duration.ofMinutes(2);
+
+  private final JdbcTemplate jdbc;
+  private final Map<String, Taken> snapshots = new ConcurrentHashMap<>();
+  private final PeriodicTask cleanup;
+  private final Counter reused;
+  private final Counter stale;
+
+  private record Taken(String snapshot, long nanos) {}
+
+  SearchFreshness(JdbcTemplate jdbc, MeterRegistry meters) {
+    this.jdbc = jdbc;
+    this.cleanup = new PeriodicTask("search-freshness", Duration.ofMinutes(1), this::cleanUp);
+    this.reused =
+        Counter.builder("gt.search.reuse")
+            .tag("outcome", "fresh")
+            .description("Saved searches reused: no write committed since their snapshot")
+            .register(meters);
+    this.stale =
+        Counter.builder("gt.search.reuse")
+            .tag("outcome", "stale")
+            .description("Saved searches not reused: written since, or snapshot unknown here")
+            .register(meters);
+  }
+
+  /** Notes the database's snapshot for a search about to run its query. */
+  void remember(String searchUuid) {
+    String snapshot = jdbc.queryForObject("SELECT pg_current_snapshot()::text", String.class);
+    snapshots.put(searchUuid, new Taken(snapshot, System.nanoTime()));
+  }
+
+  /** True when no write to FHIR resources has committed since the search's snapshot. */
+  boolean unchangedSince(String searchUuid) {
+    Taken taken = snapshots.get(searchUuid);
+    boolean fresh =
+        taken != null
+            && System.nanoTime() - taken.nanos() < KEPT.toNanos()
+            && Boolean.FALSE.equals(
+                jdbc.queryForObject(
+                    """
+                    SELECT EXISTS (SELECT 1 FROM gt.resource_write
+                                    WHERE xid >= pg_snapshot_xmin(CAST(? AS pg_snapshot))
+                                      AND NOT pg_visible_in_snapshot(xid, CAST(? AS pg_snapshot)))
+                    """,
+                    Boolean.class,
+                    taken.snapshot(),
+                    taken.snapshot()));
+    (fresh ? reused : stale).increment();
+    return fresh;
+  }
+
+  void cleanUp() {
+    long oldest = System.nanoTime() - KEPT.toNanos();
+    snapshots.values().removeIf(taken -> taken.nanos() < oldest);
+    jdbc.update("DELETE FROM gt.resource_write WHERE at < now() - interval '10 minutes'");
+  }
+
+  @Override
+  public void start() {
+    cleanup.start();
+  }
+
+  @Override
+  public void stop() {
+    cleanup.stop();
+  }
+
+  @Override
+  public boolean isRunning() {
+    return cleanup.isRunning();
+  }
+}
