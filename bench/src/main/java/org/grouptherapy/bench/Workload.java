@@ -83,8 +83,8 @@ final class Workload {
 
   /**
    * Searches by family name and birth year, a different query each time: a VA looks up one person
-   * after another. (Repeating one query would measure HAPI's search-result reuse cache, which the
-   * tuned server turns off because it serves results up to a minute stale.)
+   * after another. (Repeating one query would measure the reuse of saved searches: HAPI's for a
+   * minute whatever was written since, this server's only while nothing was written since.)
    */
   Phase searchPatients(int count) throws Exception {
     return run("search Patient?family&birthdate", count, this::searchRequest, response -> {});

@@ -1,9 +1,13 @@
 package org.grouptherapy.fhir;
 
 import ca.uhn.fhir.interceptor.model.RequestPartitionId;
+import ca.uhn.fhir.jpa.dao.data.ISearchDao;
 import ca.uhn.fhir.jpa.entity.Search;
 import ca.uhn.fhir.jpa.search.cache.DatabaseSearchCacheSvcImpl;
 import java.time.Instant;
+import java.util.Comparator;
+import java.util.Date;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -19,9 +23,11 @@ import java.util.Optional;
 public class FreshSearchCache extends DatabaseSearchCacheSvcImpl {
 
   private final SearchFreshness freshness;
+  private final ISearchDao searches;
 
-  public FreshSearchCache(SearchFreshness freshness) {
+  public FreshSearchCache(SearchFreshness freshness, ISearchDao searches) {
     this.freshness = freshness;
+    this.searches = searches;
   }
 
   /** A new search notes the database's snapshot first, before its query runs. */
@@ -33,10 +39,31 @@ public class FreshSearchCache extends DatabaseSearchCacheSvcImpl {
     return super.save(search, partition);
   }
 
+  /**
+   * The newest saved search for the query that is still fresh. HAPI takes the first candidate its
+   * query returns, the oldest of the minute as often as not; an older search is stale whenever a
+   * newer one is (its snapshot sees less), so candidates are tried newest first, and the first
+   * whose snapshot is known here decides.
+   */
   @Override
   public Optional<Search> findCandidatesForReuse(
       String resourceType, String queryString, Instant createdAfter, RequestPartitionId partition) {
-    return super.findCandidatesForReuse(resourceType, queryString, createdAfter, partition)
-        .filter(candidate -> freshness.unchangedSince(candidate.getUuid()));
+    String stored = Search.createSearchQueryStringForStorage(queryString, partition);
+    List<Search> candidates =
+        searches
+            .findWithCutoffOrExpiry(resourceType, stored.hashCode(), Date.from(createdAfter))
+            .stream()
+            .filter(candidate -> stored.equals(candidate.getSearchQueryString()))
+            .filter(candidate -> candidate.getCreated().toInstant().isAfter(createdAfter))
+            .sorted(Comparator.comparing(Search::getCreated).reversed())
+            .toList();
+    for (Search candidate : candidates) {
+      if (freshness.knows(candidate.getUuid())) {
+        return freshness.unchangedSince(candidate.getUuid())
+            ? Optional.of(candidate)
+            : Optional.empty();
+      }
+    }
+    return Optional.empty();
   }
 }

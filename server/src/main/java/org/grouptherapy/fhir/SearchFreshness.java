@@ -15,8 +15,10 @@ import org.springframework.stereotype.Component;
  * resources is noted in {@code gt.resource_write} by database triggers (migration V27), on
  * whichever instance or tool wrote. A search notes PostgreSQL's snapshot ({@code
  * pg_current_snapshot()}) before its query runs; it is unchanged while every noted transaction is
- * visible in that snapshot. A transaction in progress when the snapshot was taken, or begun after,
- * is not, so a write racing the search makes it stale rather than slipping past.
+ * visible in that snapshot. A transaction in progress when the snapshot was taken (its {@code xip}
+ * list), or begun after (from its {@code xmax} on), is not, so a write racing the search makes it
+ * stale rather than slipping past. Both are index probes, however old the oldest transaction still
+ * running.
  *
  * <p>Snapshots are kept here for {@link #KEPT} (HAPI reuses a search for a minute at most); notes
  * of writes are deleted after ten minutes, by every instance (the delete is idempotent).
@@ -45,7 +47,7 @@ public class SearchFreshness implements SmartLifecycle {
     this.stale =
         Counter.builder("gt.search.reuse")
             .tag("outcome", "stale")
-            .description("Saved searches not reused: written since, or snapshot unknown here")
+            .description("Saved searches not reused: a write committed since their snapshot")
             .register(meters);
   }
 
@@ -53,6 +55,12 @@ public class SearchFreshness implements SmartLifecycle {
   void remember(String searchUuid) {
     String snapshot = jdbc.queryForObject("SELECT pg_current_snapshot()::text", String.class);
     snapshots.put(searchUuid, new Taken(snapshot, System.nanoTime()));
+  }
+
+  /** Whether this instance took the search's snapshot (and still keeps it). */
+  boolean knows(String searchUuid) {
+    Taken taken = snapshots.get(searchUuid);
+    return taken != null && System.nanoTime() - taken.nanos() < KEPT.toNanos();
   }
 
   /** True when no write to FHIR resources has committed since the search's snapshot. */
@@ -65,8 +73,9 @@ public class SearchFreshness implements SmartLifecycle {
                 jdbc.queryForObject(
                     """
                     SELECT EXISTS (SELECT 1 FROM gt.resource_write
-                                    WHERE xid >= pg_snapshot_xmin(CAST(? AS pg_snapshot))
-                                      AND NOT pg_visible_in_snapshot(xid, CAST(? AS pg_snapshot)))
+                                    WHERE xid >= pg_snapshot_xmax(CAST(? AS pg_snapshot)))
+                        OR EXISTS (SELECT 1 FROM gt.resource_write
+                                    WHERE xid IN (SELECT pg_snapshot_xip(CAST(? AS pg_snapshot))))
                     """,
                     Boolean.class,
                     taken.snapshot(),

@@ -32,6 +32,7 @@ class SearchReuseIT {
   @Autowired FhirContext fhirContext;
   @Autowired JdbcTemplate jdbc;
   @Autowired DataSource dataSource;
+  @Autowired SearchFreshness freshness;
   FhirHttp fhir;
   String family;
   List<String> patients;
@@ -60,6 +61,11 @@ class SearchReuseIT {
 
     assertThat(after.savedAs()).isNotEqualTo(before.savedAs());
     assertThat(after.total()).isEqualTo(3);
+    // The search saved before the write is still among the candidates of the minute; the one
+    // saved after it is the one reused.
+    Page reused = searchedTwiceWithNothingWrittenBetween();
+    assertThat(reused.savedAs()).isNotEqualTo(before.savedAs());
+    assertThat(reused.total()).isEqualTo(3);
   }
 
   @Test
@@ -100,6 +106,29 @@ class SearchReuseIT {
         fhir.get(query(), java.util.Map.of("Cache-Control", "no-cache")).resource(Bundle.class);
 
     assertThat(savedAs(fresh)).isNotEqualTo(first.savedAs());
+  }
+
+  @Test
+  void notesOfWritesAreKeptTenMinutes() {
+    Long old =
+        jdbc.queryForObject(
+            "INSERT INTO gt.resource_write (xid, at) VALUES ('1', now() - interval '11 minutes')"
+                + " ON CONFLICT (xid) DO UPDATE SET at = excluded.at RETURNING 1",
+            Long.class);
+    assertThat(old).isEqualTo(1);
+    fhir.create("Patient", patient(family));
+
+    freshness.cleanUp();
+
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM gt.resource_write WHERE xid = '1'", Long.class))
+        .isZero();
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM gt.resource_write WHERE at > now() - interval '1 minute'",
+                Long.class))
+        .isPositive();
   }
 
   private record Page(String savedAs, int total) {}
