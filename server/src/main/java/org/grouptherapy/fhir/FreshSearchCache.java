@@ -5,9 +5,6 @@ import ca.uhn.fhir.jpa.dao.data.ISearchDao;
 import ca.uhn.fhir.jpa.entity.Search;
 import ca.uhn.fhir.jpa.search.cache.DatabaseSearchCacheSvcImpl;
 import java.time.Instant;
-import java.util.Comparator;
-import java.util.Date;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -22,6 +19,14 @@ import java.util.Optional;
  */
 public class FreshSearchCache extends DatabaseSearchCacheSvcImpl {
 
+  /**
+   * The snapshot the reuse lookup took on this thread, for the new search HAPI saves right after
+   * when nothing could be reused (HAPI runs a search on the requesting thread). Taken before the
+   * query, so the search's results see at least what it sees; left over from an earlier request, it
+   * is only older, which makes reuse rarer, never wrong.
+   */
+  private static final ThreadLocal<String> LOOKED_UP = new ThreadLocal<>();
+
   private final SearchFreshness freshness;
   private final ISearchDao searches;
 
@@ -34,34 +39,33 @@ public class FreshSearchCache extends DatabaseSearchCacheSvcImpl {
   @Override
   public Search save(Search search, RequestPartitionId partition) {
     if (search.getId() == null && search.getUuid() != null) {
-      freshness.remember(search.getUuid());
+      String snapshot = LOOKED_UP.get();
+      LOOKED_UP.remove();
+      freshness.remember(search.getUuid(), snapshot);
     }
     return super.save(search, partition);
   }
 
   /**
-   * The newest saved search for the query that is still fresh. HAPI takes the first candidate its
-   * query returns, the oldest of the minute as often as not; an older search is stale whenever a
-   * newer one is (its snapshot sees less), so candidates are tried newest first, and the first
-   * whose snapshot is known here decides.
+   * The newest saved search for the query, if still fresh. HAPI took the first candidate its query
+   * returned, the oldest of the minute as often as not; an older search is stale whenever a newer
+   * one is (its snapshot sees less), so candidates come newest first and the first whose snapshot
+   * is known here decides. One statement finds them and takes the snapshot a new search will need.
    */
   @Override
   public Optional<Search> findCandidatesForReuse(
       String resourceType, String queryString, Instant createdAfter, RequestPartitionId partition) {
     String stored = Search.createSearchQueryStringForStorage(queryString, partition);
-    List<Search> candidates =
-        searches
-            .findWithCutoffOrExpiry(resourceType, stored.hashCode(), Date.from(createdAfter))
-            .stream()
-            .filter(candidate -> stored.equals(candidate.getSearchQueryString()))
-            .filter(candidate -> candidate.getCreated().toInstant().isAfter(createdAfter))
-            .sorted(Comparator.comparing(Search::getCreated).reversed())
-            .toList();
-    for (Search candidate : candidates) {
-      if (freshness.knows(candidate.getUuid())) {
-        return freshness.unchangedSince(candidate.getUuid())
-            ? Optional.of(candidate)
-            : Optional.empty();
+    SearchFreshness.Candidates found = freshness.candidates(resourceType, stored, createdAfter);
+    LOOKED_UP.set(found.snapshot());
+    for (String uuid : found.newestFirst()) {
+      if (freshness.knows(uuid)) {
+        if (!freshness.unchangedSince(uuid)) {
+          return Optional.empty();
+        }
+        Optional<Search> reused = searches.findByUuidAndFetchIncludes(uuid);
+        reused.ifPresent(search -> LOOKED_UP.remove());
+        return reused;
       }
     }
     return Optional.empty();

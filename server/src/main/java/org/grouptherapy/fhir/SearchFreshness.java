@@ -2,7 +2,11 @@ package org.grouptherapy.fhir;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.sql.Timestamp;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.grouptherapy.kernel.PeriodicTask;
@@ -51,10 +55,47 @@ public class SearchFreshness implements SmartLifecycle {
             .register(meters);
   }
 
-  /** Notes the database's snapshot for a search about to run its query. */
-  void remember(String searchUuid) {
-    String snapshot = jdbc.queryForObject("SELECT pg_current_snapshot()::text", String.class);
-    snapshots.put(searchUuid, new Taken(snapshot, System.nanoTime()));
+  /** The database's snapshot and the saved searches of one query, newest first. */
+  record Candidates(String snapshot, List<String> newestFirst) {}
+
+  /**
+   * The saved searches HAPI would consider for reuse (same type and stored query, created after
+   * {@code createdAfter}, not deleted or failed), and the current snapshot, in one statement.
+   */
+  Candidates candidates(String resourceType, String storedQuery, Instant createdAfter) {
+    List<String> uuids = new ArrayList<>();
+    String[] snapshot = new String[1];
+    jdbc.query(
+        """
+        SELECT pg_current_snapshot()::text, s.search_uuid, s.search_query_string_vc
+          FROM (VALUES (1)) AS one
+          LEFT JOIN hfj_search s
+            ON s.resource_type = ? AND s.search_query_string_hash = ? AND s.created > ?
+           AND s.search_deleted = false AND s.search_status <> 'FAILED'
+         ORDER BY s.created DESC NULLS LAST
+        """,
+        row -> {
+          snapshot[0] = row.getString(1);
+          if (storedQuery.equals(row.getString(3))) {
+            uuids.add(row.getString(2));
+          }
+        },
+        resourceType,
+        storedQuery.hashCode(),
+        Timestamp.from(createdAfter));
+    return new Candidates(snapshot[0], uuids);
+  }
+
+  /**
+   * Notes the snapshot of a search about to run its query: {@code snapshot} if the reuse lookup
+   * just took one on this thread, else a new one.
+   */
+  void remember(String searchUuid, String snapshot) {
+    String taken =
+        snapshot != null
+            ? snapshot
+            : jdbc.queryForObject("SELECT pg_current_snapshot()::text", String.class);
+    snapshots.put(searchUuid, new Taken(taken, System.nanoTime()));
   }
 
   /** Whether this instance took the search's snapshot (and still keeps it). */
