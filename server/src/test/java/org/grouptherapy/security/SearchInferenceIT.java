@@ -130,6 +130,27 @@ class SearchInferenceIT {
   }
 
   @Test
+  void aSearchSavedForStaffShowsAPatientOnlyTheirOwn() {
+    // Staff ask first, twice: the search is saved and reused (nothing written in between).
+    String query = "Appointment?_count=5";
+    int practice = total(admin.get(query));
+    admin.get(query);
+
+    FhirHttp.Response mine = as("patient1").get(query);
+
+    assertThat(mine.status()).as(mine.toString()).isEqualTo(200);
+    int own = total(admin.get("Appointment?_summary=count&patient=" + SELF));
+    assertThat(total(mine)).isEqualTo(own).isLessThan(practice);
+    for (Bundle.BundleEntryComponent entry : mine.resource(Bundle.class).getEntry()) {
+      assertThat(entry.getResource()).isInstanceOf(org.hl7.fhir.r4.model.Appointment.class);
+      assertThat(((org.hl7.fhir.r4.model.Appointment) entry.getResource()).getParticipant())
+          .extracting(p -> p.getActor().getReference())
+          .filteredOn(reference -> reference != null && reference.startsWith("Patient/"))
+          .containsOnly(SELF);
+    }
+  }
+
+  @Test
   void includedResourcesTheCallerMayNotReadAreLeftOutNotRefused() {
     FhirHttp.Response sessions =
         as("patient1").get("Appointment?patient=" + SELF + "&_include=Appointment:actor");
