@@ -168,7 +168,7 @@ public final class PlacementBenchmark {
       int n = Math.min(25, count - start);
       List<ObjectNode> members = new ArrayList<>();
       for (int i = 0; i < n * MEMBERS; i++) {
-        members.add(patient(i));
+        members.add(member(i));
       }
       List<String> memberIds = fhir.transact(members);
       List<ObjectNode> consents = new ArrayList<>();
@@ -259,6 +259,21 @@ public final class PlacementBenchmark {
         .putObject("actor")
         .put("reference", facilitator(index));
     return session;
+  }
+
+  /**
+   * A group's current member: 29 to 54 years old, inside every group's age range (its low end is 18
+   * to 28, its high end 58 or more), since a Group write is refused for a member outside it.
+   */
+  private ObjectNode member(int index) {
+    ObjectNode patient = patient(index);
+    patient.put(
+        "birthDate",
+        LocalDate.now(ZoneOffset.UTC)
+            .minusYears(30 + random.nextInt(25))
+            .withDayOfMonth(1)
+            .toString());
+    return patient;
   }
 
   private ObjectNode patient(int index) {
@@ -416,8 +431,8 @@ public final class PlacementBenchmark {
   // --- the measured calls ------------------------------------------------------------------
 
   private Waitlist placeWaitlist() throws Exception {
+    // No parameters: the whole practice's waitlists (an empty array is not valid R4 JSON).
     ObjectNode parameters = JSON.createObjectNode().put("resourceType", "Parameters");
-    parameters.putArray("parameter");
     long started = System.nanoTime();
     HttpResponse<String> response = fhir.post("Group/$place-waitlist", parameters);
     double seconds = (System.nanoTime() - started) / 1e9;
