@@ -72,21 +72,24 @@ class FhirJpaConfiguration {
   static org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor
       clusterSchedulerInsteadOfHapis() {
     return registry -> {
-      if (registry.containsBeanDefinition("schedulerService")) {
-        registry.removeBeanDefinition("schedulerService");
-      }
-      registry.registerBeanDefinition(
-          "schedulerService",
-          new org.springframework.beans.factory.support.RootBeanDefinition(ClusterScheduler.class));
-      if (registry.containsBeanDefinition("searchCacheSvc")) {
-        registry.removeBeanDefinition("searchCacheSvc");
-      }
-      org.springframework.beans.factory.support.RootBeanDefinition searchCache =
-          new org.springframework.beans.factory.support.RootBeanDefinition(FreshSearchCache.class);
-      searchCache.setAutowireMode(
-          org.springframework.beans.factory.support.AbstractBeanDefinition.AUTOWIRE_CONSTRUCTOR);
-      registry.registerBeanDefinition("searchCacheSvc", searchCache);
+      insteadOfHapis(registry, "schedulerService", ClusterScheduler.class);
+      insteadOfHapis(registry, "searchCacheSvc", FreshSearchCache.class);
     };
+  }
+
+  /** Registers {@code replacement} under the name of HAPI's bean, built by its constructor. */
+  private static void insteadOfHapis(
+      org.springframework.beans.factory.support.BeanDefinitionRegistry registry,
+      String name,
+      Class<?> replacement) {
+    if (registry.containsBeanDefinition(name)) {
+      registry.removeBeanDefinition(name);
+    }
+    org.springframework.beans.factory.support.RootBeanDefinition definition =
+        new org.springframework.beans.factory.support.RootBeanDefinition(replacement);
+    definition.setAutowireMode(
+        org.springframework.beans.factory.support.AbstractBeanDefinition.AUTOWIRE_CONSTRUCTOR);
+    registry.registerBeanDefinition(name, definition);
   }
 
   @Bean

@@ -30,7 +30,8 @@ import org.springframework.stereotype.Component;
 @Component
 public class SearchFreshness implements SmartLifecycle {
 
-  static final Duration KEPT = Duration.ofMinutes(2);
+  /** Twice the longest a saved search is reused. */
+  static final Duration KEPT = FhirJpaConfiguration.REUSE_SEARCHES_FOR.multipliedBy(2);
 
   private final JdbcTemplate jdbc;
   private final Map<String, Taken> snapshots = new ConcurrentHashMap<>();
@@ -100,16 +101,14 @@ public class SearchFreshness implements SmartLifecycle {
 
   /** Whether this instance took the search's snapshot (and still keeps it). */
   boolean knows(String searchUuid) {
-    Taken taken = snapshots.get(searchUuid);
-    return taken != null && System.nanoTime() - taken.nanos() < KEPT.toNanos();
+    return kept(searchUuid) != null;
   }
 
   /** True when no write to FHIR resources has committed since the search's snapshot. */
   boolean unchangedSince(String searchUuid) {
-    Taken taken = snapshots.get(searchUuid);
+    Taken taken = kept(searchUuid);
     boolean fresh =
         taken != null
-            && System.nanoTime() - taken.nanos() < KEPT.toNanos()
             && Boolean.FALSE.equals(
                 jdbc.queryForObject(
                     """
@@ -123,6 +122,11 @@ public class SearchFreshness implements SmartLifecycle {
                     taken.snapshot()));
     (fresh ? reused : stale).increment();
     return fresh;
+  }
+
+  private Taken kept(String searchUuid) {
+    Taken taken = snapshots.get(searchUuid);
+    return taken != null && System.nanoTime() - taken.nanos() < KEPT.toNanos() ? taken : null;
   }
 
   void cleanUp() {
