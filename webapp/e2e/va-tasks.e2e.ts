@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Download } from 'playwright-core';
 import { launch, record, Session } from './browser';
-import { formatDate } from '../src/lib/time';
+import { formatDate, formatTime } from '../src/lib/time';
 
 /**
  * The VA's working day, through the real login form, against the real server: each task counted in
@@ -91,8 +91,9 @@ describe('a VA', () => {
     const waiting = page.getByRole('region', { name: 'Waiting for attendance (last 14 days)' });
     // That session, not whichever waits first: a demo session that ended since the server loaded
     // the demo waits for its attendance too.
-    const dayLabel = formatDate(`${day}T0${hour}:00:00-05:00`, 'America/New_York');
-    await va.click(waiting.locator(`button[aria-label^="Take attendance: "][aria-label$=", ${dayLabel}"]`).first());
+    const startsAt = `${day}T0${hour}:00:00-05:00`;
+    const when = `${formatDate(startsAt, 'America/New_York')} at ${formatTime(startsAt, 'America/New_York')}`;
+    await va.click(waiting.locator(`button[aria-label^="Take attendance: "][aria-label$=", ${when}"]`));
     const sheet = page.getByRole('region', { name: / · / });
     await sheet.getByText('8 members').waitFor();
     // The members' names have loaded (until then each row says "Member").
@@ -214,8 +215,9 @@ describe('a VA', () => {
     const dbt = list.getByRole('button', { name: /^Open DBT Skills/ }).first();
     const thisWeek = await dbt.getAttribute('aria-label');
     await va.click(page.getByRole('button', { name: 'Next ›' }));
-    // Next week's DBT session, once the list shows next week: this week's stays a moment, and this
-    // week may hold another, past DBT session (the attendance test books one on a random day).
+    // Next week's DBT session, once the list shows next week: this week's stays a moment. Each
+    // button names its session's day and time, so this week's is one button even when the week
+    // holds another DBT session (the attendance test books one on a random morning).
     await list.getByRole('button', { name: thisWeek!, exact: true }).waitFor({ state: 'detached' });
     const nextWeek = list.getByRole('button', { name: /^Open DBT Skills/ }).first();
     await va.click(nextWeek);

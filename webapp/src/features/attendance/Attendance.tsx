@@ -94,7 +94,7 @@ export function Attendance() {
                   <td className="num">{s.members}</td>
                   <td>{recorded(s) ? <span className="badge ok">recorded</span> : <span className="badge warn">not yet</span>}</td>
                   <td>
-                    <button className="secondary" onClick={() => onOpen(s.id)} aria-label={`${recorded(s) ? 'Review' : 'Take attendance'}: ${s.title}, ${formatDate(s.start, s.zone)}`}>
+                    <button className="secondary" onClick={() => onOpen(s.id)} aria-label={`${recorded(s) ? 'Review' : 'Take attendance'}: ${s.title}, ${formatDate(s.start, s.zone)} at ${formatTime(s.start, s.zone)}`}>
                       {recorded(s) ? 'Review' : 'Take attendance'}
                     </button>
                   </td>

@@ -187,7 +187,7 @@ function EntryList({ entries, onMove }: { entries: CalendarEntry[]; onMove?: (e:
             <td>{e.status}</td>
             <td>
               {onMove && movable(e) && (
-                <button className="secondary" onClick={() => onMove(e)} aria-label={`Move ${e.title} on ${formatDate(e.start, zone)}`}>
+                <button className="secondary" onClick={() => onMove(e)} aria-label={`Move ${e.title} on ${formatDate(e.start, zone)} at ${formatTime(e.start, zone)}`}>
                   Move
                 </button>
               )}

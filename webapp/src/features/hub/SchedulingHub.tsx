@@ -168,7 +168,7 @@ function SessionList({ sessions, onOpen, loading }: { sessions: HubSession[]; on
               {s.status === 'cancelled' ? <span className="badge">cancelled</span> : s.conflicts.length ? <span className="badge bad">conflict</span> : <span className="badge ok">{s.status}</span>}
             </td>
             <td>
-              <button className="secondary" onClick={() => onOpen(s.id)} aria-label={`Open ${s.title} on ${formatDate(s.start, s.zone)}`}>
+              <button className="secondary" onClick={() => onOpen(s.id)} aria-label={`Open ${s.title} on ${formatDate(s.start, s.zone)} at ${formatTime(s.start, s.zone)}`}>
                 Open
               </button>
             </td>
