@@ -44,7 +44,8 @@ public final class BaselineBenchmark {
     FIRST_PAGE("first page, _count=50"),
     NEXT_PAGE("next link, _count=50"),
     EVERYTHING("Patient/$everything"),
-    HISTORY("Patient/_history of one");
+    HISTORY("Patient/_history of one"),
+    CALENDAR("a practitioner's week: $calendar (HAPI: the same Appointments and Slots, one batch)");
 
     final String label;
 
@@ -65,6 +66,7 @@ public final class BaselineBenchmark {
     final Workload workload;
     final String base;
     final List<String> ids = new ArrayList<>();
+    final List<String> therapists = new ArrayList<>();
     String practitioner;
 
     Side(String name, String base, String token, int clients) {
@@ -97,6 +99,108 @@ public final class BaselineBenchmark {
           });
       ids.addAll(made);
       java.util.Collections.sort(ids);
+      seedCalendars();
+    }
+
+    /**
+     * {@link #THERAPISTS} practitioners, each with {@link #WEEKS} weeks of a full calendar from
+     * {@link #FIRST_MONDAY} (practice time): two individual appointments a weekday (the therapist,
+     * a patient and the therapist's room) and two busy blocks on the therapist's Schedule
+     * (supervision and documentation), written as one transaction per therapist. Same content on
+     * both servers.
+     */
+    void seedCalendars() throws Exception {
+      for (int t = 0; t < THERAPISTS; t++) {
+        String therapist =
+            created(
+                "Practitioner",
+                "{\"resourceType\":\"Practitioner\",\"name\":[{\"family\":\"Therapist"
+                    + t
+                    + "\"}]}");
+        String room =
+            created("Location", "{\"resourceType\":\"Location\",\"name\":\"Room " + t + "\"}");
+        therapists.add(therapist);
+        check(send(post("", calendar(t, therapist, room))), "seed calendar");
+      }
+    }
+
+    /** Creates a resource; its reference. */
+    String created(String type, String json) throws Exception {
+      HttpResponse<String> made = send(post(type, json));
+      check(made, "seed " + type);
+      return type + "/" + BenchClient.JSON.readTree(made.body()).path("id").asText();
+    }
+
+    /** One therapist's weeks as a transaction: a Schedule, its blocks and the appointments. */
+    String calendar(int t, String therapist, String location) {
+      StringBuilder entries = new StringBuilder();
+      String schedule = "urn:uuid:" + java.util.UUID.randomUUID();
+      entries.append(
+          """
+          {"fullUrl":"%s","resource":{"resourceType":"Schedule","active":true,
+           "actor":[{"reference":"%s"}]},"request":{"method":"POST","url":"Schedule"}}"""
+              .formatted(schedule, therapist));
+      int n = 0;
+      for (int day = 0; day < WEEKS * 7; day++) {
+        java.time.LocalDate date = FIRST_MONDAY.plusDays(day);
+        if (date.getDayOfWeek().getValue() > 5) {
+          continue;
+        }
+        for (int hour : new int[] {10, 14}) {
+          String patient = "Patient/" + ids.get((t * WEEKS * 10 + n++) % ids.size());
+          entries.append(
+              """
+              ,{"resource":{"resourceType":"Appointment","status":"booked","start":"%s",
+               "end":"%s","participant":[{"actor":{"reference":"%s"},"status":"accepted"},
+               {"actor":{"reference":"%s"},"status":"accepted"},
+               {"actor":{"reference":"%s"},"status":"accepted"}]},
+               "request":{"method":"POST","url":"Appointment"}}"""
+                  .formatted(at(date, hour, 0), at(date, hour, 50), therapist, patient, location));
+        }
+        for (String[] block :
+            new String[][] {
+              {"supervision", "Supervision", "9"}, {"documentation", "Documentation", "16"}
+            }) {
+          int hour = Integer.parseInt(block[2]);
+          entries.append(
+              """
+              ,{"resource":{"resourceType":"Slot","status":"busy","start":"%s","end":"%s",
+               "meta":{"profile":["%s"]},"schedule":{"reference":"%s"},
+               "serviceType":[{"coding":[{"system":"%s","code":"%s","display":"%s"}]}]},
+               "request":{"method":"POST","url":"Slot"}}"""
+                  .formatted(
+                      at(date, hour, 0),
+                      at(date, hour, 45),
+                      CALENDAR_BLOCK,
+                      schedule,
+                      BLOCK_TYPES,
+                      block[0],
+                      block[1]));
+        }
+      }
+      return "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[" + entries + "]}";
+    }
+
+    /**
+     * Request {@code i}'s calendar week: this server's {@code $calendar}; for plain HAPI the reads
+     * a client would make to draw the same week (the therapist's Appointments with their rooms, and
+     * the Slots of the therapist's Schedules), in one batch.
+     */
+    HttpRequest calendarRequest(int i) {
+      String therapist = therapists.get(i % therapists.size());
+      java.time.LocalDate monday = FIRST_MONDAY.plusWeeks((i / therapists.size()) % WEEKS);
+      if (this.name.equals("this server")) {
+        return get(therapist + "/$calendar?start=" + monday + "&end=" + monday.plusDays(6));
+      }
+      String from = URLEncoder.encode(at(monday, 0, 0), UTF8);
+      String to = URLEncoder.encode(at(monday.plusDays(7), 0, 0), UTF8);
+      return post(
+          "",
+          """
+          {"resourceType":"Bundle","type":"batch","entry":[
+           {"request":{"method":"GET","url":"Appointment?actor=%s&date=ge%s&date=lt%s&_include=Appointment:location&_count=100"}},
+           {"request":{"method":"GET","url":"Slot?schedule.actor=%s&start=ge%s&start=lt%s&_count=100"}}]}"""
+              .formatted(therapist, from, to, therapist, from, to));
     }
 
     HttpRequest patientCreate(int i, String identifier) {
@@ -183,6 +287,7 @@ public final class BaselineBenchmark {
         }
         case EVERYTHING -> get("Patient/" + id + "/$everything");
         case HISTORY -> get("Patient/" + id + "/_history");
+        case CALENDAR -> calendarRequest(i);
       };
     }
 
@@ -202,6 +307,22 @@ public final class BaselineBenchmark {
   }
 
   private static final java.nio.charset.Charset UTF8 = StandardCharsets.UTF_8;
+  private static final int THERAPISTS = 10;
+  private static final int WEEKS = 4;
+  private static final java.time.LocalDate FIRST_MONDAY = java.time.LocalDate.of(2031, 3, 3);
+  private static final java.time.ZoneId PRACTICE_ZONE = java.time.ZoneId.of("America/New_York");
+  private static final String CALENDAR_BLOCK =
+      "http://grouptherapy.example.org/fhir/StructureDefinition/calendar-block";
+  private static final String BLOCK_TYPES =
+      "http://grouptherapy.example.org/fhir/CodeSystem/calendar-block-type";
+
+  /** A practice-time instant, as FHIR writes it. */
+  private static String at(java.time.LocalDate date, int hour, int minute) {
+    return date.atTime(hour, minute)
+        .atZone(PRACTICE_ZONE)
+        .toOffsetDateTime()
+        .format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+  }
 
   public static void main(String[] args) throws Exception {
     BenchOptions options = BenchOptions.parse(args);
