@@ -6,7 +6,6 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.DateParam;
 import ca.uhn.fhir.rest.param.DateRangeParam;
 import ca.uhn.fhir.rest.param.ParamPrefixEnum;
-import ca.uhn.fhir.rest.param.ReferenceOrListParam;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import java.time.Duration;
 import java.time.Instant;
@@ -107,27 +106,18 @@ public class CalendarService {
     Map<String, String> sessionTitles = new HashMap<>();
     entries.forEach(e -> sessionTitles.put(e.resource(), e.title()));
 
-    SearchParameterMap schedules = SearchParameterMap.newSynchronous();
-    schedules.add(Schedule.SP_ACTOR, new ReferenceParam(actor));
-    ReferenceOrListParam ofSchedules = new ReferenceOrListParam();
-    for (IBaseResource schedule :
-        daos.getResourceDao(Schedule.class).searchForResources(schedules, request)) {
-      ofSchedules.addOr(
-          new ReferenceParam(schedule.getIdElement().toUnqualifiedVersionless().getValue()));
-    }
-    if (!ofSchedules.getValuesAsQueryTokens().isEmpty()) {
-      SearchParameterMap slots = SearchParameterMap.newSynchronous();
-      slots.add(Slot.SP_SCHEDULE, ofSchedules);
-      slots.add(Slot.SP_START, range);
-      for (IBaseResource found :
-          daos.getResourceDao(Slot.class).searchForResources(slots, request)) {
-        Slot slot = (Slot) found;
-        if (!overlaps(slot.getStart(), slot.getEnd(), from, to)
-            || slot.getStatus() == Slot.SlotStatus.ENTEREDINERROR) {
-          continue;
-        }
-        entries.add(entry(slot, sessionTitles, names, request));
+    // The actor's blocks through their Schedules, in one query (a chain) rather than a Schedule
+    // search and then a Slot search.
+    SearchParameterMap slots = SearchParameterMap.newSynchronous();
+    slots.add(Slot.SP_SCHEDULE, new ReferenceParam("Schedule", Schedule.SP_ACTOR, actor));
+    slots.add(Slot.SP_START, range);
+    for (IBaseResource found : daos.getResourceDao(Slot.class).searchForResources(slots, request)) {
+      Slot slot = (Slot) found;
+      if (!overlaps(slot.getStart(), slot.getEnd(), from, to)
+          || slot.getStatus() == Slot.SlotStatus.ENTEREDINERROR) {
+        continue;
       }
+      entries.add(entry(slot, sessionTitles, names, request));
     }
     entries.sort(Comparator.comparing(Entry::start).thenComparing(Entry::end));
     return markConflicts(entries);
